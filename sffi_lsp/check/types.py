@@ -1,0 +1,128 @@
+"""What the checker answers: findings and resolutions, as plain data (no LSP types)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..binary.types import Absent, CSignature, Found, Library
+from ..model import ExternDecl, Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    HINT = "hint"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1, "hint": 0}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    path: str
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[TextEdit, ...]
+    preferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    path: str
+    span: Span | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str  # "SFFI001"
+    name: str  # "unresolved-extern"
+    severity: Severity
+    path: str
+    span: Span
+    message: str
+    symbol: str | None = None  # the extern name concerned, when there is one
+    related: tuple[Related, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    suggestions: tuple[str, ...] = ()  # "did you mean" names, best first
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.start_line, self.span.start_column, self.code)
+
+
+class ProviderKind(str, Enum):
+    BUILTIN = "builtin"  # runtime's built-in table or a built-in prefix family
+    MANIFEST = "manifest"  # plugin manifest entry
+    SATELLITE = "satellite"  # libspl_<prefix>.so by convention
+    LIBRARY = "library"  # a configured library, the runtime library, or LD_PRELOAD
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRef:
+    kind: ProviderKind
+    library: str | None = None  # real path of the object that defines the symbol
+    version: str | None = None  # default symbol version, e.g. "GLIBC_2.14"
+    via: tuple[str, ...] = ()  # dependency path from the configured library to `library`
+    detail: str = ""  # e.g. "built-in list builtins.txt:12", "family rt_sdl2_", "manifest plugin 'demo' 0.1.0"
+    source: str | None = None  # config/list/manifest file that made this provider known
+
+    def describe(self) -> str:
+        """One line for hovers and `full` output."""
+        if self.kind is ProviderKind.BUILTIN:
+            return f"built-in ({self.detail})" if self.detail else "built-in"
+        where = self.library or "?"
+        ver = f" @@{self.version}" if self.version else ""
+        via = f" via {' -> '.join(self.via)}" if self.via else ""
+        extra = f" [{self.detail}]" if self.detail else ""
+        return f"{self.kind.value}: {where}{ver}{via}{extra}"
+
+
+class ResolutionStatus(str, Enum):
+    RESOLVED = "resolved"  # a runtime configured this way binds it as a function
+    UNRESOLVED = "unresolved"  # nobody provides it
+    REFUSED_BUILTIN_ONLY = "refused-builtin-only"  # a library exports it, but the runtime is builtin-only
+    UNSUPPORTED_FAMILY = "unsupported-family"  # a known-but-unsupported prefix family
+    DATA_NOT_FUNCTION = "data-not-function"  # found, but it is an OBJECT/TLS symbol
+    COMPAT_ONLY = "compat-only"  # only a non-default (hidden) version exists
+    HIDDEN = "hidden"  # defined but hidden/local
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How the runtime would (or would not) find one extern name."""
+
+    name: str
+    status: ResolutionStatus
+    provider: ProviderRef | None = None  # who answers (also set for REFUSED/DATA/COMPAT: who *would*)
+    found: Found | None = None  # the ELF symbol when a library provides it
+    library: Library | None = None  # the configured library the answer came from
+    absences: tuple[tuple[str, Absent], ...] = ()  # (library path, why not there) for libraries that lack it
+    builtin_signature: ExternDecl | None = None  # signature from a built-ins list, when given
+    note: str = ""  # one sentence explaining the status
+
+    @property
+    def resolved(self) -> bool:
+        return self.status is ResolutionStatus.RESOLVED
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A name some provider offers (for completion and "did you mean")."""
+
+    name: str
+    provider: ProviderRef
+    signature: CSignature | ExternDecl | None = None  # when known cheaply (built-in list); DWARF is fetched lazily
+
+
+@dataclass(slots=True)
+class CheckResult:
+    findings: list[Finding] = field(default_factory=list)
+    resolutions: dict[str, Resolution] = field(default_factory=dict)  # by extern name

@@ -1,0 +1,138 @@
+"""The only place the server calls into the other layers (syntax, binary,
+config, check): one seam, so the features below stay thin adapters."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ..config_types import Config
+from ..model import SourceFile
+
+log = logging.getLogger(__name__)
+
+DOCS_BASE = "https://github.com/sffi-lsp/sffi-lsp/blob/main/README.md"
+
+
+class ConfigProblem(Exception):
+    """The project's configuration could not be loaded (message for the user)."""
+
+
+def load_config(roots: list[str], settings: dict[str, Any] | None) -> Config:
+    """sffi.toml found from the workspace roots, overlaid with client settings."""
+    from .. import config as config_mod  # noqa: PLC0415
+
+    try:
+        config = config_mod.load_config(paths=tuple(roots))
+    except config_mod.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    if settings:
+        try:
+            config = config_mod.merge_client_settings(config, settings)
+        except config_mod.ConfigError as exc:
+            raise ConfigProblem(f"client settings `sffi`: {exc}") from exc
+    return config
+
+
+def fallback_config(roots: list[str], settings: dict[str, Any] | None) -> Config:
+    """Defaults (plus whatever client settings still apply) after a config error."""
+    from .. import config as config_mod  # noqa: PLC0415
+
+    config = Config(root=roots[0] if roots else os.getcwd())
+    if settings:
+        try:
+            config = config_mod.merge_client_settings(config, settings)
+        except Exception:  # noqa: BLE001 - the settings were the problem
+            log.warning("client settings ignored", exc_info=True)
+    return config
+
+
+@dataclass
+class Backend:
+    """The providers for one configuration (rebuilt when config or files change)."""
+
+    config: Config
+    index: Any
+    providers: Any
+
+    @classmethod
+    def build(cls, config: Config) -> "Backend":
+        from ..binary import ExportIndex  # noqa: PLC0415
+        from ..check.providers import Providers  # noqa: PLC0415
+
+        index = _make_index(ExportIndex, config)
+        providers = Providers.from_config(config, index)
+        return cls(config=config, index=index, providers=providers)
+
+    def stale(self) -> bool:
+        try:
+            return bool(self.providers.stale())
+        except Exception:  # noqa: BLE001 - a watcher must never die
+            log.warning("providers.stale() failed", exc_info=True)
+            return False
+
+
+def _make_index(export_index_cls: Any, config: Config) -> Any:
+    kwargs: dict[str, Any] = {}
+    import inspect  # noqa: PLC0415
+
+    try:
+        accepted = inspect.signature(export_index_cls).parameters
+    except (TypeError, ValueError):
+        accepted = {}
+    if "cache_dir" in accepted:
+        kwargs["cache_dir"] = config.cache_dir or os.path.join(config.root, ".sffi_cache")
+    if "search_paths" in accepted:
+        kwargs["search_paths"] = config.search_paths
+    if "config" in accepted:
+        kwargs["config"] = config
+    return export_index_cls(**kwargs)
+
+
+def new_workspace() -> Any:
+    from ..check.engine import Workspace  # noqa: PLC0415
+
+    return Workspace()
+
+
+def run_check(workspace: Any, backend: Backend) -> Any:
+    from ..check.engine import check  # noqa: PLC0415
+
+    return check(workspace, backend.providers, backend.config)
+
+
+def parse_source(text: str, path: str) -> SourceFile:
+    from ..syntax import parse_source as parse  # noqa: PLC0415
+
+    return parse(text, path)
+
+
+def new_parser(path: str) -> Any:
+    from ..syntax import IncrementalParser  # noqa: PLC0415
+
+    try:
+        return IncrementalParser(path)
+    except TypeError:
+        return IncrementalParser()
+
+
+def parse_incremental(parser: Any, text: str, path: str) -> SourceFile:
+    source = parser.update(text)
+    if source.path != path:
+        source = source.with_path(path)
+    return source
+
+
+def rule_doc_url(code: str) -> str:
+    """Where a rule's documentation lives (README anchor of its code)."""
+    try:
+        from ..check import rules  # noqa: PLC0415
+
+        url = getattr(rules, "doc_url", None)
+        if callable(url):
+            return str(url(code))
+    except Exception:  # noqa: BLE001 - the link is a nicety
+        pass
+    return f"{DOCS_BASE}#{code.lower()}"

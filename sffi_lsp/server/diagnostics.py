@@ -1,0 +1,108 @@
+"""Findings as LSP diagnostics: pulled by clients that can pull
+(textDocument/diagnostic, workspace/diagnostic, with result ids), pushed to the
+others — never both."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from ..check.types import Finding, Severity
+from ..model import Span
+from . import backend
+
+if TYPE_CHECKING:
+    from .server import SffiLanguageServer
+
+log = logging.getLogger(__name__)
+
+SOURCE = "sffi"
+SEVERITIES = {
+    Severity.ERROR: lsp.DiagnosticSeverity.Error,
+    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
+    Severity.INFO: lsp.DiagnosticSeverity.Information,
+    Severity.HINT: lsp.DiagnosticSeverity.Hint,
+}
+_ORIGIN = Span(0, 0, 0, 0, 0, 0)
+
+
+def to_diagnostic(ls: "SffiLanguageServer", finding: Finding) -> lsp.Diagnostic:
+    related = [
+        lsp.DiagnosticRelatedInformation(
+            location=ls.location_of(r.path, r.span or _ORIGIN), message=r.message
+        )
+        for r in finding.related
+    ]
+    return lsp.Diagnostic(
+        range=ls.range_of(finding.path, finding.span),
+        severity=SEVERITIES.get(finding.severity, lsp.DiagnosticSeverity.Warning),
+        code=finding.code,
+        code_description=lsp.CodeDescription(href=backend.rule_doc_url(finding.code)),
+        source=SOURCE,
+        message=finding.message,
+        related_information=related or None,
+        data={"name": finding.name, "symbol": finding.symbol},
+    )
+
+
+def diagnostics_for(ls: "SffiLanguageServer", path: str) -> list[lsp.Diagnostic]:
+    return [to_diagnostic(ls, f) for f in ls.findings.get(path, [])]
+
+
+def diagnostics_changed(ls: "SffiLanguageServer", paths: list[str]) -> None:
+    """New findings for `paths`: push them, or ask a pulling client to re-pull."""
+    if not ls.pull_diagnostics:
+        for path in sorted(paths):
+            version = None
+            if path in ls.open_paths:
+                try:
+                    version = ls.workspace.get_text_document(ls.uri_of(path)).version
+                except Exception:  # noqa: BLE001
+                    version = None
+            ls.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=ls.uri_of(path), diagnostics=diagnostics_for(ls, path), version=version)
+            )
+    elif ls.can_refresh_diagnostics:
+        ls.workspace_diagnostic_refresh(None)
+    if ls.can_refresh_inlay_hints:
+        ls.workspace_inlay_hint_refresh(None)
+
+
+def setup(ls: "SffiLanguageServer") -> None:
+    options = lsp.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=True)
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, options)
+    async def document_diagnostic(ls: "SffiLanguageServer", params: lsp.DocumentDiagnosticParams):
+        await ls.analysed()
+        path = ls.path_of(params.text_document.uri)
+        result_id = ls.result_ids.get(path, "0")
+        if params.previous_result_id is not None and params.previous_result_id == result_id:
+            return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return lsp.RelatedFullDocumentDiagnosticReport(items=diagnostics_for(ls, path), result_id=result_id)
+
+    @ls.feature(lsp.WORKSPACE_DIAGNOSTIC)
+    async def workspace_diagnostic(ls: "SffiLanguageServer", params: lsp.WorkspaceDiagnosticParams):
+        await ls.analysed()
+        previous = {p.uri: p.value for p in params.previous_result_ids or []}
+        items: list = []
+        paths = set(ls.findings) | {ls.path_of(uri) for uri in previous}
+        for path in sorted(paths):
+            uri = ls.uri_of(path)
+            result_id = ls.result_ids.get(path, "0")
+            version = None
+            if path in ls.open_paths:
+                try:
+                    version = ls.workspace.get_text_document(uri).version
+                except Exception:  # noqa: BLE001
+                    version = None
+            if previous.get(uri) == result_id:
+                items.append(lsp.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=result_id))
+            else:
+                items.append(
+                    lsp.WorkspaceFullDocumentDiagnosticReport(
+                        uri=uri, version=version, items=diagnostics_for(ls, path), result_id=result_id
+                    )
+                )
+        return lsp.WorkspaceDiagnosticReport(items=items)

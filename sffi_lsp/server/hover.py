@@ -1,0 +1,161 @@
+"""Hover on an extern's name (declaration or call): Simple signature, who
+provides it, the C signature from DWARF with its source line, the ABI mapping,
+and for an unresolved one why and the nearest real names."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+from ..binary.types import CSignature
+from ..check.types import Resolution, ResolutionStatus
+from ..model import ExternDecl
+
+if TYPE_CHECKING:
+    from .server import SffiLanguageServer
+
+log = logging.getLogger(__name__)
+SIGNATURE_TIMEOUT_S = 3.0
+
+
+async def signature_of(ls: "SffiLanguageServer", resolution: Resolution | None) -> Any:
+    """DWARF / built-in signature, read off the event loop (it may parse DWARF)."""
+    if resolution is None or ls.backend is None:
+        return None
+    if resolution.builtin_signature is not None:
+        return resolution.builtin_signature
+    providers = ls.backend.providers
+    try:
+        loop = asyncio.get_running_loop()
+        return await asyncio.wait_for(loop.run_in_executor(None, providers.signature_for, resolution), SIGNATURE_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        log.info("signature for %s: timed out", resolution.name)
+    except Exception:  # noqa: BLE001
+        log.warning("signature_for(%s) failed", resolution.name, exc_info=True)
+    return None
+
+
+def abi_lines(ls: "SffiLanguageServer", decl: ExternDecl) -> list[str]:
+    """How each parameter crosses the C ABI under the configured profile."""
+    try:
+        from ..check import abi  # noqa: PLC0415
+
+        describe = getattr(abi, "describe_mapping", None)
+        if callable(describe):
+            return [str(line) for line in describe(decl, ls.config)]
+    except Exception:  # noqa: BLE001 - the ABI lines are a nicety
+        log.debug("ABI mapping unavailable", exc_info=True)
+    return []
+
+
+def status_line(resolution: Resolution | None) -> str:
+    if resolution is None:
+        return "**Not checked yet**"
+    if resolution.resolved:
+        where = resolution.provider.describe() if resolution.provider else "resolved"
+        return f"**Binds to** {where}"
+    label = {
+        ResolutionStatus.UNRESOLVED: "Unresolved",
+        ResolutionStatus.REFUSED_BUILTIN_ONLY: "Refused by a built-in-only runtime",
+        ResolutionStatus.UNSUPPORTED_FAMILY: "Unsupported family",
+        ResolutionStatus.DATA_NOT_FUNCTION: "Not a function",
+        ResolutionStatus.COMPAT_ONLY: "Only a compat (non-default) version",
+        ResolutionStatus.HIDDEN: "Hidden",
+    }.get(resolution.status, resolution.status.value)
+    text = f"**{label}**"
+    if resolution.provider is not None:
+        text += f" (would be {resolution.provider.describe()})"
+    return text
+
+
+def c_signature_lines(ls: "SffiLanguageServer", sig: Any) -> list[str]:
+    if isinstance(sig, CSignature):
+        lines = ["C signature (DWARF):", "```c", sig.text() + ";", "```"]
+        if sig.file:
+            where = f"{sig.file}:{sig.line}" if sig.line else sig.file
+            uri = ls.uri_of(sig.file) + (f"#L{sig.line}" if sig.line else "")
+            lines.append(f"Defined at [{where}]({uri})")
+        return lines
+    if isinstance(sig, ExternDecl):
+        return ["Built-in signature:", "```simple", sig.signature_text(), "```"]
+    return []
+
+
+async def hover_markdown(ls: "SffiLanguageServer", path: str, name: str, decl: ExternDecl | None, is_call: bool) -> str:
+    parts: list[str] = []
+    if decl is not None:
+        parts += ["```simple", decl.signature_text(), "```"]
+    else:
+        parts.append(f"`{name}` — called here but not declared with `extern fn` in this workspace")
+    resolution = ls.resolution_for(decl.path or path, name) if decl is not None else None
+    if resolution is None:
+        resolution = ls.resolve_name(name, path)
+    parts.append(status_line(resolution))
+    if resolution is not None:
+        if resolution.note:
+            parts.append(resolution.note)
+        if resolution.found is not None and resolution.found.symbol.version:
+            parts.append(f"Symbol version: `{resolution.found.symbol.version}`")
+        if resolution.provider is not None and resolution.provider.via:
+            parts.append("Through dependencies: " + " → ".join(f"`{p}`" for p in resolution.provider.via))
+        if resolution.status is not ResolutionStatus.RESOLVED:
+            for lib, absent in resolution.absences[:5]:
+                parts.append(f"- `{lib}`: {absent.detail or absent.reason.value}")
+            nearest = nearest_names(ls, path, name)
+            if nearest:
+                parts.append("Nearest names: " + ", ".join(f"`{n}`" for n in nearest))
+    sig = await signature_of(ls, resolution)
+    parts += c_signature_lines(ls, sig)
+    if decl is not None:
+        abi = abi_lines(ls, decl)
+        if abi:
+            parts.append(f"ABI ({ls.config.abi}):")
+            parts += [f"- {line}" for line in abi]
+        else:
+            parts.append(f"ABI profile: `{ls.config.abi}`")
+    return "\n\n".join(p for p in parts if p)
+
+
+def nearest_names(ls: "SffiLanguageServer", path: str, name: str) -> list[str]:
+    for finding in ls.findings.get(path, []):
+        if finding.symbol == name and finding.suggestions:
+            return list(finding.suggestions[:5])
+    if ls.backend is None:
+        return []
+    try:
+        return [str(getattr(s, "name", s)) for s in list(ls.backend.providers.suggest(name))[:5]]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def setup(ls: "SffiLanguageServer") -> None:
+    @ls.feature(lsp.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: "SffiLanguageServer", params: lsp.HoverParams) -> lsp.Hover | None:
+        await ls.analysed()
+        path = ls.path_of(params.text_document.uri)
+        decl, call = ls.symbol_at(path, params.position)
+        if decl is None and call is None:
+            return None
+        if decl is not None:
+            name, span = decl.name, decl.name_span
+            if not decl.path:
+                decl = replace(decl, path=path)
+        else:
+            assert call is not None
+            name, span = call.name, call.span
+            decls = ls.declarations_of(name, prefer_path=path)
+            if not decls:
+                # An ordinary call: only worth a hover when a provider exports the name.
+                resolution = ls.resolve_name(name, path)
+                if resolution is None or not resolution.resolved:
+                    return None
+            decl = decls[0] if decls else None
+        text = await hover_markdown(ls, path, name, decl, call is not None)
+        return lsp.Hover(
+            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
+            range=ls.range_of(path, span),
+        )

@@ -1,0 +1,181 @@
+"""Session lifecycle: initialize, configuration, open documents, file watching,
+workspace folders, commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+if TYPE_CHECKING:
+    from .server import SffiLanguageServer
+
+log = logging.getLogger(__name__)
+
+CMD_REINDEX = "sffi.reindex"
+CMD_SHOW_EXPORTS = "sffi.showExports"
+WATCH_GLOBS = ("**/*.so", "**/*.so.*", "**/sffi.toml", "**/pyproject.toml", "**/*.sdn", "**/*.spl")
+
+
+def _settings_from(value: Any) -> dict[str, Any]:
+    """`{"sffi": {...}}` or the section itself."""
+    if not isinstance(value, dict):
+        return {}
+    inner = value.get("sffi")
+    return dict(inner) if isinstance(inner, dict) else dict(value)
+
+
+def _roots(ls: "SffiLanguageServer") -> list[str]:
+    folders = list(ls.workspace.folders.values())
+    roots = [ls.path_of(f.uri) for f in folders]
+    if not roots and ls.workspace.root_uri:
+        roots = [ls.path_of(ls.workspace.root_uri)]
+    return [r for r in dict.fromkeys(roots) if r and os.path.isdir(r)]
+
+
+def setup(ls: "SffiLanguageServer") -> None:
+    @ls.feature(lsp.INITIALIZE)
+    def initialize(ls: "SffiLanguageServer", params: lsp.InitializeParams) -> None:
+        ls.initialization_settings = _settings_from(params.initialization_options)
+        ls.roots = _roots(ls)
+
+    @ls.feature(lsp.INITIALIZED)
+    async def initialized(ls: "SffiLanguageServer", params: lsp.InitializedParams) -> None:
+        await ls.pull_client_settings()
+        await ls.reload_backend("startup")
+        await register_watchers(ls)
+        ls.start_watching()
+        await ls.index_workspace()
+
+    @ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: "SffiLanguageServer", params: lsp.DidChangeConfigurationParams) -> None:
+        if ls.can_pull_configuration:
+            await ls.pull_client_settings()
+        else:
+            settings = _settings_from(params.settings)
+            if settings:
+                ls.client_settings = settings
+        await ls.reload_backend("client settings changed")
+
+    @ls.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def did_change_folders(ls: "SffiLanguageServer", params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+        ls.roots = _roots(ls)
+        await ls.reload_backend("workspace folders changed")
+        await ls.index_workspace()
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: "SffiLanguageServer", params: lsp.DidOpenTextDocumentParams) -> None:
+        path = ls.path_of(params.text_document.uri)
+        ls.open_paths.add(path)
+        ls.document_changed(path)
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: "SffiLanguageServer", params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.document_changed(ls.path_of(params.text_document.uri))
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: "SffiLanguageServer", params: lsp.DidCloseTextDocumentParams) -> None:
+        path = ls.path_of(params.text_document.uri)
+        ls.open_paths.discard(path)
+        ls.parsers.pop(path, None)
+        ls.file_changed_on_disk(path)  # the disk version (or nothing) replaces the buffer
+
+    @ls.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def did_change_watched_files(ls: "SffiLanguageServer", params: lsp.DidChangeWatchedFilesParams) -> None:
+        other = False
+        for change in params.changes:
+            path = ls.path_of(change.uri)
+            if path.endswith(".spl"):
+                ls.file_changed_on_disk(path)
+            else:
+                other = True
+        if other:
+            await ls.check_for_changes()
+
+    @ls.command(CMD_REINDEX)
+    async def reindex(ls: "SffiLanguageServer", *args: Any) -> dict[str, Any]:
+        await ls.reload_backend("re-index command")
+        count = await ls.index_workspace()
+        await ls.analysed()
+        return {"files": count, "externs": sum(len(s.externs) for s in ls.sources.values())}
+
+    @ls.command(CMD_SHOW_EXPORTS)
+    async def show_exports(ls: "SffiLanguageServer", *args: Any) -> dict[str, Any]:
+        spec = args[0] if args else None
+        if isinstance(spec, dict):
+            spec = spec.get("library")
+        if not isinstance(spec, str) or not spec:
+            specs = [lib.spec for lib in ls.config.libraries]
+            return {"libraries": specs, "message": "pass a library (path or name) to list its exports"}
+        current = ls.backend
+        if current is None:
+            return {"library": spec, "error": "no providers loaded"}
+        return await asyncio.get_running_loop().run_in_executor(ls.executor, _exports_of, current, spec)
+
+
+def _exports_of(current: Any, spec: str) -> dict[str, Any]:
+    try:
+        library = current.index.library(spec)
+    except Exception as exc:  # noqa: BLE001 - report, do not crash
+        return {"library": spec, "error": str(exc)}
+    if library.problem is not None:
+        return {"library": spec, "path": library.path, "error": library.problem.message}
+    try:
+        exports = current.index.exports(library)
+    except Exception as exc:  # noqa: BLE001
+        return {"library": spec, "path": library.path, "error": str(exc)}
+    symbols = getattr(exports, "symbols", exports)
+    if isinstance(symbols, dict):
+        symbols = list(symbols.values())
+    rows = []
+    for sym in symbols:
+        if isinstance(sym, str):
+            rows.append({"name": sym})
+            continue
+        rows.append(
+            {
+                "name": sym.name,
+                "kind": getattr(getattr(sym, "kind", None), "value", None),
+                "version": getattr(sym, "version", None),
+            }
+        )
+    rows.sort(key=lambda r: r["name"])
+    return {"library": spec, "path": library.path, "count": len(rows), "exports": rows}
+
+
+async def register_watchers(ls: "SffiLanguageServer") -> None:
+    """Ask the client to watch libraries, config, manifest, lists and sources."""
+    caps = ls.client_capabilities.workspace if ls.client_capabilities else None
+    watched = caps.did_change_watched_files if caps else None
+    if not (watched and watched.dynamic_registration):
+        return  # the stat check in the poll loop does the job
+    globs = list(WATCH_GLOBS)
+    config = ls.config
+    for extra in (*config.builtin_lists, config.manifest, config.runtime_library):
+        if extra:
+            globs.append(extra)
+    for lib in config.libraries:
+        if os.path.isabs(lib.spec):
+            globs.append(lib.spec)
+    watchers = [lsp.FileSystemWatcher(glob_pattern=g) for g in dict.fromkeys(globs)]
+    try:
+        await asyncio.wait_for(
+            ls.client_register_capability_async(
+                lsp.RegistrationParams(
+                    registrations=[
+                        lsp.Registration(
+                            id="sffi-watch",
+                            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                        )
+                    ]
+                )
+            ),
+            timeout=10,
+        )
+        ls._client_watching = True
+    except Exception:  # noqa: BLE001
+        log.info("client refused file watchers; polling instead", exc_info=True)

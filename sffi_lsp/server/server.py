@@ -1,0 +1,543 @@
+"""The language server: one LanguageServer subclass owning the state the
+features share (configuration, providers, parsed files, the last check).
+
+Analysis runs on one worker thread so the event loop keeps answering (hover,
+completion, cancellations) while a large file is parsed or libraries are read.
+The loop owns the state; the worker only produces new values that the loop
+installs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterable
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from ..check.types import CheckResult, Finding, Resolution
+from ..config_types import Config
+from ..model import CallSite, ExternDecl, SourceFile
+from . import backend
+from .positions import EMPTY_INDEX, LineIndex
+
+log = logging.getLogger(__name__)
+
+SERVER_NAME = "sffi-lsp"
+SETTINGS_SECTION = "sffi"
+# Server-only settings, taken out of the `sffi` section before it reaches the config.
+SERVER_ONLY_SETTINGS = ("poll_interval_ms", "pollIntervalMs")
+DEFAULT_POLL_MS = 1000
+ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("sffi-lsp")
+    except Exception:  # noqa: BLE001 - not installed: running from a checkout
+        return "0.1.0"
+
+
+class SffiLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(SERVER_NAME, _version(), text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.roots: list[str] = []
+        self.client_settings: dict[str, Any] = {}
+        self.initialization_settings: dict[str, Any] = {}
+        self.poll_interval_ms = DEFAULT_POLL_MS
+        self.backend: backend.Backend | None = None
+        self.config_error: str | None = None
+        self.engine_workspace: Any = None
+        self.sources: dict[str, SourceFile] = {}
+        self.line_indexes: dict[str, LineIndex] = {}
+        self.parsers: dict[str, Any] = {}
+        self.open_paths: set[str] = set()
+        self.result = CheckResult()
+        self.findings: dict[str, list[Finding]] = {}
+        self.result_ids: dict[str, str] = {}
+        self._result_counter = 0
+        self._dirty: dict[str, str | None] = {}  # path -> open-doc text, None = read disk / removed
+        self._last_edit = 0.0
+        self._analysis: asyncio.Task | None = None
+        self._needs_check = False
+        self._watch_task: asyncio.Task | None = None
+        self._config_stamps: dict[str, tuple] = {}
+        self._client_watching = False
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sffi-analysis")
+        self._candidate_cache: tuple[int, list[Any], list[str]] | None = None
+        self._backend_generation = 0
+
+    # --- errors -------------------------------------------------------------
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log internal errors instead of popping them up in the user's editor."""
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error, exc_info=error)
+
+    # --- client capabilities ----------------------------------------------
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16)
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        caps = self.client_capabilities
+        return bool(caps and caps.text_document and caps.text_document.diagnostic is not None)
+
+    @property
+    def can_refresh_diagnostics(self) -> bool:
+        ws = self.client_capabilities.workspace if self.client_capabilities else None
+        return bool(ws and ws.diagnostics and ws.diagnostics.refresh_support)
+
+    @property
+    def can_refresh_inlay_hints(self) -> bool:
+        ws = self.client_capabilities.workspace if self.client_capabilities else None
+        return bool(ws and ws.inlay_hint and ws.inlay_hint.refresh_support)
+
+    @property
+    def can_pull_configuration(self) -> bool:
+        ws = self.client_capabilities.workspace if self.client_capabilities else None
+        return bool(ws and ws.configuration)
+
+    @property
+    def supports_progress(self) -> bool:
+        window = self.client_capabilities.window if self.client_capabilities else None
+        return bool(window and window.work_done_progress)
+
+    @property
+    def snippet_support(self) -> bool:
+        td = self.client_capabilities.text_document if self.client_capabilities else None
+        item = td.completion.completion_item if td and td.completion else None
+        return bool(item and item.snippet_support)
+
+    # --- paths and positions ----------------------------------------------
+    @staticmethod
+    def path_of(uri: str) -> str:
+        path = to_fs_path(uri)
+        return os.path.normpath(path) if path else uri
+
+    @staticmethod
+    def uri_of(path: str) -> str:
+        return from_fs_path(path) or path
+
+    def line_index(self, path: str) -> LineIndex:
+        return self.line_indexes.get(path, EMPTY_INDEX)
+
+    def range_of(self, path: str, span: Any) -> lsp.Range:
+        return self.line_index(path).range(span, self.encoding)
+
+    def location_of(self, path: str, span: Any) -> lsp.Location:
+        return lsp.Location(uri=self.uri_of(path), range=self.range_of(path, span))
+
+    def model_position(self, path: str, position: lsp.Position) -> tuple[int, int]:
+        return self.line_index(path).from_client(position, self.encoding)
+
+    def document_text(self, path: str) -> str | None:
+        """The current text: the editor buffer when open, else the file on disk."""
+        if path in self.open_paths:
+            try:
+                return self.workspace.get_text_document(self.uri_of(path)).source
+            except Exception:  # noqa: BLE001
+                return None
+        return _read_text(path)
+
+    # --- configuration --------------------------------------------------------
+    @property
+    def config(self) -> Config:
+        if self.backend is not None:
+            return self.backend.config
+        return Config(root=self.roots[0] if self.roots else os.getcwd(), debounce_ms=150)
+
+    async def pull_client_settings(self) -> None:
+        """workspace/configuration for the `sffi` section (when the client has it)."""
+        if not self.can_pull_configuration:
+            return
+        try:
+            items = [lsp.ConfigurationItem(section=SETTINGS_SECTION)]
+            values = await asyncio.wait_for(
+                self.workspace_configuration_async(lsp.ConfigurationParams(items=items)), timeout=10
+            )
+            value = values[0] if values else None
+            self.client_settings = dict(value) if isinstance(value, dict) else {}
+        except Exception:  # noqa: BLE001 - a client that cannot answer keeps the old settings
+            log.warning("workspace/configuration failed", exc_info=True)
+
+    def effective_settings(self) -> dict[str, Any]:
+        settings = dict(self.initialization_settings)
+        settings.update(self.client_settings)
+        poll = None
+        for key in SERVER_ONLY_SETTINGS:
+            if key in settings:
+                poll = settings.pop(key)
+        try:
+            self.poll_interval_ms = max(50, int(poll)) if poll is not None else DEFAULT_POLL_MS
+        except (TypeError, ValueError):
+            self.poll_interval_ms = DEFAULT_POLL_MS
+        return settings
+
+    async def reload_backend(self, reason: str) -> None:
+        """(Re)load the configuration and providers, then re-check everything."""
+        settings = self.effective_settings()
+        roots = list(self.roots)
+
+        def build() -> tuple[backend.Backend | None, str | None]:
+            error = None
+            try:
+                config = backend.load_config(roots, settings)
+            except backend.ConfigProblem as exc:
+                error = str(exc)
+                config = backend.fallback_config(roots, settings)
+            try:
+                return backend.Backend.build(config), error
+            except Exception as exc:  # noqa: BLE001 - keep serving with what we have
+                log.exception("providers could not be built")
+                return None, error or f"providers could not be built: {exc}"
+
+        started = time.perf_counter()
+        new_backend, error = await asyncio.get_running_loop().run_in_executor(self.executor, build)
+        log.info("configuration loaded (%s) in %.0f ms", reason, (time.perf_counter() - started) * 1000)
+        if error and error != self.config_error:
+            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"sffi: {error}"))
+        self.config_error = error
+        if new_backend is not None:
+            self.backend = new_backend
+            self._backend_generation += 1
+            self._candidate_cache = None
+        self._config_stamps = self._stamp_config_files()
+        self.request_check()
+
+    def _config_files(self) -> list[str]:
+        files = []
+        for root in self.roots:
+            files += [os.path.join(root, "sffi.toml"), os.path.join(root, "pyproject.toml")]
+        config = self.config
+        if config.config_file:
+            files.append(config.config_file)
+        return files
+
+    def _stamp_config_files(self) -> dict[str, tuple]:
+        return {path: _stamp(path) for path in self._config_files()}
+
+    def config_files_changed(self) -> bool:
+        return any(_stamp(path) != stamp for path, stamp in self._config_stamps.items()) or set(
+            self._config_files()
+        ) != set(self._config_stamps)
+
+    # --- workspace indexing -----------------------------------------------------
+    def spl_files(self) -> list[str]:
+        config = self.config
+        found: list[str] = []
+        for root in self.roots:
+            for folder, dirs, files in os.walk(root):
+                rel_folder = os.path.relpath(folder, root)
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if d not in ALWAYS_SKIPPED_DIRS
+                    and not _excluded(os.path.normpath(os.path.join(rel_folder, d)) + "/", config.exclude)
+                )
+                for name in sorted(files):
+                    if not name.endswith(".spl"):
+                        continue
+                    rel = os.path.normpath(os.path.join(rel_folder, name))
+                    if not _excluded(rel, config.exclude):
+                        found.append(os.path.normpath(os.path.join(folder, name)))
+        return found
+
+    async def index_workspace(self) -> int:
+        """Parse every .spl file of every workspace folder, with progress."""
+        loop = asyncio.get_running_loop()
+        paths = await loop.run_in_executor(self.executor, self.spl_files)
+        token = f"sffi-index-{time.monotonic_ns()}"
+        progress = False
+        if self.supports_progress and paths:
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
+                self.work_done_progress.begin(
+                    token, lsp.WorkDoneProgressBegin(title="sffi: indexing", percentage=0, cancellable=False)
+                )
+                progress = True
+            except Exception:  # noqa: BLE001 - progress is a nicety
+                log.info("work done progress refused", exc_info=True)
+        batch = 200
+        for start in range(0, len(paths), batch):
+            chunk = [p for p in paths[start : start + batch] if p not in self.open_paths]
+            parsed = await loop.run_in_executor(self.executor, _parse_files, chunk)
+            for path, source, index in parsed:
+                if path in self.open_paths:
+                    continue  # the editor's buffer wins over the disk
+                self._install_source(path, source, index)
+            if progress:
+                done = min(len(paths), start + batch)
+                self.work_done_progress.report(
+                    token,
+                    lsp.WorkDoneProgressReport(message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))),
+                )
+        known = set(paths) | self.open_paths
+        for gone in [p for p in self.sources if p not in known]:
+            self._remove_source(gone)
+        if progress:
+            self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message=f"{len(paths)} files"))
+        self.request_check()
+        return len(paths)
+
+    def _ensure_engine_workspace(self) -> Any:
+        if self.engine_workspace is None:
+            self.engine_workspace = backend.new_workspace()
+        return self.engine_workspace
+
+    def _install_source(self, path: str, source: SourceFile | None, index: LineIndex) -> None:
+        if source is None:
+            return
+        self._ensure_engine_workspace().set_file(path, source)
+        self.sources[path] = source
+        self.line_indexes[path] = index
+
+    def _remove_source(self, path: str) -> None:
+        if self.engine_workspace is not None and path in self.sources:
+            self.engine_workspace.remove_file(path)
+        self.sources.pop(path, None)
+        self.line_indexes.pop(path, None)
+        self.parsers.pop(path, None)
+
+    # --- documents ------------------------------------------------------------
+    def document_changed(self, path: str) -> None:
+        """An open buffer changed: re-parse it after the debounce delay."""
+        self._dirty[path] = None
+        self._last_edit = time.monotonic()
+        self.request_check()
+
+    def file_changed_on_disk(self, path: str) -> None:
+        if path in self.open_paths:
+            return
+        self._dirty[path] = None
+        self.request_check()
+
+    def request_check(self) -> None:
+        self._needs_check = True
+        if self._analysis is None or self._analysis.done():
+            self._analysis = asyncio.get_running_loop().create_task(self._analysis_loop())
+
+    async def analysed(self) -> None:
+        """Wait until every pending edit is parsed and checked."""
+        while self._analysis is not None and not self._analysis.done():
+            await asyncio.shield(self._analysis)
+
+    async def _analysis_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._needs_check:
+            delay = self.config.debounce_ms / 1000.0
+            while delay > 0 and (wait := self._last_edit + delay - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            self._needs_check = False
+            dirty, self._dirty = self._dirty, {}
+            jobs: list[tuple[str, str | None, bool]] = []
+            for path in dirty:
+                if path in self.open_paths:
+                    jobs.append((path, self.document_text(path), True))
+                else:
+                    jobs.append((path, _read_text(path) if self._in_roots(path) else None, False))
+            parsers = {path: self.parsers.setdefault(path, backend.new_parser(path)) for path, _t, is_open in jobs if is_open}
+            backend_now = self.backend
+            engine = self._ensure_engine_workspace()
+            try:
+                parsed, result = await loop.run_in_executor(self.executor, _analyse, jobs, parsers, engine, backend_now)
+            except Exception:  # noqa: BLE001 - an analysis failure must not stop the server
+                log.exception("analysis failed")
+                continue
+            for path, source, index in parsed:
+                if source is None:
+                    self.sources.pop(path, None)
+                    self.line_indexes.pop(path, None)
+                else:
+                    self.sources[path] = source
+                    self.line_indexes[path] = index
+            if result is not None:
+                self._install_result(result)
+
+    def _in_roots(self, path: str) -> bool:
+        return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
+
+    def _install_result(self, result: CheckResult) -> None:
+        by_path: dict[str, list[Finding]] = {}
+        for finding in result.findings:
+            by_path.setdefault(os.path.normpath(finding.path), []).append(finding)
+        changed = [p for p in set(by_path) | set(self.findings) if by_path.get(p, []) != self.findings.get(p, [])]
+        self.result = result
+        self.findings = by_path
+        for path in changed:
+            self._result_counter += 1
+            self.result_ids[path] = str(self._result_counter)
+        if changed:
+            from .diagnostics import diagnostics_changed  # noqa: PLC0415
+
+            diagnostics_changed(self, changed)
+
+    # --- model lookups ----------------------------------------------------------
+    def resolution_for(self, path: str, name: str) -> Resolution | None:
+        by_decl = getattr(self.result, "by_decl", None) or {}
+        return by_decl.get((path, name)) or self.result.resolutions.get(name)
+
+    def resolve_name(self, name: str, path: str | None = None) -> Resolution | None:
+        res = self.resolution_for(path, name) if path else self.result.resolutions.get(name)
+        if res is not None or self.backend is None:
+            return res
+        try:
+            return self.backend.providers.resolve(name, source_path=path)
+        except Exception:  # noqa: BLE001
+            log.warning("resolve(%s) failed", name, exc_info=True)
+            return None
+
+    def symbol_at(self, path: str, position: lsp.Position) -> tuple[ExternDecl | None, CallSite | None]:
+        """The extern declaration or call whose name is under the cursor."""
+        source = self.sources.get(path)
+        if source is None:
+            return None, None
+        line, column = self.model_position(path, position)
+        for decl in source.externs:
+            span = decl.name_span
+            if span.start_line == line and span.contains(line, column):
+                return decl, None
+        for call in source.calls:
+            if not call.qualified and call.span.start_line == line and call.span.contains(line, column):
+                return None, call
+        return None, None
+
+    def declarations_of(self, name: str, prefer_path: str | None = None) -> list[ExternDecl]:
+        found = [d for d in self.sources.get(prefer_path, SourceFile("")).externs if d.name == name] if prefer_path else []
+        for path, source in self.sources.items():
+            if path == prefer_path:
+                continue
+            found += [d for d in source.externs if d.name == name]
+        return [d if d.path else _with_path(d, path) for d in found]  # type: ignore[has-type]
+
+    def calls_of(self, name: str) -> Iterable[tuple[str, CallSite]]:
+        for path, source in self.sources.items():
+            for call in source.calls:
+                if call.name == name and not call.qualified:
+                    yield path, call
+
+    def candidates(self) -> tuple[list[Any], list[str]]:
+        """Provider names, sorted, cached per providers generation (completion is hot)."""
+        if self._candidate_cache is not None and self._candidate_cache[0] == self._backend_generation:
+            return self._candidate_cache[1], self._candidate_cache[2]
+        items: list[Any] = []
+        if self.backend is not None:
+            try:
+                items = list(self.backend.providers.candidates())
+            except Exception:  # noqa: BLE001
+                log.warning("candidates() failed", exc_info=True)
+        items.sort(key=lambda c: c.name)
+        names = [c.name for c in items]
+        self._candidate_cache = (self._backend_generation, items, names)
+        return items, names
+
+    # --- watching -----------------------------------------------------------------
+    def start_watching(self) -> None:
+        if self._watch_task is None:
+            self._watch_task = asyncio.get_running_loop().create_task(self._poll_loop())
+
+    async def _poll_loop(self) -> None:
+        """Stat check: libraries, manifest, built-in lists (providers.stale()) and config."""
+        loop = asyncio.get_running_loop()
+        while True:
+            interval = self.poll_interval_ms / 1000.0
+            if self._client_watching:
+                interval *= 5  # the client tells us about workspace files; still catch the rest
+            await asyncio.sleep(interval)
+            try:
+                await self.check_for_changes(loop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a watcher must never die
+                log.exception("file check failed")
+
+    async def check_for_changes(self, loop: asyncio.AbstractEventLoop | None = None) -> bool:
+        loop = loop or asyncio.get_running_loop()
+        if self.config_files_changed():
+            await self.reload_backend("configuration file changed")
+            return True
+        current = self.backend
+        if current is not None and await loop.run_in_executor(self.executor, current.stale):
+            await self.reload_backend("a library, manifest or built-in list changed")
+            return True
+        return False
+
+
+def _with_path(decl: ExternDecl, path: str) -> ExternDecl:
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(decl, path=path)
+
+
+def _stamp(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        return ()
+
+
+def _excluded(rel: str, patterns: Iterable[str]) -> bool:
+    rel = rel.replace(os.sep, "/")
+    for pattern in patterns:
+        if fnmatch.fnmatch(rel, pattern) or (pattern.endswith("/**") and rel.startswith(pattern[:-2])):
+            return True
+    return False
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _parse_files(paths: list[str]) -> list[tuple[str, SourceFile | None, LineIndex]]:
+    out = []
+    for path in paths:
+        text = _read_text(path)
+        if text is None:
+            continue
+        try:
+            out.append((path, backend.parse_source(text, path), LineIndex(text)))
+        except Exception:  # noqa: BLE001 - one bad file must not stop indexing
+            log.exception("could not parse %s", path)
+    return out
+
+
+def _analyse(
+    jobs: list[tuple[str, str | None, bool]],
+    parsers: dict[str, Any],
+    engine: Any,
+    current: backend.Backend | None,
+) -> tuple[list[tuple[str, SourceFile | None, LineIndex]], CheckResult | None]:
+    """Worker thread: parse what changed, update the engine's workspace, check."""
+    parsed: list[tuple[str, SourceFile | None, LineIndex]] = []
+    for path, text, is_open in jobs:
+        if text is None:
+            engine.remove_file(path)
+            parsed.append((path, None, EMPTY_INDEX))
+            continue
+        try:
+            if is_open:
+                source = backend.parse_incremental(parsers[path], text, path)
+            else:
+                source = backend.parse_source(text, path)
+        except Exception:  # noqa: BLE001
+            log.exception("could not parse %s", path)
+            continue
+        engine.set_file(path, source)
+        parsed.append((path, source, LineIndex(text)))
+    if current is None:
+        return parsed, None
+    return parsed, backend.run_check(engine, current)

@@ -4,7 +4,9 @@ Loaded from `sffi.toml` (keys at top level), or `[tool.sffi]` in
 `pyproject.toml`, by `sffi_lsp.config.load_config`; the server overlays client
 settings (section `sffi`) with `Config.merged`. All paths here are already
 absolute (relative ones are resolved against the config file's directory, `~`
-and `$VAR` expanded).
+and `$VAR` expanded), except `include`/`exclude`, which are glob patterns
+matched against paths relative to `root`. Every key is documented in
+`sffi_lsp.config.CONFIG_KEYS`.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ class Config:
     builtin_lists: tuple[str, ...] = ()  # files: one name a line, optionally a Simple signature
     builtin_families: tuple[str, ...] = ()  # prefixes handled by a built-in module, e.g. "rt_sdl2_"
     unsupported_families: tuple[str, ...] = ()  # prefixes the runtime knows but refuses
-    runtime_library: str | None = None  # libsimple_runtime.so or runtime binary; its exports count (as library)
+    builtin_runtime: str | None = None  # runtime binary/library whose exported functions count as built-ins
+    runtime_library: str | None = None  # libsimple_runtime.so (step 4 of the dynamic path); None = probed where the runtime looks
+    runtime_library_required: bool = False  # True when configured explicitly (an unloadable one is then reported)
     manifest: str | None = None  # plugin manifest (SDN); default $SIMPLE_PLUGIN_MANIFEST or ~/.simple/plugins/manifest.sdn
     manifest_required: bool = False  # True when configured explicitly (a missing file is then a config error)
     satellite_paths: tuple[str, ...] = ()  # default $SIMPLE_SFFI_PATH or <root>/build
@@ -74,3 +78,9 @@ class Config:
     cache_dir: str | None = None  # default <root>/.sffi_cache
     jobs: int | None = None
     debounce_ms: int = 150  # server only
+
+    def merged(self, settings: dict) -> "Config":
+        """This config overlaid with the client's settings (section `sffi`)."""
+        from .config import merge_client_settings  # noqa: PLC0415 (config imports this module)
+
+        return merge_client_settings(self, settings)

@@ -1,0 +1,365 @@
+"""How a Simple extern declaration crosses the C ABI, and where it disagrees with C.
+
+A profile maps each Simple *type category* to a sequence of ABI *words*
+(`AbiMapping`): `text` under the native profile is two words `(ptr, u64)`; an
+array result is one `handle` (an i64 runtime value). Comparing a declaration
+with a DWARF signature is then word against C parameter, class by class:
+width, signedness, float-ness, pointer-ness.
+
+Compatibility decisions (documented because they are judgement calls):
+- Same width and signedness is a match whatever the C spelling: `i64` matches
+  `long`, `long long`, `int64_t`, `ssize_t`; `f64` matches `double`.
+- A 64-bit integer word matches a C pointer, and a `ptr` word matches a 64-bit
+  C integer (`uintptr_t`): Simple code conventionally carries raw addresses in
+  `i64`, and both travel in the same general register.
+- A `handle` (text/array/tuple/optional/dict/user value under `native`) is a
+  runtime value, not a pointer: a C pointer there is a mismatch.
+- `bool` is a 1-byte C `_Bool`; it also matches a 1-byte C integer, not `int`.
+- A C enum matches an integer of its width, either signedness.
+- C variadics accept extra words; structs passed by value never match.
+- A C type DWARF could not describe (`unknown`) is never reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..binary.types import CSignature, CType
+from ..config_types import AbiMapping, AbiProfile, Config
+from ..model import ExternDecl, TypeKind, TypeRef
+
+INT_WORDS = {f"{s}{n}": (n // 8, s == "i") for s in "iu" for n in (8, 16, 32, 64)}
+FLOAT_WORDS = {"f32": 4, "f64": 8}
+SCALARS = (*INT_WORDS, *FLOAT_WORDS, "bool")
+# Spellings that mean a scalar or text in real Simple code.
+TYPE_ALIASES = {
+    "int": "i64", "uint": "u64", "float": "f64", "isize": "i64", "usize": "u64", "byte": "u8",
+    "str": "text", "string": "text", "String": "text", "Text": "text",
+    "Dict": "dict", "Map": "dict", "void": "unit",
+}  # fmt: skip
+DYNAMIC_MAX_ARGS = 12
+
+
+def type_category(t: TypeRef | None) -> str:
+    """The ABI-relevant category of a Simple type (see config.ABI_CATEGORIES)."""
+    if t is None:
+        return "value"  # untyped parameter: a runtime value
+    kind = t.kind
+    if kind is TypeKind.UNIT:
+        return "unit"
+    if kind is TypeKind.ARRAY:
+        return "array"
+    if kind is TypeKind.OPTIONAL:
+        return "optional"
+    if kind is TypeKind.TUPLE:
+        return "unit" if not t.args else "tuple"
+    if kind is TypeKind.DICT:
+        return "dict"
+    if kind is TypeKind.POINTER:
+        return "pointer"
+    if kind is TypeKind.FUNCTION:
+        return "function"
+    name = TYPE_ALIASES.get(t.name or "", t.name or "")
+    if name in SCALARS or name in ("text", "dict", "unit"):
+        return name
+    return "value"  # user types, generics, Any: a runtime-value handle
+
+
+def _scalar_maps() -> dict[str, AbiMapping]:
+    return {s: AbiMapping((s,)) for s in SCALARS}
+
+
+def builtin_profile(name: str) -> AbiProfile:
+    """`native`, `cstring` or `dynamic` (KeyError for any other name)."""
+    handle = AbiMapping(("handle",))
+    ptr = AbiMapping(("ptr",))
+    if name in ("native", "cstring"):
+        text_param = AbiMapping(("ptr", "u64")) if name == "native" else ptr
+        text_result = handle if name == "native" else ptr
+        params = {**_scalar_maps(), "text": text_param, "array": handle, "tuple": handle, "optional": handle,
+                  "dict": handle, "value": handle, "pointer": ptr, "function": ptr, "unit": AbiMapping(())}
+        returns = {**params, "text": text_result}
+        return AbiProfile(name=name, params=params, returns=returns)
+    if name == "dynamic":
+        one = AbiMapping(("i64",))
+        cats = (*SCALARS, "text", "array", "tuple", "optional", "dict", "value", "pointer", "function")
+        params = {c: one for c in cats} | {"unit": AbiMapping(())}
+        return AbiProfile(name=name, params=params, returns=dict(params), max_args=DYNAMIC_MAX_ARGS)
+    raise KeyError(name)
+
+
+def profile_for(config: Config) -> AbiProfile:
+    """The profile a config selects (user profiles shadow nothing: names are checked at load)."""
+    if config.abi in config.abi_profiles:
+        return config.abi_profiles[config.abi]
+    return builtin_profile(config.abi)
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    param_index: int | None  # index into decl.params; None for arity or return
+    kind: str  # "arity" | "param" | "return"
+    message: str
+    suggested_type: str | None = None  # Simple type text a quick fix may put in place of the declared one
+    c_text: str | None = None  # the C type (or signature) it was compared with
+
+
+def _words(profile: AbiProfile, category: str, result: bool) -> tuple[str, ...]:
+    table = profile.returns if result else profile.params
+    mapping = table.get(category)
+    if mapping is None:  # a partial user profile: fall back to native for the rest
+        mapping = (builtin_profile("native").returns if result else builtin_profile("native").params)[category]
+    return mapping.words
+
+
+# --------------------------------------------------------------------------- C value classes
+
+def _c_class(ct: CType) -> tuple[str, int | None, bool | None]:
+    """(class, size, signed): class is int|float|bool|ptr|aggregate|void|unknown."""
+    if ct.kind in ("pointer", "array", "function") or ct.pointer_depth > 0:
+        return ("ptr", 8, None)
+    if ct.kind == "void":
+        return ("void", 0, None)
+    if ct.kind in ("struct", "union"):
+        return ("aggregate", ct.size, None)
+    if ct.kind == "enum":
+        return ("enum", ct.size or 4, None)
+    if ct.kind == "base":
+        enc = ct.encoding
+        if enc == "float":
+            return ("float", ct.size, None)
+        if enc == "bool":
+            return ("bool", ct.size or 1, None)
+        if enc in ("signed", "signed_char"):
+            return ("int", ct.size, True)
+        if enc in ("unsigned", "unsigned_char"):
+            return ("int", ct.size, False)
+    return ("unknown", ct.size, None)
+
+
+def _bits(size: int | None) -> str:
+    return f"{size * 8}-bit" if size else "unknown-width"
+
+
+def word_problem(word: str, ct: CType, category: str = "") -> str | None:
+    """Why one ABI word does not fit the C type, or None when it does."""
+    cls, size, signed = _c_class(ct)
+    c = f"`{ct.text}`"
+    if cls == "unknown":
+        return None
+    if cls == "aggregate":
+        return f"C takes {c} by value ({_bits(size)} struct/union); Simple cannot pass an aggregate by value"
+    if cls == "void":
+        return f"C has `void` where the declaration passes `{word}`"
+    if word in INT_WORDS:
+        wsize, wsigned = INT_WORDS[word]
+        if cls == "int":
+            if size != wsize:
+                return f"width: the declaration passes `{word}` ({wsize * 8}-bit), C expects {c} ({_bits(size)})"
+            if signed != wsigned:
+                sign = "signed" if signed else "unsigned"
+                return f"signedness: the declaration passes `{word}`, C expects {c} ({sign})"
+            return None
+        if cls == "enum":
+            return None if size == wsize else f"width: `{word}` is {wsize * 8}-bit, C enum {c} is {_bits(size)}"
+        if cls == "ptr":
+            return None if wsize == 8 else f"pointer-ness: C expects a pointer {c}, the declaration passes `{word}`"
+        if cls == "bool":
+            return None if wsize == 1 else f"width: C expects {c} (a 1-byte _Bool), the declaration passes `{word}`"
+        if cls == "float":
+            return f"float-ness: C expects floating-point {c}, the declaration passes integer `{word}`"
+    if word in FLOAT_WORDS:
+        wsize = FLOAT_WORDS[word]
+        if cls == "float":
+            return None if size == wsize else f"width: the declaration passes `{word}`, C expects {c} ({_bits(size)})"
+        return f"float-ness: the declaration passes floating-point `{word}`, C expects {c}"
+    if word == "bool":
+        if cls == "bool" or (cls == "int" and size == 1):
+            return None
+        if cls in ("int", "enum"):
+            return f"width: Simple `bool` is a 1-byte C _Bool, C expects {c} ({_bits(size)})"
+        return f"the declaration passes `bool`, C expects {c}"
+    if word == "ptr":
+        if cls == "ptr" or (cls == "int" and size == 8):
+            return None
+        if cls == "float":
+            return f"float-ness: the declaration passes a pointer, C expects floating-point {c}"
+        return f"pointer-ness: the declaration passes a pointer, C expects {c}"
+    if word == "handle":
+        what = f"`{category}` as " if category else ""
+        if cls in ("int", "enum") and size == 8:
+            return None
+        if cls == "ptr":
+            return f"pointer-ness: C expects a pointer {c}, the profile passes {what}an i64 runtime-value handle"
+        if cls == "float":
+            return f"float-ness: C expects floating-point {c}, the profile passes {what}an i64 handle"
+        return f"width: C expects {c} ({_bits(size)}), the profile passes {what}an i64 handle"
+    return None
+
+
+_CHAR_NAMES = ("char", "signed char", "unsigned char", "uint8_t", "int8_t")
+
+
+def simple_type_for_c(ct: CType | None, profile: AbiProfile, result: bool = False) -> str | None:
+    """The Simple type whose words match `ct` under `profile` (for quick fixes)."""
+    if ct is None:
+        return "()" if result else None
+    cls, size, signed = _c_class(ct)
+    if profile.name == "dynamic" or (profile.max_args == DYNAMIC_MAX_ARGS and profile.name not in ("native", "cstring")):
+        return "i64" if cls in ("int", "ptr", "enum", "bool") else None
+    if cls == "int" and size in (1, 2, 4, 8):
+        return f"{'i' if signed else 'u'}{size * 8}"
+    if cls == "enum" and size in (1, 2, 4, 8):
+        return f"i{size * 8}"
+    if cls == "float" and size in (4, 8):
+        return f"f{size * 8}"
+    if cls == "bool":
+        return "bool"
+    if cls == "ptr":
+        text_words = _words(profile, "text", result)
+        if text_words == ("ptr",) and ct.pointer_depth == 1 and (ct.base_name or "") in _CHAR_NAMES:
+            return "text"
+        return "i64"
+    return None
+
+
+# --------------------------------------------------------------------------- comparisons
+
+def compare_with_c(decl: ExternDecl, sig: CSignature, profile: AbiProfile) -> list[Mismatch]:
+    """Every disagreement between the declaration and the C signature under `profile`."""
+    out: list[Mismatch] = []
+    words: list[tuple[int, str, str]] = []  # (param index, word, category)
+    expanded = []
+    for i, p in enumerate(decl.params):
+        cat = type_category(p.type)
+        ws = _words(profile, cat, result=False)
+        if len(ws) != 1:
+            expanded.append(f"`{p.name}: {p.type.text if p.type else '?'}` = {len(ws)} words")
+        words.extend((i, w, cat) for w in ws)
+    cparams = sig.params
+    arity_ok = len(words) == len(cparams) or (sig.variadic and len(words) >= len(cparams))
+    if not arity_ok:
+        how = f" ({'; '.join(expanded)})" if expanded else ""
+        at_least = "at least " if sig.variadic else ""
+        out.append(Mismatch(
+            None, "arity",
+            f"`{decl.name}` passes {len(words)} C argument{'s' if len(words) != 1 else ''} under the "
+            f"`{profile.name}` profile{how}; C `{sig.text()}` takes {at_least}{len(cparams)}",
+            c_text=sig.text(),
+        ))
+    else:
+        reported: set[int] = set()
+        for (pi, word, cat), cparam in zip(words, cparams):
+            if pi in reported:
+                continue
+            problem = word_problem(word, cparam.type, cat)
+            if problem is None:
+                continue
+            reported.add(pi)
+            p = decl.params[pi]
+            single = len(_words(profile, type_category(p.type), result=False)) == 1
+            out.append(Mismatch(
+                pi, "param",
+                f"parameter {pi + 1} `{p.name}` of `{decl.name}`: {problem}",
+                suggested_type=simple_type_for_c(cparam.type, profile) if single else None,
+                c_text=cparam.type.text,
+            ))
+    ret = _return_mismatch(decl, sig, profile)
+    if ret is not None:
+        out.append(ret)
+    return out
+
+
+def _return_mismatch(decl: ExternDecl, sig: CSignature, profile: AbiProfile) -> Mismatch | None:
+    cat = type_category(decl.returns) if decl.returns is not None else "unit"
+    ws = _words(profile, cat, result=True)
+    c_ret = sig.returns
+    if c_ret is not None and c_ret.kind == "void" and c_ret.pointer_depth == 0:
+        c_ret = None
+    if not ws and c_ret is None:
+        return None
+    if not ws:
+        return Mismatch(None, "return",
+                        f"`{decl.name}` declares no result, C returns `{c_ret.text}`",
+                        suggested_type=simple_type_for_c(c_ret, profile, result=True), c_text=c_ret.text)
+    if c_ret is None:
+        return Mismatch(None, "return",
+                        f"`{decl.name}` declares result `{decl.returns.text if decl.returns else '?'}`, "
+                        "C returns void", suggested_type="()", c_text="void")
+    problem = word_problem(ws[0], c_ret, cat)
+    if problem is None:
+        return None
+    return Mismatch(None, "return", f"result of `{decl.name}`: {problem}",
+                    suggested_type=simple_type_for_c(c_ret, profile, result=True), c_text=c_ret.text)
+
+
+def canonical_type(t: TypeRef | None) -> str:
+    """Type text with aliases and spacing normalised (`()`/`void`/none -> `()`)."""
+    if t is None or t.kind is TypeKind.UNIT:
+        return "()"
+    if t.kind is TypeKind.NAMED and not t.args:
+        return TYPE_ALIASES.get(t.name or t.text, t.name or t.text)
+    return "".join(t.text.split())
+
+
+def compare_with_builtin(decl: ExternDecl, builtin: ExternDecl) -> list[Mismatch]:
+    """Disagreements between a declaration and the signature a built-ins list gives."""
+    out: list[Mismatch] = []
+    ref = builtin.signature_text()
+    if decl.arity != builtin.arity:
+        out.append(Mismatch(None, "arity",
+                            f"`{decl.name}` declares {decl.arity} parameter{'s' if decl.arity != 1 else ''}, "
+                            f"the built-in `{ref}` has {builtin.arity}", c_text=ref))
+    else:
+        for i, (mine, theirs) in enumerate(zip(decl.params, builtin.params)):
+            if mine.type is None or theirs.type is None:
+                continue
+            if canonical_type(mine.type) != canonical_type(theirs.type):
+                out.append(Mismatch(i, "param",
+                                    f"parameter {i + 1} `{mine.name}` of `{decl.name}` is `{mine.type.text}`, "
+                                    f"the built-in takes `{theirs.type.text}`",
+                                    suggested_type=theirs.type.text, c_text=ref))
+    if canonical_type(decl.returns) != canonical_type(builtin.returns):
+        mine_r = decl.returns.text if decl.returns is not None else "()"
+        theirs_r = builtin.returns.text if builtin.returns is not None else "()"
+        out.append(Mismatch(None, "return",
+                            f"`{decl.name}` returns `{mine_r}`, the built-in returns `{theirs_r}`",
+                            suggested_type=theirs_r, c_text=ref))
+    return out
+
+
+def dynamic_path_problems(decl: ExternDecl, max_args: int = DYNAMIC_MAX_ARGS) -> list[str]:
+    """What the interpreter's generic dynamic path (every value one i64) cannot carry."""
+    out: list[str] = []
+    if decl.arity > max_args:
+        out.append(f"`{decl.name}` takes {decl.arity} arguments; the dynamic path carries at most {max_args}")
+    for i, p in enumerate(decl.params):
+        cat = type_category(p.type)
+        if cat in FLOAT_WORDS:
+            out.append(f"parameter {i + 1} `{p.name}: {p.type.text if p.type else cat}`: a float cannot travel on "
+                       "the dynamic path (every argument is passed as one i64 in an integer register)")
+        elif cat == "function":
+            out.append(f"parameter {i + 1} `{p.name}`: a callback (`fn(...)` type) cannot be passed on the "
+                       "dynamic path")
+    rcat = type_category(decl.returns) if decl.returns is not None else "unit"
+    if rcat in FLOAT_WORDS:
+        out.append(f"result `{decl.returns.text if decl.returns else rcat}`: a float result cannot travel on the "
+                   "dynamic path (the result is read as one i64)")
+    elif rcat == "function":
+        out.append("result: a function value cannot be returned on the dynamic path")
+    return out
+
+
+__all__ = [
+    "DYNAMIC_MAX_ARGS",
+    "Mismatch",
+    "builtin_profile",
+    "canonical_type",
+    "compare_with_builtin",
+    "compare_with_c",
+    "dynamic_path_problems",
+    "profile_for",
+    "simple_type_for_c",
+    "type_category",
+    "word_problem",
+]

@@ -1,0 +1,785 @@
+"""Load the checker's configuration: `sffi.toml`, `[tool.sffi]`, client settings.
+
+`load_config` finds the file (walking up from the checked paths, unless
+`--config FILE` names one), validates every key against `CONFIG_KEYS`, resolves
+relative paths against the config file's directory, expands `~`, `$VAR` and
+library globs, and fills in the defaults the Simple runtime itself uses
+(`$SIMPLE_PLUGIN_MANIFEST`, `$SIMPLE_SFFI_PATH`). A bad file never gives a
+traceback: it gives a `ConfigError` whose message names the file, the key and
+the line (tomllib reports no lines for values, so the key is found by scanning
+the text).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec, RuleSettings
+
+CONFIG_FILE_NAME = "sffi.toml"
+PYPROJECT_FILE_NAME = "pyproject.toml"
+DEFAULT_MANIFEST = "~/.simple/plugins/manifest.sdn"
+RUNTIME_MODES = ("dynamic", "builtin-only")
+SEVERITIES = ("error", "warning", "info", "hint")
+BUILTIN_PROFILES = ("native", "cstring", "dynamic")
+# What an AbiMapping word may be (see check/abi.py).
+ABI_WORDS = ("i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "bool", "ptr", "handle")
+# Simple type categories a profile maps (see check/abi.py `type_category`).
+ABI_CATEGORIES = (
+    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "bool",
+    "text", "array", "tuple", "optional", "dict", "pointer", "function", "value", "unit",
+)  # fmt: skip
+
+
+class ConfigError(Exception):
+    """A configuration problem a user must fix (the CLI exits 2 with it)."""
+
+    def __init__(self, message: str, path: str | None = None, key: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.key = key
+        self.line = line  # 1-based
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --------------------------------------------------------------------------- key table
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    kind: str  # how the value is read, see _convert
+    field: str  # Config field (or "rules.<field>")
+    type_doc: str
+    default_doc: str
+    description: str
+
+
+_K = _Key
+_KEYS: dict[str, _Key] = {
+    "include": _K("globs", "include", "list of globs", '["**/*.spl"]',
+                  "Source files to check, as globs relative to the project root."),
+    "exclude": _K("globs", "exclude", "list of globs", '[".git/**", ".sffi_cache/**", "node_modules/**", ".venv/**"]',
+                  "Files never checked, as globs relative to the project root (replaces the default list)."),
+    "extend-exclude": _K("globs", "+exclude", "list of globs", "[]",
+                         "Globs added to `exclude` (keeps the default list)."),
+    "runtime-mode": _K("mode", "runtime_mode", '"dynamic" | "builtin-only"', '"dynamic"',
+                       "`dynamic`: libraries (manifest, runtime library, satellites, configured, LD_PRELOAD) may "
+                       "provide externs. `builtin-only`: the runtime refuses every extern outside its built-in table, "
+                       "even one a loaded library exports (older runtimes)."),
+    "abi": _K("abi", "abi", "string or table", '"native"',
+              "Shorthand for `abi.profile`."),
+    "abi.profile": _K("string", "abi", "string", '"native"',
+                      "ABI profile for signature checks: `native` (text parameter = pointer + length; text, array, "
+                      "tuple, optional, dict results = one i64 handle), `cstring` (text = `const char *`), `dynamic` "
+                      "(every argument and the result one i64, at most 12 arguments), or a name from `abi.profiles`."),
+    "abi.profiles.<name>.base": _K("-", "-", '"native" | "cstring" | "dynamic"', '"native"',
+                                   "Built-in profile a user profile starts from."),
+    "abi.profiles.<name>.params": _K("-", "-", "table: category -> list of words", "{}",
+                                     "How a parameter of each Simple type category crosses the ABI, e.g. "
+                                     '`text = ["ptr"]`. Categories: ' + ", ".join(ABI_CATEGORIES) +
+                                     ". Words: " + ", ".join(ABI_WORDS) + "."),
+    "abi.profiles.<name>.returns": _K("-", "-", "table: category -> list of words", "{}",
+                                      "Same as `params`, for results (a result maps to at most one word)."),
+    "abi.profiles.<name>.max-args": _K("-", "-", "integer", "none",
+                                       "Most arguments a call through this profile can carry."),
+    "target": _K("file", "target", "path", "the host",
+                 "Runtime binary whose ELF class and machine every library must match."),
+    "baseline": _K("path", "baseline", "path", "none",
+                   "Baseline file: findings recorded in it are not reported (see `--write-baseline`)."),
+    "cache-dir": _K("path", "cache_dir", "path", '".sffi_cache"', "Cache directory (safe to delete)."),
+    "jobs": _K("int", "jobs", "integer", "number of CPUs", "Files checked in parallel by the CLI."),
+    "search-paths": _K("paths", "search_paths", "list of paths", "[]",
+                       "Extra directories searched for libraries given by bare name, before the system ones."),
+    "ld-preload": _K("libs", "ld_preload", "list of paths or names", "[]",
+                     "Libraries treated as preloaded (`LD_PRELOAD`): they provide externs last."),
+    "use-env-ld-preload": _K("bool", "use_env_ld_preload", "boolean", "false",
+                             "Also count the libraries named in the environment's `LD_PRELOAD`."),
+    "runtime-library": _K("lib", "runtime_library", "path or name", "probed",
+                          "`libsimple_runtime.so`, asked after the manifest in `dynamic` mode. Unset: looked for "
+                          "next to `target`, in its `../lib`, and in `target/{debug,release,bootstrap}/` and "
+                          "`build/` under the root."),
+    "builtins.lists": _K("files", "builtin_lists", "list of paths (globs)", "[]",
+                         "Built-ins list files: one name a line, `#` comments, optionally a Simple signature "
+                         "(`rt_file_exists(path: text) -> bool`) that declarations are checked against."),
+    "builtins.families": _K("strings", "builtin_families", "list of prefixes", "[]",
+                            'Prefixes the runtime handles as a whole built-in module, e.g. `"rt_sdl2_"`.'),
+    "builtins.unsupported-families": _K("strings", "unsupported_families", "list of prefixes", "[]",
+                                        "Prefixes the runtime knows but refuses (calls fail with a family error)."),
+    "builtins.runtime": _K("file", "builtin_runtime", "path", "none",
+                           "Runtime binary or library whose exported functions count as built-ins."),
+    "manifest.path": _K("file", "manifest", "path", "$SIMPLE_PLUGIN_MANIFEST or ~/.simple/plugins/manifest.sdn",
+                        "Plugin manifest (SDN). When set here it must exist; the default may be absent."),
+    "satellites.paths": _K("paths", "satellite_paths", "list of paths", "$SIMPLE_SFFI_PATH or build/",
+                           "Directories searched for satellite libraries `libspl_<prefix>.so`."),
+    "satellites.prefixes": _K("strings", "satellite_prefixes", "list of prefixes", "[] (any)",
+                              "Satellite prefixes (`json` for `rt_json_*` -> `libspl_json.so`); empty = the "
+                              "first word after `rt_`."),
+    "libraries": _K("libraries", "libraries", "array of tables", "[]",
+                    "Libraries that may provide externs: `[[libraries]]` with `path` (globs allowed) or `name` "
+                    "(found as ld.so would), optional `files` (globs of the source files it serves) and `linked` "
+                    "(the project links it with `-l`). A plain string is a `path`."),
+    "libraries.path": _K("-", "-", "path (glob)", "", "Library file; a glob adds every match."),
+    "libraries.name": _K("-", "-", "string", "", 'Library found as the dynamic linker would, e.g. `"libm.so.6"`.'),
+    "libraries.files": _K("-", "-", "list of globs", "[] (all)", "Source files this library serves."),
+    "libraries.linked": _K("-", "-", "boolean", "false",
+                           "The project links it (`-l`): a symbol only reachable through its dependencies is "
+                           "then a warning."),
+    "rules.select": _K("strings", "rules.select", "list of codes/names/prefixes", "[] (defaults)",
+                       "Rules to run (replaces the default set)."),
+    "rules.ignore": _K("strings", "rules.ignore", "list of codes/names/prefixes", "[]", "Rules never reported."),
+    "rules.extend-select": _K("strings", "rules.extend_select", "list of codes/names/prefixes", "[]",
+                              "Rules added to the selection (opt-in rules)."),
+    "rules.severity": _K("severity", "rules.severity", "table: code or name -> severity", "{}",
+                         'Severity overrides: `{SFFI001 = "warning"}`; one of error, warning, info, hint.'),
+    "rules.naming-prefixes": _K("strings", "rules.naming_prefixes", "list of prefixes", '["rt_", "spl_"]',
+                                "Prefixes the opt-in naming rule accepts."),
+    "server.debounce-ms": _K("int", "debounce_ms", "integer", "150",
+                             "Language server: delay before re-checking after an edit."),
+}
+
+# Sections that group keys (a table there is walked, not a value).
+_SECTIONS = ("builtins", "manifest", "satellites", "rules", "server")
+
+CONFIG_KEYS: list[tuple[str, str, str, str]] = [
+    (key, k.type_doc, k.default_doc, k.description) for key, k in _KEYS.items()
+]
+"""(key, type, default, description) for every key: the README's configuration reference."""
+
+
+def config_reference_markdown() -> str:
+    """The configuration reference as a Markdown table (generated into the README)."""
+    rows = ["| key | type | default | description |", "|---|---|---|---|"]
+    for key, type_doc, default_doc, description in CONFIG_KEYS:
+        cells = [f"`{key}`", type_doc, f"`{default_doc}`" if default_doc else "", description]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows)
+
+
+# --------------------------------------------------------------------------- locating keys in text
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN_RE = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    parts = re.findall(r"\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+", text)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+def find_key_line(text: str, path: Sequence[str | int]) -> int | None:
+    """1-based line where the key `path` is set (ints index arrays of tables).
+
+    Falls back to the nearest enclosing key or table header; None if nothing
+    of it is written in the file (a default)."""
+    want: list[str] = []
+    want_index: dict[int, int] = {}  # position in `want` -> array-of-tables index
+    for part in path:
+        if isinstance(part, int):
+            if want:
+                want_index[len(want) - 1] = part
+        else:
+            want.append(part)
+    target = tuple(want)
+    best: tuple[int, int] | None = None  # (matched length, line)
+    current: tuple[str, ...] = ()
+    aot_counts: dict[tuple[str, ...], int] = {}
+    current_index_ok = True
+    in_multiline = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if in_multiline:  # inside a multi-line array/inline value: no keys here
+            in_multiline += line.count("[") - line.count("]")
+            in_multiline = max(in_multiline, 0)
+            continue
+        header = _HEADER_RE.match(line)
+        if header and not _ASSIGN_RE.match(line):
+            current = _split_dotted(header.group(2))
+            if header.group(1) == "[[":
+                aot_counts[current] = aot_counts.get(current, -1) + 1
+            current_index_ok = _indices_ok(current, aot_counts, want_index)
+            if current_index_ok and target[: len(current)] == current:
+                best = _better(best, len(current), lineno)
+            continue
+        assign = _ASSIGN_RE.match(line)
+        if assign:
+            full = current + _split_dotted(assign.group(1))
+            if current_index_ok:
+                n = _common_prefix(full, target)
+                if n == len(full) or n == len(target):
+                    best = _better(best, n, lineno)
+            rest = line[assign.end():]
+            in_multiline = max(rest.count("[") - rest.count("]"), 0)
+    return best[1] if best else None
+
+
+def _indices_ok(current: tuple[str, ...], counts: dict[tuple[str, ...], int], want_index: dict[int, int]) -> bool:
+    for pos, idx in want_index.items():
+        if len(current) > pos and counts.get(current[: pos + 1], idx) != idx:
+            return False
+    return True
+
+
+def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _better(best: tuple[int, int] | None, length: int, line: int) -> tuple[int, int]:
+    if best is None or length > best[0]:
+        return (length, line)
+    return best
+
+
+# --------------------------------------------------------------------------- expansion helpers
+
+_VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def expand_text(value: str, env: Mapping[str, str]) -> str:
+    """`~` and `$VAR`/`${VAR}` expanded with `env`; an undefined variable is an error."""
+
+    def var(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        if name not in env:
+            raise ValueError(f"environment variable ${name} is not set")
+        return env[name]
+
+    value = _VAR_RE.sub(var, value)
+    if value == "~" or value.startswith("~/"):
+        home = env.get("HOME") or os.path.expanduser("~")
+        value = home + value[1:]
+    return value
+
+
+def _absolute(value: str, base_dir: str, env: Mapping[str, str]) -> str:
+    value = expand_text(value, env)
+    if not os.path.isabs(value):
+        value = os.path.join(base_dir, value)
+    return os.path.normpath(value)
+
+
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob: `**` spans directories, `*` and `?` stay inside one."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : j].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def path_matches(path: str, patterns: Sequence[str]) -> bool:
+    """True when `path` matches one of the globs (same form: both absolute or both relative)."""
+    norm = path.replace(os.sep, "/")
+    return any(glob_to_regex(p.replace(os.sep, "/")).match(norm) for p in patterns)
+
+
+# --------------------------------------------------------------------------- reading values
+
+class _Reader:
+    """Validates one settings table (TOML or client settings) into Config fields."""
+
+    def __init__(self, source: str, text: str | None, prefix: tuple[str, ...], base_dir: str,
+                 env: Mapping[str, str], loose_keys: bool):
+        self.source = source  # file path (or "client settings")
+        self.text = text
+        self.prefix = prefix  # ("tool", "sffi") inside pyproject.toml
+        self.base_dir = base_dir
+        self.env = env
+        self.loose_keys = loose_keys  # client settings: camelCase / snake_case accepted
+        self.fields: dict[str, Any] = {}
+        self.rules: dict[str, Any] = {}
+        self.extend_exclude: list[str] = []
+
+    # errors -------------------------------------------------------------
+    def error(self, path: Sequence[str | int], problem: str) -> ConfigError:
+        shown = _show_key(path)
+        line = find_key_line(self.text, (*self.prefix, *path)) if self.text is not None else None
+        where = f"{self.source}:{line}" if line else self.source
+        return ConfigError(f"{where}: {shown}: {problem}", self.source, shown, line)
+
+    def key(self, raw: str) -> str:
+        if not self.loose_keys:
+            return raw
+        return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", raw).replace("_", "-").lower()
+
+    # walking ------------------------------------------------------------
+    def read_table(self, table: Mapping[str, Any], path: tuple[str, ...] = ()) -> None:
+        for raw, value in table.items():
+            name = self.key(raw)
+            kpath = (*path, raw)
+            dotted = ".".join((*path, name)) if path else name
+            if dotted in _KEYS and _KEYS[dotted].kind != "-":
+                self.read_value(dotted, kpath, value)
+            elif not path and name in _SECTIONS:
+                if not isinstance(value, Mapping):
+                    raise self.error(kpath, f"must be a table, not {_type_name(value)}")
+                self.read_table(value, (name,))
+            else:
+                known = sorted(k for k in _KEYS if "<" not in k and not k.startswith("libraries."))
+                near = _near(dotted, known)
+                hint = f" (did you mean `{near}`?)" if near else ""
+                raise self.error(kpath, f"unknown key{hint}")
+
+    def read_value(self, dotted: str, kpath: tuple[str, ...], value: Any) -> None:
+        spec = _KEYS[dotted]
+        converter: Callable[[tuple[str, ...], Any], Any] = getattr(self, "conv_" + spec.kind)
+        result = converter(kpath, value)
+        if spec.field == "+exclude":
+            self.extend_exclude.extend(result)
+        elif spec.field.startswith("rules."):
+            self.rules[spec.field[len("rules."):]] = result
+        elif dotted == "abi" and isinstance(result, tuple):
+            name, profiles = result
+            if name is not None:
+                self.fields["abi"] = name
+            if profiles:
+                self.fields["abi_profiles"] = profiles
+        else:
+            self.fields[spec.field] = result
+        if spec.field == "manifest":
+            self.fields["manifest_required"] = True
+        if spec.field == "runtime_library":
+            self.fields["runtime_library_required"] = True
+
+    # converters -----------------------------------------------------------
+    def _str(self, kpath: tuple[str | int, ...], value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.error(kpath, f"must be a string, not {_type_name(value)}")
+        if not value.strip():
+            raise self.error(kpath, "must not be empty")
+        return value
+
+    def _list(self, kpath: tuple[str, ...], value: Any) -> list[str]:
+        if isinstance(value, str):  # a lone string is a one-element list: forgiving, unambiguous
+            value = [value]
+        if not isinstance(value, list):
+            raise self.error(kpath, f"must be a list of strings, not {_type_name(value)}")
+        return [self._str((*kpath, i), v) for i, v in enumerate(value)]
+
+    def _expand(self, kpath: tuple[str | int, ...], value: str) -> str:
+        try:
+            return expand_text(value, self.env)
+        except ValueError as exc:
+            raise self.error(kpath, str(exc)) from None
+
+    def _path(self, kpath: tuple[str | int, ...], value: str) -> str:
+        try:
+            return _absolute(value, self.base_dir, self.env)
+        except ValueError as exc:
+            raise self.error(kpath, str(exc)) from None
+
+    def conv_string(self, kpath: tuple[str, ...], value: Any) -> str:
+        return self._expand(kpath, self._str(kpath, value))
+
+    def conv_strings(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
+        return tuple(self._expand((*kpath, i), v) for i, v in enumerate(self._list(kpath, value)))
+
+    def conv_globs(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
+        return self.conv_strings(kpath, value)
+
+    def conv_bool(self, kpath: tuple[str, ...], value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.error(kpath, f"must be true or false, not {_type_name(value)}")
+        return value
+
+    def conv_int(self, kpath: tuple[str, ...], value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(kpath, f"must be an integer, not {_type_name(value)}")
+        if value < 0 or (kpath[-1] == "jobs" and value < 1):
+            raise self.error(kpath, f"must be {'at least 1' if kpath[-1] == 'jobs' else 'positive'}, not {value}")
+        return value
+
+    def conv_mode(self, kpath: tuple[str, ...], value: Any) -> str:
+        value = self._str(kpath, value)
+        mode = value.replace("_", "-").lower()
+        if mode not in RUNTIME_MODES:
+            raise self.error(kpath, f'must be "dynamic" or "builtin-only", not "{value}"')
+        return mode
+
+    def conv_path(self, kpath: tuple[str, ...], value: Any) -> str:
+        return self._path(kpath, self._str(kpath, value))
+
+    def conv_paths(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
+        return tuple(self._path((*kpath, i), v) for i, v in enumerate(self._list(kpath, value)))
+
+    def conv_file(self, kpath: tuple[str, ...], value: Any) -> str:
+        path = self.conv_path(kpath, value)
+        if not os.path.isfile(path):
+            what = "is not a file" if os.path.exists(path) else "does not exist"
+            raise self.error(kpath, f"{path} {what}")
+        return path
+
+    def conv_files(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
+        out: list[str] = []
+        for i, raw in enumerate(self._list(kpath, value)):
+            path = self._path((*kpath, i), raw)
+            if _GLOB_CHARS.search(path):
+                matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
+                if not matches:
+                    raise self.error((*kpath, i), f"{path} matches no file")
+                out.extend(matches)
+            elif not os.path.isfile(path):
+                what = "is not a file" if os.path.exists(path) else "does not exist"
+                raise self.error((*kpath, i), f"{path} {what}")
+            else:
+                out.append(path)
+        return tuple(out)
+
+    def _lib(self, kpath: tuple[str | int, ...], raw: str) -> str:
+        """A path (has a `/`) made absolute, or a bare name kept for the ld.so search."""
+        raw = self._expand(kpath, raw)
+        if "/" in raw or raw.startswith("~"):
+            return self._path(kpath, raw)
+        return raw
+
+    def conv_lib(self, kpath: tuple[str, ...], value: Any) -> str:
+        return self._lib(kpath, self._str(kpath, value))
+
+    def conv_libs(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
+        return tuple(self._lib((*kpath, i), v) for i, v in enumerate(self._list(kpath, value)))
+
+    def conv_severity(self, kpath: tuple[str, ...], value: Any) -> dict[str, str]:
+        if not isinstance(value, Mapping):
+            raise self.error(kpath, f"must be a table of code = severity, not {_type_name(value)}")
+        out: dict[str, str] = {}
+        for code, sev in value.items():
+            sev_text = self._str((*kpath, code), sev).lower()
+            if sev_text not in SEVERITIES:
+                raise self.error((*kpath, code), f'must be one of {", ".join(SEVERITIES)}, not "{sev}"')
+            out[code] = sev_text
+        return out
+
+    def conv_libraries(self, kpath: tuple[str, ...], value: Any) -> tuple[LibrarySpec, ...]:
+        if not isinstance(value, list):
+            raise self.error(kpath, f"must be an array of tables ([[libraries]]), not {_type_name(value)}")
+        out: list[LibrarySpec] = []
+        for i, entry in enumerate(value):
+            epath = (*kpath, i)
+            if isinstance(entry, str):
+                entry = {"path": entry}
+            if not isinstance(entry, Mapping):
+                raise self.error(epath, f"must be a table or a path string, not {_type_name(entry)}")
+            fields: dict[str, Any] = {}
+            for raw, v in entry.items():
+                name = self.key(raw)
+                if name not in ("path", "name", "files", "linked"):
+                    near = _near(name, ["path", "name", "files", "linked"])
+                    raise self.error((*epath, raw), "unknown key" + (f" (did you mean `{near}`?)" if near else ""))
+                fields[name] = (raw, v)
+            if ("path" in fields) == ("name" in fields):
+                raise self.error(epath, "needs exactly one of `path` or `name`")
+            files: tuple[str, ...] = ()
+            if "files" in fields:
+                raw, v = fields["files"]
+                files = tuple(self._path((*epath, raw, j), p) for j, p in enumerate(self._list((*epath, raw), v)))
+            linked = False
+            if "linked" in fields:
+                raw, v = fields["linked"]
+                linked = self.conv_bool((*epath, raw), v)
+            line = find_key_line(self.text, (*self.prefix, *epath)) if self.text is not None else None
+            origin = f"{self.source}:{line}" if line else self.source
+            if "name" in fields:
+                raw, v = fields["name"]
+                specs = [self._expand((*epath, raw), self._str((*epath, raw), v))]
+            else:
+                raw, v = fields["path"]
+                path = self._path((*epath, raw), self._str((*epath, raw), v))
+                # A glob adds every match; one that matches nothing stays as written so the
+                # library check reports it as not found (the build may not have run yet).
+                specs = sorted(glob.glob(path, recursive=True)) if _GLOB_CHARS.search(path) else []
+                specs = specs or [path]
+            out.extend(LibrarySpec(spec=s, files=files, linked=linked, origin=origin) for s in specs)
+        return tuple(out)
+
+    def conv_abi(self, kpath: tuple[str, ...], value: Any) -> tuple[str | None, dict[str, AbiProfile]]:
+        if isinstance(value, str):
+            return (self.conv_string(kpath, value), {})
+        if not isinstance(value, Mapping):
+            raise self.error(kpath, f"must be a profile name or a table, not {_type_name(value)}")
+        name: str | None = None
+        profiles: dict[str, AbiProfile] = {}
+        for raw, v in value.items():
+            key = self.key(raw)
+            if key == "profile":
+                name = self.conv_string((*kpath, raw), v)
+            elif key == "profiles":
+                if not isinstance(v, Mapping):
+                    raise self.error((*kpath, raw), f"must be a table of profiles, not {_type_name(v)}")
+                for pname, pvalue in v.items():
+                    profiles[pname] = self.read_profile((*kpath, raw, pname), pname, pvalue)
+            else:
+                raise self.error((*kpath, raw), "unknown key (abi has `profile` and `profiles`)")
+        return (name, profiles)
+
+    def read_profile(self, kpath: tuple[str, ...], name: str, value: Any) -> AbiProfile:
+        from .check.abi import builtin_profile  # noqa: PLC0415 (abi knows the built-in mappings)
+
+        if not isinstance(value, Mapping):
+            raise self.error(kpath, f"must be a table, not {_type_name(value)}")
+        entries = {self.key(k): (k, v) for k, v in value.items()}
+        for key, (raw, _) in entries.items():
+            if key not in ("base", "params", "returns", "max-args"):
+                raise self.error((*kpath, raw), "unknown key (a profile has base, params, returns, max-args)")
+        base_name = "native"
+        if "base" in entries:
+            raw, v = entries["base"]
+            base_name = self._str((*kpath, raw), v)
+            if base_name not in BUILTIN_PROFILES:
+                raise self.error((*kpath, raw), f'must be one of {", ".join(BUILTIN_PROFILES)}, not "{base_name}"')
+        base = builtin_profile(base_name)
+        params = dict(base.params)
+        returns = dict(base.returns)
+        for which, target in (("params", params), ("returns", returns)):
+            if which not in entries:
+                continue
+            raw, table = entries[which]
+            if not isinstance(table, Mapping):
+                raise self.error((*kpath, raw), f"must be a table of category = [words], not {_type_name(table)}")
+            for category, words in table.items():
+                cpath = (*kpath, raw, category)
+                if category not in ABI_CATEGORIES:
+                    raise self.error(cpath, f"unknown type category (one of {', '.join(ABI_CATEGORIES)})")
+                word_list = self._list(cpath, words) if words != [] else []
+                for w in word_list:
+                    if w not in ABI_WORDS:
+                        raise self.error(cpath, f'unknown ABI word "{w}" (one of {", ".join(ABI_WORDS)})')
+                if which == "returns" and len(word_list) > 1:
+                    raise self.error(cpath, "a result crosses the ABI as at most one word")
+                target[category] = AbiMapping(tuple(word_list))
+        max_args = base.max_args
+        if "max-args" in entries:
+            raw, v = entries["max-args"]
+            max_args = self.conv_int((*kpath, raw), v)
+        return AbiProfile(name=name, params=params, returns=returns, max_args=max_args)
+
+
+def _show_key(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _near(word: str, options: Sequence[str]) -> str | None:
+    import difflib  # noqa: PLC0415
+
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+# --------------------------------------------------------------------------- finding the file
+
+def find_config_file(start: str) -> tuple[str, bool] | None:
+    """(path, is_pyproject) of the nearest config file at or above `start`."""
+    here = os.path.abspath(start)
+    if not os.path.isdir(here):
+        here = os.path.dirname(here)
+    while True:
+        candidate = os.path.join(here, CONFIG_FILE_NAME)
+        if os.path.isfile(candidate):
+            return (candidate, False)
+        pyproject = os.path.join(here, PYPROJECT_FILE_NAME)
+        if os.path.isfile(pyproject) and _has_tool_sffi(pyproject):
+            return (pyproject, True)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _has_tool_sffi(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    # Cheap text test first: most pyproject files have no [tool.sffi] and need no parse.
+    return re.search(r"^\s*\[+\s*tool\s*\.\s*sffi\b", text, re.M) is not None or "tool.sffi" in text
+
+
+def _read_toml(path: str) -> tuple[str, dict[str, Any]]:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}", path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", path) from None
+
+
+# --------------------------------------------------------------------------- defaults and assembly
+
+def default_config(root: str, env: Mapping[str, str], config_file: str | None = None) -> Config:
+    """The configuration without a file: what a Simple runtime started in `root` would use."""
+    manifest_env = env.get("SIMPLE_PLUGIN_MANIFEST")
+    try:
+        manifest = _absolute(manifest_env or DEFAULT_MANIFEST, root, env)
+    except ValueError:
+        manifest = None
+    sffi_path = env.get("SIMPLE_SFFI_PATH")
+    if sffi_path:
+        satellites = tuple(os.path.normpath(os.path.join(root, p)) for p in sffi_path.split(os.pathsep) if p)
+    else:
+        satellites = (os.path.join(root, "build"),)
+    return Config(
+        root=root,
+        config_file=config_file,
+        manifest=manifest,
+        satellite_paths=satellites,
+        cache_dir=os.path.join(root, ".sffi_cache"),
+    )
+
+
+def _apply(config: Config, reader: _Reader) -> Config:
+    fields = dict(reader.fields)
+    if reader.extend_exclude:
+        fields["exclude"] = tuple(fields.get("exclude", config.exclude)) + tuple(reader.extend_exclude)
+    if reader.rules:
+        fields["rules"] = dataclasses.replace(config.rules, **reader.rules)
+    if "abi_profiles" in fields:
+        fields["abi_profiles"] = {**config.abi_profiles, **fields["abi_profiles"]}
+    merged = dataclasses.replace(config, **fields)
+    _check_abi_name(merged, reader)
+    return merged
+
+
+def _check_abi_name(config: Config, reader: _Reader) -> None:
+    if config.abi not in BUILTIN_PROFILES and config.abi not in config.abi_profiles:
+        known = ", ".join((*BUILTIN_PROFILES, *config.abi_profiles))
+        key = ("abi", "profile") if reader.text is not None and "[abi]" in reader.text else ("abi",)
+        raise reader.error(key, f'unknown ABI profile "{config.abi}" (known: {known})')
+
+
+def load_config(
+    paths: Sequence[str] = (),
+    config_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """The configuration for checking `paths` (default: the current directory)."""
+    env = dict(os.environ) if env is None else env
+    if config_file is not None:
+        found: tuple[str, bool] | None = (os.path.abspath(config_file), False)
+        if not os.path.isfile(found[0]):
+            raise ConfigError(f"{config_file}: config file does not exist", config_file)
+        if os.path.basename(found[0]) == PYPROJECT_FILE_NAME:
+            found = (found[0], True)
+    else:
+        starts = list(paths) or [os.getcwd()]
+        found = None
+        for start in starts:
+            found = find_config_file(start)
+            if found:
+                break
+    if found is None:
+        return default_config(os.getcwd(), env)
+    path, is_pyproject = found
+    text, data = _read_toml(path)
+    prefix: tuple[str, ...] = ()
+    if is_pyproject:
+        prefix = ("tool", "sffi")
+        table = data.get("tool", {}).get("sffi", {}) if isinstance(data.get("tool"), dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.sffi] must be a table", path, "tool.sffi")
+    else:
+        table = data
+    root = os.path.dirname(path)
+    config = default_config(root, env, config_file=path)
+    reader = _Reader(path, text, prefix, root, env, loose_keys=False)
+    reader.read_table(table)
+    return _apply(config, reader)
+
+
+def merge_client_settings(config: Config, settings: Mapping[str, Any] | None,
+                          env: Mapping[str, str] | None = None) -> Config:
+    """`config` overlaid with an editor's settings (section `sffi`).
+
+    Same keys as `sffi.toml`, in kebab-case, camelCase or snake_case; relative
+    paths are relative to the project root. Keys the server reads itself
+    (`trace`, `enable`...) are ignored when listed in `CLIENT_ONLY_KEYS`."""
+    if not settings:
+        return config
+    env = dict(os.environ) if env is None else env
+    table = {k: v for k, v in settings.items() if _client_key(k) not in CLIENT_ONLY_KEYS and v is not None}
+    for k in [k for k in table if _client_key(k) == "debounce-ms"]:  # flat form editors tend to send
+        table.setdefault("server", {})
+        table["server"] = {**table["server"], "debounce-ms": table.pop(k)}
+    reader = _Reader("client settings (sffi)", None, (), config.root, env, loose_keys=True)
+    reader.read_table(table)
+    return _apply(config, reader)
+
+
+def _client_key(raw: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", raw).replace("_", "-").lower()
+
+
+# Settings an editor sends in the `sffi` section that are not checker configuration.
+CLIENT_ONLY_KEYS = frozenset({"trace", "enable", "enabled", "path", "executable", "log-level", "config"})
+
+__all__ = [
+    "CONFIG_KEYS",
+    "ConfigError",
+    "config_reference_markdown",
+    "default_config",
+    "expand_text",
+    "find_config_file",
+    "find_key_line",
+    "glob_to_regex",
+    "load_config",
+    "merge_client_settings",
+    "path_matches",
+]

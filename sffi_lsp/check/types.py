@@ -126,3 +126,58 @@ class Candidate:
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     resolutions: dict[str, Resolution] = field(default_factory=dict)  # by extern name
+    # Per declaration, because configured libraries may serve only some files:
+    # (path, extern name) -> resolution.
+    by_decl: dict[tuple[str, str], Resolution] = field(default_factory=dict)
+    suppressed: int = 0  # findings hidden by `# sffi: ignore` comments
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check: a stable code, a kebab-case name and its documentation.
+
+    `doc` is Markdown with the sections "What it does", "Why is this bad?" and
+    "Example"; `--explain`, the README table and SARIF rule metadata are all
+    generated from it, so they cannot drift apart.
+    """
+
+    code: str  # "SFFI001"; never reused once published
+    name: str  # "unresolved-extern"
+    severity: Severity  # default severity (configurable per project)
+    summary: str  # one line, for the rule table
+    doc: str
+    default_enabled: bool = True
+
+    def finding(
+        self,
+        path: str,
+        span: Span,
+        message: str,
+        *,
+        symbol: str | None = None,
+        related: tuple[Related, ...] = (),
+        fixes: tuple[Fix, ...] = (),
+        suggestions: tuple[str, ...] = (),
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            path=path,
+            span=span,
+            message=message,
+            symbol=symbol,
+            related=related,
+            fixes=fixes,
+            suggestions=suggestions,
+        )
+
+    def explain(self) -> str:
+        """The text `sffi-check --explain` prints."""
+        state = "" if self.default_enabled else " (opt-in: enable with --select)"
+        return (
+            f"# {self.name} ({self.code})\n\n"
+            f"Default severity: {self.severity.value}{state}\n\n"
+            f"{self.summary}\n\n{self.doc.strip()}\n"
+        )

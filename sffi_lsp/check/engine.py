@@ -1,0 +1,305 @@
+"""Run the rules over a workspace: `check(workspace, providers, config) -> CheckResult`.
+
+Pure: the only outside knowledge comes through `providers` (which memoise
+resolutions and library reads), so the language server can call `check` after
+every edit. Per-file work is a few dictionary look-ups per extern and call;
+cross-file indexes are rebuilt only when the workspace changed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from ..config_types import AbiProfile, Config, LibrarySpec
+from ..model import CallSite, ExternDecl, SourceFile, Span
+from .suppress import apply_suppressions
+from .types import CheckResult, Finding, Resolution, Rule, Severity
+
+
+class SymbolProviders(Protocol):
+    """What the engine needs from `sffi_lsp.check.providers.Providers`."""
+
+    def resolve(self, name: str, source_path: str | None = None) -> Resolution: ...
+
+    def suggest(self, name: str, limit: int = 3) -> Sequence[Any]: ...
+
+    def library_problems(self) -> Iterable[Any]: ...
+
+    def manifest_entries(self) -> Iterable[Any]: ...
+
+    def signature_for(self, resolution: Resolution) -> Any: ...
+
+
+class Workspace:
+    """The parsed `.spl` files being checked, by path.
+
+    `roots` are the checked directories/files (absolute): a configuration file
+    inside them gets findings on its own lines (see `CheckContext.config_location`).
+    """
+
+    def __init__(self, files: Iterable[SourceFile] = (), roots: Iterable[str] = ()) -> None:
+        self._files: dict[str, SourceFile] = {}
+        self.roots: tuple[str, ...] = tuple(roots)
+        self.generation = 0
+        self._index_generation = -1
+        self._externs_by_name: dict[str, list[ExternDecl]] = {}
+        self._calls_by_name: dict[str, list[tuple[str, CallSite]]] = {}
+        self._referenced: set[str] = set()
+        for f in files:
+            self.set_file(f)
+
+    # -- files ---------------------------------------------------------------
+    def set_file(self, source: SourceFile) -> None:
+        # Externs carry their path so that findings and related info can name it.
+        if any(e.path != source.path for e in source.externs):
+            source = source.with_path(source.path)
+        self._files[source.path] = source
+        self.generation += 1
+
+    def remove_file(self, path: str) -> None:
+        if self._files.pop(path, None) is not None:
+            self.generation += 1
+
+    def get(self, path: str) -> SourceFile | None:
+        return self._files.get(path)
+
+    @property
+    def files(self) -> list[SourceFile]:
+        return [self._files[p] for p in sorted(self._files)]
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._files
+
+    def contains_path(self, path: str) -> bool:
+        """True when `path` lies inside one of the checked roots."""
+        real = os.path.abspath(path)
+        for root in self.roots:
+            root = os.path.abspath(root)
+            if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+                return True
+        return False
+
+    # -- cross-file indexes -------------------------------------------------
+    def _reindex(self) -> None:
+        if self._index_generation == self.generation:
+            return
+        externs: dict[str, list[ExternDecl]] = defaultdict(list)
+        calls: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+        referenced: set[str] = set()
+        for f in self.files:
+            for e in f.externs:
+                externs[e.name].append(e)
+            for c in f.calls:
+                calls[c.name].append((f.path, c))
+            for u in f.uses:
+                referenced.update(u.names)
+        self._externs_by_name = dict(externs)
+        self._calls_by_name = dict(calls)
+        self._referenced = referenced
+        self._index_generation = self.generation
+
+    def externs_named(self, name: str) -> list[ExternDecl]:
+        self._reindex()
+        return self._externs_by_name.get(name, [])
+
+    def extern_names(self) -> list[str]:
+        self._reindex()
+        return sorted(self._externs_by_name)
+
+    def calls_named(self, name: str) -> list[tuple[str, CallSite]]:
+        self._reindex()
+        return self._calls_by_name.get(name, [])
+
+    def is_referenced(self, name: str) -> bool:
+        """Called anywhere, or named in a `use`/`export` list."""
+        self._reindex()
+        return name in self._calls_by_name or name in self._referenced
+
+
+def zero_span(line: int = 0, column: int = 0) -> Span:
+    """A position in a file the workspace does not hold (config file, library)."""
+    return Span(0, 0, line, column, line, column)
+
+
+@dataclass
+class CheckContext:
+    """What a rule sees: the workspace, the providers, the configuration."""
+
+    workspace: Workspace
+    providers: SymbolProviders
+    config: Config
+    profile: AbiProfile | str | None = None
+    _resolutions: dict[tuple[str, str], Resolution] = field(default_factory=dict)
+
+    def externs(self) -> Iterator[tuple[SourceFile, ExternDecl]]:
+        for f in self.workspace.files:
+            for e in f.externs:
+                yield f, e
+
+    def resolve(self, decl: ExternDecl) -> Resolution:
+        key = (decl.path, decl.name)
+        res = self._resolutions.get(key)
+        if res is None:
+            res = self.providers.resolve(decl.name, source_path=decl.path or None)
+            self._resolutions[key] = res
+        return res
+
+    def suggestions(self, name: str, limit: int = 3) -> tuple[str, ...]:
+        try:
+            raw = self.providers.suggest(name, limit=limit)
+        except Exception:  # a suggestion is a nicety: never let it stop a check
+            return ()
+        out = []
+        for item in raw or ():
+            s = item if isinstance(item, str) else getattr(item, "name", None)
+            if s and s != name and s not in out:
+                out.append(s)
+        return tuple(out[:limit])
+
+    @property
+    def runtime_dynamic_path(self) -> bool:
+        """True when externs are called through the interpreter's generic i64 path."""
+        if isinstance(self.profile, str) or self.profile is None:
+            return (self.profile or self.config.abi) == "dynamic"
+        return self.profile.name == "dynamic" or self.profile.max_args is not None
+
+    @property
+    def profile_name(self) -> str:
+        if isinstance(self.profile, str):
+            return self.profile
+        return self.profile.name if self.profile is not None else self.config.abi
+
+    def library_spec_for(self, library_spec: str | None, library_path: str | None) -> LibrarySpec | None:
+        for spec in self.config.libraries:
+            if spec.spec in (library_spec, library_path):
+                return spec
+            if library_path and os.path.realpath(spec.spec) == library_path:
+                return spec
+        return None
+
+    def config_location(self, origin: str | None) -> tuple[str, Span] | None:
+        """Where to report a problem with something configured at `origin` ("sffi.toml:12").
+
+        Only when that configuration file lies inside the checked tree (an editor
+        or CI annotation on a file outside the tree helps nobody); otherwise None
+        and the caller attaches the finding to the declarations it affects.
+        """
+        if not origin or not self.config.config_file:
+            return None
+        path, _, line = origin.rpartition(":")
+        if not line.isdigit():
+            path, line = origin, "1"
+        cfg = self.config.config_file
+        if not os.path.isabs(path):
+            path = cfg if os.path.basename(path) == os.path.basename(cfg) else os.path.join(os.path.dirname(cfg), path)
+        roots_known = bool(self.workspace.roots)
+        inside = self.workspace.contains_path(path) if roots_known else path.startswith(self.config.root)
+        if not inside:
+            return None
+        return path, zero_span(max(int(line) - 1, 0), 0)
+
+    def files_served_by(self, spec: LibrarySpec | None) -> list[SourceFile]:
+        if spec is None or not spec.files:
+            return self.workspace.files
+        return [f for f in self.workspace.files if any(fnmatch.fnmatch(f.path, g) for g in spec.files)]
+
+
+# -- rule selection ---------------------------------------------------------
+
+
+def _matches(rule: Rule, selector: str) -> bool:
+    sel = selector.strip()
+    if not sel:
+        return False
+    if sel.upper() == "ALL":
+        return True
+    return rule.code.upper().startswith(sel.upper()) or rule.name == sel.lower()
+
+
+def selected_rules(config: Config, rules: Sequence[Rule] | None = None) -> list[Rule]:
+    """Rules on for `config.rules`: ruff's select/extend-select/ignore semantics.
+
+    A selector is a code, a code prefix ("SFFI01"), a rule name, or "ALL".
+    An empty `select` means the default-enabled rules; opt-in rules are on only
+    when a selector names them (or their prefix)."""
+    from .rules import ALL_RULES  # noqa: PLC0415  (rules import this module)
+
+    rules = list(rules if rules is not None else ALL_RULES)
+    settings = config.rules
+    if settings.select:
+        on = [r for r in rules if any(_matches(r, s) for s in settings.select)]
+    else:
+        on = [r for r in rules if r.default_enabled]
+    for s in settings.extend_select:
+        on.extend(r for r in rules if _matches(r, s) and r not in on)
+    on = [r for r in on if not any(_matches(r, s) for s in settings.ignore)]
+    return sorted(on, key=lambda r: r.code)
+
+
+def _severity_overrides(config: Config) -> dict[str, Severity]:
+    from .rules import lookup_rule  # noqa: PLC0415
+
+    out: dict[str, Severity] = {}
+    for key, value in config.rules.severity.items():
+        rule = lookup_rule(key)
+        if rule is not None:
+            out[rule.code] = Severity(value)
+    return out
+
+
+def _profile_for(config: Config) -> AbiProfile | str:
+    from . import abi  # noqa: PLC0415
+
+    try:
+        return abi.profile_for(config)
+    except KeyError:  # the config loader rejects unknown names; stay usable regardless
+        return config.abi
+
+
+def check(
+    workspace: Workspace,
+    providers: SymbolProviders,
+    config: Config,
+    *,
+    profile: AbiProfile | str | None = None,
+    only_paths: Iterable[str] | None = None,
+) -> CheckResult:
+    """Every finding for the workspace, sorted, suppressions applied.
+
+    `only_paths` keeps only findings about those files (the server publishes
+    per document); resolutions are still computed for the whole workspace
+    because cross-file rules need them."""
+    from .rules import RULE_CHECKS  # noqa: PLC0415
+
+    if profile is None:
+        profile = _profile_for(config)
+    ctx = CheckContext(workspace, providers, config, profile)
+    overrides = _severity_overrides(config)
+    findings: list[Finding] = []
+    for rule in selected_rules(config):
+        for finding in RULE_CHECKS[rule.code](ctx):
+            sev = overrides.get(finding.code)
+            findings.append(replace(finding, severity=sev) if sev is not None else finding)
+    # Resolve every extern even when no resolution rule is on: JSON and hovers show them.
+    for _, decl in ctx.externs():
+        ctx.resolve(decl)
+    kept, suppressed = apply_suppressions(findings, workspace)
+    if only_paths is not None:
+        wanted = set(only_paths)
+        kept = [f for f in kept if f.path in wanted]
+    kept = sorted(set(kept), key=Finding.sort_key)
+    result = CheckResult(findings=kept, suppressed=suppressed)
+    result.by_decl = dict(ctx._resolutions)
+    for (_, name), res in sorted(ctx._resolutions.items()):
+        # One answer per name; a resolved one wins when files are served differently.
+        if name not in result.resolutions or (res.resolved and not result.resolutions[name].resolved):
+            result.resolutions[name] = res
+    return result

@@ -1,0 +1,62 @@
+"""Helpers shared by several rules (not a rule itself)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from ...model import ExternDecl, SourceFile, Span
+from ..types import Fix, Related, Resolution, ResolutionStatus, TextEdit
+
+
+def short(path: str | None) -> str:
+    """A library path as messages show it: its file name."""
+    return os.path.basename(path) if path else "?"
+
+
+def with_status(ctx, status: ResolutionStatus) -> Iterator[tuple[SourceFile, ExternDecl, Resolution]]:
+    for source, decl in ctx.externs():
+        res = ctx.resolve(decl)
+        if res.status is status:
+            yield source, decl, res
+
+
+def provider_related(decl: ExternDecl, res: Resolution) -> tuple[Related, ...]:
+    """The provider chain as related information (shown by `full` output and hovers)."""
+    if res.provider is None:
+        return ()
+    return (Related(decl.path, None, f"provider: {res.provider.describe()}"),)
+
+
+def rename_fix(source: SourceFile, decl: ExternDecl, new_name: str) -> Fix:
+    """Rename the declaration and the unqualified calls to it in the same file."""
+    edits = [TextEdit(decl.path, decl.name_span, new_name)]
+    for call in source.calls:
+        if call.name == decl.name and not call.qualified:
+            edits.append(TextEdit(source.path, call.span, new_name))
+    return Fix(f"Rename to `{new_name}`", tuple(edits))
+
+
+def where(path: str, span: Span | None) -> str:
+    base = os.path.basename(path)
+    return f"{base}:{span.start_line + 1}" if span is not None else base
+
+
+def signature_key(decl: ExternDecl) -> tuple:
+    """What must agree between two declarations of one symbol (parameter names do not)."""
+    params = tuple(p.type.text if p.type is not None else "?" for p in decl.params)
+    return (params, decl.returns.text if decl.returns is not None else "()")
+
+
+def shape(decl: ExternDecl) -> str:
+    """`(i64, text) -> bool`, for messages."""
+    params, ret = signature_key(decl)
+    return f"({', '.join(params)}) -> {ret}"
+
+
+def same_context(a: ExternDecl, b: ExternDecl) -> bool:
+    """Two declarations that can both be in effect at once.
+
+    Declarations under different `@when` conditions (linux vs windows) are
+    alternatives, not duplicates or conflicts."""
+    return a.when == b.when or a.when is None or b.when is None

@@ -1,0 +1,96 @@
+"""Library-level problems and where to report them (shared by SFFI002 and SFFI018).
+
+Placement (documented in the README): a library configured in a config file
+that lies inside the checked tree is reported on that config line. Otherwise
+(a `--library` flag, a config outside the tree, a manifest or satellite
+library) the finding goes on the first extern in each checked file served by
+the library that no other provider resolves, since that is where the broken
+library is felt; if there is no such extern the finding is attached to the
+library path itself (line 1), so CI still sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ...binary.types import Library
+from ...config_types import LibrarySpec
+from ...model import Span
+from ..engine import zero_span
+
+
+@dataclass(frozen=True)
+class LibraryIssue:
+    library: Library
+    spec: LibrarySpec | None
+    origin: str | None  # "sffi.toml:12", "--library", "manifest.sdn:4", ...
+    role: str = "library"  # library | manifest | satellite | runtime | preload
+
+
+def library_issues(ctx) -> list[LibraryIssue]:
+    """Every library the providers know about that has a problem, normalised."""
+    out: dict[str, LibraryIssue] = {}
+    try:
+        items = list(ctx.providers.library_problems() or ())
+    except Exception:  # a provider bug must not hide the other findings
+        items = []
+    for item in items:
+        issue = _normalise(ctx, item)
+        if issue is not None:
+            out.setdefault(issue.library.spec + (issue.origin or ""), issue)
+    # Loadable libraries with unresolved references show up through resolutions too.
+    for _, decl in ctx.externs():
+        lib = ctx.resolve(decl).library
+        if lib is not None and (lib.problem is not None or lib.unresolved_functions):
+            spec = ctx.library_spec_for(lib.spec, lib.path)
+            if not any(i.library.spec == lib.spec for i in out.values()):
+                out[lib.spec] = LibraryIssue(lib, spec, spec.origin if spec else None)
+    return sorted(out.values(), key=lambda i: (i.origin or "", i.library.spec))
+
+
+def _normalise(ctx, item) -> LibraryIssue | None:
+    spec: LibrarySpec | None = None
+    origin: str | None = None
+    role = "library"
+    if isinstance(item, Library):
+        lib = item
+    elif isinstance(item, tuple) and len(item) >= 2:
+        first, lib = item[0], item[1]
+        if isinstance(first, LibrarySpec):
+            spec = first
+        elif isinstance(first, str):
+            origin = first
+    else:
+        lib = getattr(item, "library", None)
+        spec = getattr(item, "spec", None) if isinstance(getattr(item, "spec", None), LibrarySpec) else None
+        origin = getattr(item, "origin", None)
+        role = getattr(item, "role", None) or getattr(item, "kind", None) or role
+    if not isinstance(lib, Library):
+        return None
+    if spec is None:
+        spec = ctx.library_spec_for(lib.spec, lib.path)
+    if origin is None and spec is not None:
+        origin = spec.origin or None
+    return LibraryIssue(lib, spec, origin, str(getattr(role, "value", role)))
+
+
+def placements(ctx, issue: LibraryIssue) -> Iterator[tuple[str, Span, str | None]]:
+    """(path, span, symbol) for each place the issue is reported."""
+    at_config = ctx.config_location(issue.origin)
+    if at_config is not None:
+        yield at_config[0], at_config[1], None
+        return
+    placed = False
+    for source in ctx.files_served_by(issue.spec):
+        for decl in source.externs:
+            if not ctx.resolve(decl).resolved:
+                yield decl.path, decl.name_span, decl.name
+                placed = True
+                break
+    if not placed:
+        yield issue.library.path or issue.library.spec, zero_span(), None
+
+
+def display_name(issue: LibraryIssue) -> str:
+    return issue.library.spec

@@ -1,0 +1,54 @@
+"""SFFI010 duplicate-extern."""
+
+from __future__ import annotations
+
+from ..types import Fix, Related, Rule, Severity, TextEdit
+from ._common import same_context, signature_key
+
+RULE = Rule(
+    code="SFFI010",
+    name="duplicate-extern",
+    severity=Severity.WARNING,
+    summary="The same extern is declared more than once in one file.",
+    doc="""
+## What it does
+Reports a second (third, ...) declaration of the same extern name in one file,
+in the same `@when` branch and scope. Declarations in `@when`/`@else`
+alternatives are not duplicates.
+
+## Why is this bad?
+The later declaration is dead weight at best; when the two disagree, readers
+cannot tell which one the code was written against.
+
+## Example
+```simple
+extern fn rt_time_now_ms() -> i64
+...
+extern fn rt_time_now_ms() -> i64   # again
+```
+""",
+)
+
+
+def check(ctx):
+    for source in ctx.workspace.files:
+        seen: dict[tuple, list] = {}
+        for decl in source.externs:
+            key = (decl.name, decl.enclosing_fn, decl.block)
+            earlier = next((e for e in seen.get(key, ()) if same_context(e, decl)), None)
+            seen.setdefault(key, []).append(decl)
+            if earlier is None:
+                continue
+            same = signature_key(earlier) == signature_key(decl)
+            fixes = ()
+            if same:
+                fixes = (Fix("Remove the duplicate declaration", (TextEdit(decl.path, decl.span, ""),)),)
+            how = "with the same signature" if same else "with a different signature"
+            yield RULE.finding(
+                decl.path,
+                decl.name_span,
+                f"`{decl.name}` is already declared in this file (line {earlier.name_span.start_line + 1}) {how}",
+                symbol=decl.name,
+                related=(Related(earlier.path, earlier.name_span, f"first declaration of `{decl.name}`"),),
+                fixes=fixes,
+            )

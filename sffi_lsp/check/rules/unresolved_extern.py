@@ -1,0 +1,66 @@
+"""SFFI001 unresolved-extern."""
+
+from __future__ import annotations
+
+from ...binary.types import AbsenceReason
+from ..types import Related, ResolutionStatus, Rule, Severity
+from ._common import rename_fix, short, with_status
+
+RULE = Rule(
+    code="SFFI001",
+    name="unresolved-extern",
+    severity=Severity.ERROR,
+    summary="No provider (built-ins, manifest, satellite or configured library) exports this extern.",
+    doc="""
+## What it does
+Resolves every `extern fn` the way a Simple runtime configured like this project
+would: the built-in table and prefix families, the plugin manifest, satellite
+libraries `libspl_<prefix>.so`, then the configured libraries (and their
+dependencies, as `dlsym` searches them). Reports the externs nobody provides,
+with "did you mean" suggestions taken from the real exports and built-ins.
+
+## Why is this bad?
+The program compiles, then fails at the first call with
+`semantic: unknown extern function: NAME`, often far from where it was declared.
+
+## Example
+```simple
+extern fn rt_file_exsts(path: text) -> bool   # typo: the runtime has rt_file_exists
+```
+Use instead:
+```simple
+extern fn rt_file_exists(path: text) -> bool
+```
+""",
+)
+
+
+def check(ctx):
+    for source, decl, res in with_status(ctx, ResolutionStatus.UNRESOLVED):
+        suggestions = ctx.suggestions(decl.name)
+        parts = [f"`{decl.name}` is not provided by any configured provider"]
+        broken = sorted({lib for lib, a in res.absences if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE})
+        if broken:
+            parts.append(f"({', '.join(short(b) for b in broken)} could not be loaded)")
+        message = " ".join(parts)
+        if res.note and res.note not in message:
+            message += f": {res.note.rstrip('.')}"
+        if suggestions:
+            message += "; did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "?"
+        related = tuple(
+            Related(lib, None, f"not in {short(lib)}: {a.detail or a.reason.value}")
+            for lib, a in res.absences
+            if a.reason is not AbsenceReason.NOT_PRESENT
+        )
+        fixes = tuple(rename_fix(source, decl, s) for s in suggestions)
+        if fixes:
+            fixes = (fixes[0].__class__(fixes[0].title, fixes[0].edits, preferred=True),) + fixes[1:]
+        yield RULE.finding(
+            decl.path,
+            decl.name_span,
+            message,
+            symbol=decl.name,
+            related=related,
+            fixes=fixes,
+            suggestions=suggestions,
+        )

@@ -26,6 +26,9 @@ def load_config(roots: list[str], settings: dict[str, Any] | None) -> Config:
 
     try:
         config = config_mod.load_config(paths=tuple(roots))
+        if config.config_file is None and roots:
+            # No sffi.toml: the project is the workspace folder, not the server's cwd.
+            config = config_mod.default_config(roots[0], dict(os.environ))
     except config_mod.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
     if settings:
@@ -40,7 +43,10 @@ def fallback_config(roots: list[str], settings: dict[str, Any] | None) -> Config
     """Defaults (plus whatever client settings still apply) after a config error."""
     from .. import config as config_mod  # noqa: PLC0415
 
-    config = Config(root=roots[0] if roots else os.getcwd())
+    try:
+        config = config_mod.default_config(roots[0] if roots else os.getcwd(), dict(os.environ))
+    except Exception:  # noqa: BLE001 - the environment itself may be the problem
+        config = Config(root=roots[0] if roots else os.getcwd())
     if settings:
         try:
             config = config_mod.merge_client_settings(config, settings)
@@ -91,10 +97,40 @@ def _make_index(export_index_cls: Any, config: Config) -> Any:
     return export_index_cls(**kwargs)
 
 
-def new_workspace() -> Any:
+def new_workspace(roots: list[str]) -> Any:
     from ..check.engine import Workspace  # noqa: PLC0415
 
-    return Workspace()
+    return Workspace(roots=roots)
+
+
+def set_file(workspace: Any, path: str, source: SourceFile) -> None:
+    workspace.set_file(with_path(source, path))
+
+
+def with_path(source: SourceFile, path: str) -> SourceFile:
+    """The file (and its externs) carrying `path`, as findings and lookups expect."""
+    if source.path != path or any(e.path != path for e in source.externs):
+        return source.with_path(path)
+    return source
+
+
+def abi_mapping_lines(decl: Any, config: Config) -> list[str]:
+    """`name: text -> (ptr, u64)` per parameter and for the result."""
+    from ..check import abi  # noqa: PLC0415
+
+    profile = abi.profile_for(config)
+    native = abi.builtin_profile("native")
+
+    def words(type_ref: Any, result: bool) -> str:
+        category = abi.type_category(type_ref)
+        table = profile.returns if result else profile.params
+        mapping = table.get(category) or (native.returns if result else native.params).get(category)
+        return f"({', '.join(mapping.words)})" if mapping is not None else "?"
+
+    lines = [f"`{p.name}: {p.type.text if p.type else '?'}` → {words(p.type, False)}" for p in decl.params]
+    ret = decl.returns
+    lines.append(f"result `{ret.text if ret else '()'}` → {words(ret, True) if ret else '()'}")
+    return lines
 
 
 def run_check(workspace: Any, backend: Backend) -> Any:
@@ -106,7 +142,7 @@ def run_check(workspace: Any, backend: Backend) -> Any:
 def parse_source(text: str, path: str) -> SourceFile:
     from ..syntax import parse_source as parse  # noqa: PLC0415
 
-    return parse(text, path)
+    return with_path(parse(text, path), path)
 
 
 def new_parser(path: str) -> Any:
@@ -119,10 +155,7 @@ def new_parser(path: str) -> Any:
 
 
 def parse_incremental(parser: Any, text: str, path: str) -> SourceFile:
-    source = parser.update(text)
-    if source.path != path:
-        source = source.with_path(path)
-    return source
+    return with_path(parser.update(text), path)
 
 
 def rule_doc_url(code: str) -> str:

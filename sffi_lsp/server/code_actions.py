@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 
 from ..check.types import Finding
+from . import completion, hover
 from .diagnostics import to_diagnostic
 
 if TYPE_CHECKING:
@@ -52,6 +53,49 @@ def suppression_edit(ls: "SffiLanguageServer", finding: Finding) -> lsp.TextEdit
     )
 
 
+async def missing_declaration_actions(ls: "SffiLanguageServer", path: str, rng: lsp.Range) -> list[lsp.CodeAction]:
+    """`extern fn NAME(...)` for a call to a name some provider exports but no
+    file declares."""
+    source = ls.sources.get(path)
+    if source is None:
+        return []
+    local_fns = {f.name for f in source.functions}
+    actions = []
+    seen: set[str] = set()
+    for call in source.calls:
+        if call.qualified or call.name in seen or call.name in local_fns:
+            continue
+        crange = ls.range_of(path, call.span)
+        if (crange.end.line, crange.end.character) < (rng.start.line, rng.start.character) or (
+            rng.end.line,
+            rng.end.character,
+        ) < (crange.start.line, crange.start.character):
+            continue
+        seen.add(call.name)
+        if ls.declarations_of(call.name):
+            continue
+        resolution = ls.resolve_name(call.name, path)
+        if resolution is None or not resolution.resolved:
+            continue
+        sig = await hover.signature_of(ls, resolution)
+        text = completion.declaration_text(call.name, sig, False, completion.abi_profile(ls))
+        if text is None:
+            count = call.arg_count or 0
+            text = f"{call.name}({', '.join(f'arg{i}: i64' for i in range(1, count + 1))}) -> i64"
+        line = max((d.span.end_line + 1 for d in source.externs), default=0)
+        at = ls.line_index(path).to_client(line, 0, ls.encoding)
+        actions.append(
+            lsp.CodeAction(
+                title=f"Declare `extern fn {text}`",
+                kind=lsp.CodeActionKind.QuickFix,
+                edit=lsp.WorkspaceEdit(
+                    changes={ls.uri_of(path): [lsp.TextEdit(range=lsp.Range(start=at, end=at), new_text=f"extern fn {text}\n")]}
+                ),
+            )
+        )
+    return actions
+
+
 def setup(ls: "SffiLanguageServer") -> None:
     options = lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix])
 
@@ -91,4 +135,5 @@ def setup(ls: "SffiLanguageServer") -> None:
                         edit=lsp.WorkspaceEdit(changes={ls.uri_of(path): [edit]}),
                     )
                 )
+        actions += await missing_declaration_actions(ls, path, params.range)
         return actions

@@ -31,10 +31,19 @@ _C_TO_SIMPLE = {
 }
 
 
-def simple_type(ctype: CType | None) -> str | None:
-    """A Simple spelling of a C type (None = unit). Pointers are i64 handles."""
+def simple_type(ctype: CType | None, profile: Any = None, result: bool = False) -> str | None:
+    """A Simple spelling of a C type (None = unit), as the checker's ABI profile sees it."""
     if ctype is None or ctype.kind == "void":
         return None
+    if profile is not None:
+        try:
+            from ..check import abi  # noqa: PLC0415
+
+            spelled = abi.simple_type_for_c(ctype, profile, result)
+            if spelled is not None:
+                return None if spelled == "()" else spelled
+        except Exception:  # noqa: BLE001 - fall back to the plain mapping below
+            log.debug("simple_type_for_c failed", exc_info=True)
     if ctype.kind == "pointer":
         if ctype.pointer_depth == 1 and ctype.is_const and (ctype.base_name or "").endswith("char"):
             return "text"
@@ -44,7 +53,7 @@ def simple_type(ctype: CType | None) -> str | None:
     return "i64"
 
 
-def declaration_text(name: str, sig: Any, snippet: bool) -> str | None:
+def declaration_text(name: str, sig: Any, snippet: bool, profile: Any = None) -> str | None:
     """`name(a: i64, ...) -> T` to insert after `extern fn `."""
     if isinstance(sig, ExternDecl):
         text = sig.signature_text()
@@ -54,10 +63,19 @@ def declaration_text(name: str, sig: Any, snippet: bool) -> str | None:
     params = []
     for i, p in enumerate(sig.params, start=1):
         pname = p.name or f"arg{i}"
-        ptype = simple_type(p.type) or "i64"
+        ptype = simple_type(p.type, profile) or "i64"
         params.append(f"${{{i}:{pname}}}: {ptype}" if snippet else f"{pname}: {ptype}")
-    ret = simple_type(sig.returns)
+    ret = simple_type(sig.returns, profile, result=True)
     return f"{name}({', '.join(params)})" + (f" -> {ret}" if ret else "")
+
+
+def abi_profile(ls: "SffiLanguageServer") -> Any:
+    try:
+        from ..check import abi  # noqa: PLC0415
+
+        return abi.profile_for(ls.config)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def setup(ls: "SffiLanguageServer") -> None:
@@ -84,6 +102,7 @@ def setup(ls: "SffiLanguageServer") -> None:
         start_pos = lsp.Position(line=params.position.line, character=params.position.character - len(prefix))
         edit_range = lsp.Range(start=start_pos, end=params.position)
         snippet = ls.snippet_support
+        profile = abi_profile(ls)
         for i in range(start, len(names)):
             name = names[i]
             if not name.startswith(prefix):
@@ -94,7 +113,7 @@ def setup(ls: "SffiLanguageServer") -> None:
                 incomplete = True
                 break
             candidate = items[i]
-            text = declaration_text(name, candidate.signature, snippet) or name
+            text = declaration_text(name, candidate.signature, snippet, profile) or name
             result.append(
                 lsp.CompletionItem(
                     label=name,
@@ -119,7 +138,7 @@ def setup(ls: "SffiLanguageServer") -> None:
         lines = [hover.status_line(resolution)] + hover.c_signature_lines(ls, sig)
         item.documentation = lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n".join(lines))
         if sig is not None and not data.get("has_signature") and "start" in data:
-            text = declaration_text(name, sig, ls.snippet_support)
+            text = declaration_text(name, sig, ls.snippet_support, abi_profile(ls))
             if text:
                 rng = lsp.Range(start=lsp.Position(*data["start"]), end=lsp.Position(*data["end"]))
                 item.text_edit = lsp.TextEdit(range=rng, new_text=text)

@@ -14,6 +14,7 @@ from lsprotocol import types as lsp
 from ..binary.types import CSignature
 from ..check.types import Resolution, ResolutionStatus
 from ..model import ExternDecl
+from . import backend
 
 if TYPE_CHECKING:
     from .server import SffiLanguageServer
@@ -42,11 +43,7 @@ async def signature_of(ls: "SffiLanguageServer", resolution: Resolution | None) 
 def abi_lines(ls: "SffiLanguageServer", decl: ExternDecl) -> list[str]:
     """How each parameter crosses the C ABI under the configured profile."""
     try:
-        from ..check import abi  # noqa: PLC0415
-
-        describe = getattr(abi, "describe_mapping", None)
-        if callable(describe):
-            return [str(line) for line in describe(decl, ls.config)]
+        return backend.abi_mapping_lines(decl, ls.config)
     except Exception:  # noqa: BLE001 - the ABI lines are a nicety
         log.debug("ABI mapping unavailable", exc_info=True)
     return []

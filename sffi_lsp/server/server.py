@@ -205,6 +205,8 @@ class SffiLanguageServer(LanguageServer):
         if error and error != self.config_error:
             self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"sffi: {error}"))
         self.config_error = error
+        if self.engine_workspace is not None:
+            self.engine_workspace.roots = tuple(self.roots)
         if new_backend is not None:
             self.backend = new_backend
             self._backend_generation += 1
@@ -289,13 +291,13 @@ class SffiLanguageServer(LanguageServer):
 
     def _ensure_engine_workspace(self) -> Any:
         if self.engine_workspace is None:
-            self.engine_workspace = backend.new_workspace()
+            self.engine_workspace = backend.new_workspace(self.roots)
         return self.engine_workspace
 
     def _install_source(self, path: str, source: SourceFile | None, index: LineIndex) -> None:
         if source is None:
             return
-        self._ensure_engine_workspace().set_file(path, source)
+        backend.set_file(self._ensure_engine_workspace(), path, source)
         self.sources[path] = source
         self.line_indexes[path] = index
 
@@ -536,7 +538,7 @@ def _analyse(
         except Exception:  # noqa: BLE001
             log.exception("could not parse %s", path)
             continue
-        engine.set_file(path, source)
+        backend.set_file(engine, path, source)
         parsed.append((path, source, LineIndex(text)))
     if current is None:
         return parsed, None

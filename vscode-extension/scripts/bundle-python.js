@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Installs the sffi-lsp Python package and its (pure Python) dependencies into
+// bundled/libs, so the packaged .vsix runs the server with no network and no
+// prior `pip install`: the extension starts `python -m sffi_lsp.server` with
+// PYTHONPATH=bundled/libs.
+//
+// Env: SFFI_BUNDLE_PYTHON  interpreter running pip (default: <repo>/.venv/bin/python, else python3)
+//      SFFI_BUNDLE_SOURCE  what to install (default: the repository root, built as a wheel)
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const extDir = path.resolve(__dirname, '..');
+const repoRoot = path.resolve(extDir, '..');
+const target = path.join(extDir, 'bundled', 'libs');
+const venvPython = path.join(repoRoot, '.venv', 'bin', 'python');
+const python = process.env.SFFI_BUNDLE_PYTHON || (fs.existsSync(venvPython) ? venvPython : 'python3');
+const source = process.env.SFFI_BUNDLE_SOURCE || repoRoot;
+
+fs.rmSync(path.join(extDir, 'bundled'), { recursive: true, force: true });
+fs.mkdirSync(target, { recursive: true });
+const args = [
+  '-m', 'pip', 'install',
+  '--disable-pip-version-check', '--no-input', '--quiet', '--no-compile',
+  '--only-binary', ':all:',  // dependencies as wheels (all pure Python): no compiler, no sdist surprises
+  '--no-binary', 'sffi-lsp',  // ...except the project itself, built from the checkout
+  '--target', target,
+  source,
+];
+console.error(`[bundle-python] ${python} ${args.join(' ')}`);
+const run = spawnSync(python, args, { stdio: 'inherit', timeout: 300_000 });
+if (run.error || run.status !== 0) {
+  console.error(`[bundle-python] pip failed (${run.error ? run.error.message : 'exit ' + run.status})`);
+  process.exit(1);
+}
+// Console scripts and caches are of no use inside the extension.
+for (const junk of ['bin']) fs.rmSync(path.join(target, junk), { recursive: true, force: true });
+for (const entry of fs.readdirSync(target)) {
+  // A compiled extension module would tie the .vsix to one Python/platform: refuse it.
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(so|pyd|dylib)$/.test(e.name)) {
+        console.error(`[bundle-python] native module in the bundle (not portable): ${path.relative(target, p)}`);
+        process.exit(1);
+      }
+    }
+  };
+  const full = path.join(target, entry);
+  if (fs.statSync(full).isDirectory()) walk(full);
+}
+if (!fs.existsSync(path.join(target, 'sffi_lsp', 'server'))) {
+  console.error('[bundle-python] sffi_lsp/server missing from the bundle');
+  process.exit(1);
+}
+console.error(`[bundle-python] bundled into ${path.relative(extDir, target)}`);

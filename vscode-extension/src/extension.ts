@@ -1,0 +1,189 @@
+// sffi-lsp for VS Code: starts the language server for Simple (.spl) files,
+// shows resolved/unresolved externs in the status bar, and adds commands.
+import * as vscode from 'vscode';
+import {
+  ConfigurationParams,
+  ExecuteCommandSignature,
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  State,
+} from 'vscode-languageclient/node';
+import { describeLaunch, resolveLaunch } from './launch';
+import { launchSettings, SECTION, serverSettings } from './settings';
+import { ServerStatus, StatusItem } from './status';
+
+const LANGUAGE_ID = 'simple';
+const CLIENT_ID = 'sffi'; // makes vscode-languageclient honour `sffi.trace.server`
+const CLIENT_NAME = 'SFFI Language Server';
+const STATUS_NOTIFICATION = 'sffi/status';
+// Server-side commands (workspace/executeCommand). vscode-languageclient registers
+// them as VS Code commands itself; the middleware below gives them a UI.
+const CMD_REINDEX = 'sffi.reindex';
+const CMD_SHOW_EXPORTS = 'sffi.showExports';
+const CMD_RESTART = 'sffi.restart';
+const CMD_SHOW_OUTPUT = 'sffi.showOutput';
+
+let client: LanguageClient | undefined;
+let output: vscode.LogOutputChannel;
+let status: StatusItem;
+let extensionContext: vscode.ExtensionContext;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionContext = context;
+  output = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
+  status = new StatusItem(CMD_SHOW_OUTPUT);
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.commands.registerCommand(CMD_SHOW_OUTPUT, () => output.show(true)),
+    vscode.commands.registerCommand(CMD_RESTART, restart),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (event.affectsConfiguration(`${SECTION}.server`)) {
+        const choice = await vscode.window.showInformationMessage(
+          'sffi: the server settings changed. Restart the language server?', 'Restart');
+        if (choice === 'Restart') await restart();
+      }
+    }),
+  );
+  await start();
+}
+
+export async function deactivate(): Promise<void> {
+  const current = client;
+  client = undefined;
+  if (current) await current.stop().catch(() => undefined);
+}
+
+function clientOptions(): LanguageClientOptions {
+  return {
+    documentSelector: [
+      { language: LANGUAGE_ID, scheme: 'file' },
+      { language: LANGUAGE_ID, scheme: 'untitled' },
+    ],
+    outputChannel: output,
+    traceOutputChannel: output,
+    initializationOptions: serverSettings(),
+    synchronize: { configurationSection: SECTION },
+    diagnosticPullOptions: { onChange: true, onSave: true },
+    middleware: {
+      workspace: {
+        configuration: async (params: ConfigurationParams, token, next) => {
+          const answers = await next(params, token);
+          if (!Array.isArray(answers)) return answers;
+          return params.items.map((item, i) => {
+            if (item.section !== SECTION) return answers[i];
+            const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+            return serverSettings(scope);
+          });
+        },
+      },
+      executeCommand: async (command: string, args: unknown[], next: ExecuteCommandSignature) => {
+        if (command === CMD_REINDEX) return reindex(args, next);
+        if (command === CMD_SHOW_EXPORTS) return showExports(args, next);
+        return next(command, args);
+      },
+    },
+  };
+}
+
+async function start(): Promise<void> {
+  const bundledLibs = extensionContext.asAbsolutePath('bundled/libs');
+  const launch = resolveLaunch(launchSettings(), bundledLibs);
+  output.appendLine(`[sffi] starting: ${describeLaunch(launch)}`);
+  const serverOptions: ServerOptions = {
+    command: launch.command,
+    args: launch.args,
+    options: { env: launch.env },
+  };
+  const next = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions());
+  client = next;
+  extensionContext.subscriptions.push(
+    next.onDidChangeState((e) => {
+      if (e.newState === State.Running) status.setPhase('running');
+      else if (e.newState === State.Starting) status.setPhase('starting');
+      else status.setPhase('stopped');
+    }),
+  );
+  status.setPhase('starting');
+  try {
+    await next.start();
+    next.onNotification(STATUS_NOTIFICATION, (params: ServerStatus) => status.setServerStatus(params ?? {}));
+    status.setPhase('running');
+  } catch (error) {
+    status.setPhase('failed');
+    const message = error instanceof Error ? error.message : String(error);
+    output.appendLine(`[sffi] the server did not start: ${message}`);
+    const hint = launch.origin === 'command'
+      ? 'check `sffi.server.command`'
+      : 'it needs Python 3.11+; set `sffi.server.pythonPath` to such an interpreter';
+    void vscode.window.showErrorMessage(`sffi: the language server did not start (${hint}).`, 'Show output')
+      .then((choice) => { if (choice) output.show(true); });
+  }
+}
+
+async function restart(): Promise<void> {
+  const current = client;
+  client = undefined;
+  if (current) {
+    try {
+      await current.stop();
+    } catch (error) {
+      output.appendLine(`[sffi] stop failed: ${String(error)}`);
+    }
+    await current.dispose().catch(() => undefined);
+  }
+  await start();
+}
+
+async function reindex(args: unknown[], next: ExecuteCommandSignature): Promise<unknown> {
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'sffi: re-indexing' },
+    () => Promise.resolve(next(CMD_REINDEX, args)),
+  );
+  const info = (result ?? {}) as { files?: number; externs?: number };
+  if (typeof info.files === 'number') {
+    void vscode.window.setStatusBarMessage(`sffi: re-indexed ${info.files} file(s), ${info.externs ?? '?'} extern(s)`, 5000);
+  }
+  return result;
+}
+
+interface ExportsResult {
+  library?: string;
+  path?: string;
+  count?: number;
+  exports?: { name: string; kind?: string | null; version?: string | null }[];
+  libraries?: string[];
+  error?: string;
+  message?: string;
+}
+
+async function showExports(args: unknown[], next: ExecuteCommandSignature): Promise<unknown> {
+  let library = args.length > 0 ? args[0] : undefined;
+  if (library === undefined) {
+    // Called from the command palette: offer the configured libraries.
+    const listing = ((await next(CMD_SHOW_EXPORTS, [])) ?? {}) as ExportsResult;
+    const other = 'Other library (path or name)…';
+    const picked = await vscode.window.showQuickPick([...(listing.libraries ?? []), other], {
+      title: 'sffi: show the exports of a library',
+      placeHolder: 'a configured library',
+    });
+    if (picked === undefined) return undefined;
+    library = picked === other
+      ? await vscode.window.showInputBox({ prompt: 'Library path or name (e.g. libm.so.6)' })
+      : picked;
+    if (!library) return undefined;
+  }
+  const result = ((await next(CMD_SHOW_EXPORTS, [library])) ?? {}) as ExportsResult;
+  if (args.length > 0) return result; // programmatic use: just the data
+  if (result.error) {
+    void vscode.window.showErrorMessage(`sffi: ${result.library ?? library}: ${result.error}`);
+    return result;
+  }
+  const rows = (result.exports ?? []).map((e) =>
+    [e.name, e.kind ?? '', e.version ? `@@${e.version}` : ''].join('\t').trimEnd());
+  const header = `# ${result.path ?? result.library ?? String(library)}: ${result.count ?? rows.length} export(s)\n`;
+  const doc = await vscode.workspace.openTextDocument({ content: header + rows.join('\n') + '\n', language: 'plaintext' });
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return result;
+}

@@ -1,0 +1,119 @@
+"""A client that misbehaves, a huge file, hostile libraries: the server keeps
+answering."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+from lsprotocol import types as lsp
+
+from .conftest import MAIN_SPL, change_doc, find, open_doc, pos, start_client, uri, wait_for
+
+pytestmark = pytest.mark.asyncio
+
+
+def has_unresolved(diags):
+    return any(d.code == "SFFI001" for d in diags)
+
+
+async def still_answers(client, project) -> None:
+    main = project / "src" / "main.spl"
+    hover = await asyncio.wait_for(
+        client.text_document_hover_async(
+            lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri(main)), position=find(MAIN_SPL, "rt_demo_add"))
+        ),
+        timeout=30,
+    )
+    assert hover is not None and "rt_demo_add" in hover.contents.value
+
+
+async def test_garbage_requests(client, project):
+    await wait_for(client, project / "src" / "main.spl", has_unresolved)
+    proto = client.protocol
+    with pytest.raises(Exception):
+        await proto.send_request_async("sffi/noSuchMethod", {"x": 1})
+    with pytest.raises(Exception):
+        await proto.send_request_async("textDocument/hover", {"textDocument": 42, "position": "here"})
+    # Unknown document, position far outside it, unknown command.
+    unknown = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri="file:///nope/x.spl"), position=pos(10**6, 10**6))
+    )
+    assert unknown is None
+    with pytest.raises(Exception):
+        await client.workspace_execute_command_async(lsp.ExecuteCommandParams(command="sffi.nothing"))
+    proto.notify("sffi/garbageNotification", {"a": [1, 2, 3]})
+    await still_answers(client, project)
+
+
+async def test_cancelled_requests(client, project):
+    await wait_for(client, project / "src" / "main.spl", has_unresolved)
+    main = project / "src" / "main.spl"
+    params = lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri(main)), position=find(MAIN_SPL, "rt_demo_add"))
+    for _ in range(20):
+        task = asyncio.ensure_future(client.text_document_hover_async(params))
+        await asyncio.sleep(0)
+        task.cancel()
+    # Explicit $/cancelRequest for ids the server may or may not have seen.
+    for request_id in range(10000, 10020):
+        client.protocol.notify("$/cancelRequest", {"id": request_id})
+    await still_answers(client, project)
+
+
+async def test_thousands_of_edits_in_a_burst(client, project):
+    main = project / "src" / "main.spl"
+    doc = open_doc(client, main)
+    text = MAIN_SPL
+    line = len(MAIN_SPL.splitlines())
+    version = 1
+    for i in range(3000):
+        version += 1
+        insert = "x" if i % 50 else "\n"
+        end = pos(line, 0)
+        change_doc(client, doc, version, insert, lsp.Range(start=end, end=end))
+        text = text + insert
+    # Finally fix the unresolved name with an incremental edit: the last state wins.
+    start = find(text, "rt_demo_ad(a")
+    version += 1
+    change_doc(client, doc, version, "rt_demo_add", lsp.Range(start=start, end=pos(start.line, start.character + 10)))
+    await wait_for(client, main, lambda ds: not has_unresolved(ds), timeout=60)
+    await still_answers(client, project)
+
+
+async def test_five_megabyte_file(client, project):
+    big = project / "src" / "big.spl"
+    chunk = "".join(f"extern fn rt_big_{i}(a: i64) -> i64\n# {'filler ' * 10}\n" for i in range(200))
+    text = chunk * (5_000_000 // len(chunk) + 1)
+    assert len(text) >= 5_000_000
+    open_doc(client, big, text)
+    started = time.monotonic()
+    await still_answers(client, project)  # answers while (or after) the big file is analysed
+    await wait_for(client, big, has_unresolved, timeout=120)
+    assert time.monotonic() - started < 120
+
+
+async def test_hostile_library_files(project):
+    build = project / "build"
+    os.mkfifo(build / "libfifo.so")
+    data = (build / "libdemo.so").read_bytes()
+    (build / "libtrunc.so").write_bytes(data[:200])
+    (build / "libempty.so").write_bytes(b"")
+    (build / "libscript.so").write_text("/* GNU ld script */\nGROUP ( libdemo.so )\n")
+    (build / "libdir.so").mkdir()
+    (project / "sffi.toml").write_text(
+        'libraries = ["build/libfifo.so", "build/libtrunc.so", "build/libempty.so", "build/libscript.so",'
+        ' "build/libdir.so", "build/libdemo.so", "/dev/zero"]\n[server]\ndebounce-ms = 0\n'
+    )
+    client = await start_client(project, "neovim@v0.10.0")
+    try:
+        main = project / "src" / "main.spl"
+        await wait_for(client, main, has_unresolved, timeout=60)
+        await still_answers(client, project)
+        toml = await client.workspace_diagnostic_async(lsp.WorkspaceDiagnosticParams(previous_result_ids=[]))
+        all_codes = {str(d.code) for item in toml.items for d in item.items}
+        assert "SFFI002" in all_codes  # library-not-loadable, reported somewhere
+    finally:
+        await client.shutdown_session()
+        await client.stop()

@@ -1,0 +1,439 @@
+"""`sffi-check`: check the extern declarations of Simple sources against real libraries.
+
+    sffi-check [PATH ...] [--library LIB] [--output-format full|concise|json|sarif|github] ...
+    sffi-check symbols LIB [NAME ...] [--json]
+    sffi-check --explain CODE|NAME
+
+Exit status: 0 no error-level finding (or --exit-zero), 1 error-level findings,
+2 usage, configuration or internal error. Findings go to stdout; progress and
+logs to stderr. This module is an adapter: the checking is `sffi_lsp.check`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from . import output
+from .cache import CACHE_DIR_NAME, FileKey, ModelCache
+from .check.baseline import BaselineError, filter_baselined, write_baseline
+from .check.rules import ALL_RULES, lookup_rule
+from .check.types import Finding, Severity
+from .config_types import Config, LibrarySpec
+from .model import SourceFile, Span, SyntaxProblem
+
+PROG = "sffi-check"
+SERIAL_BELOW = 48  # files to parse; below this a process pool costs more than it saves
+PROGRESS_ABOVE = 200  # files; progress bar only for runs this long, and only on a terminal
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad command line or input: one line on stderr, exit 2."""
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _csv(values: Sequence[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values or ():
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check Simple `extern fn` declarations against the symbols real shared libraries export.",
+        epilog="Subcommand: `sffi-check symbols LIB [NAME ...] [--json]` lists what a library exports.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to check (default: .)")
+    p.add_argument("--library", action="append", default=[], metavar="PATH",
+                   help="a library that may provide externs (path, glob or bare name; repeatable)")
+    p.add_argument("--builtins", action="append", default=[], metavar="FILE",
+                   help="a runtime built-ins list (one name or signature a line; repeatable)")
+    p.add_argument("--config", metavar="FILE", help="configuration file (default: sffi.toml or pyproject.toml found upwards)")
+    p.add_argument("--output-format", choices=output.FORMATS, default=None,
+                   help="how findings are printed (default: full on a terminal, concise otherwise)")
+    p.add_argument("--select", action="append", metavar="CODES", help="rules to run (codes, prefixes or names; comma-separated)")
+    p.add_argument("--extend-select", action="append", metavar="CODES", help="rules added to the selection")
+    p.add_argument("--ignore", action="append", metavar="CODES", help="rules not to report")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are error-level findings")
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    p.add_argument("--explain", metavar="CODE", help="explain a rule (by code or name) and exit")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel parser processes (default: all cores)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the parse cache")
+    p.add_argument("--runtime-mode", choices=("dynamic", "builtin-only"), help="how the runtime resolves externs")
+    p.add_argument("--abi", metavar="PROFILE", help="ABI profile for signature checks: native, cstring, dynamic or a configured one")
+    p.add_argument("--baseline", metavar="FILE", help="hide the findings recorded in FILE")
+    p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE and exit 0")
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary or progress on stderr")
+    return p
+
+
+def build_symbols_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"{PROG} symbols", description="Show what a library exports, as dlsym sees it.")
+    p.add_argument("library", metavar="LIB", help="library path or bare name (found as ld.so would)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="symbols to look up (default: list every export)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--search-path", action="append", default=[], metavar="DIR", help="extra library search directory")
+    return p
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _is_excluded(rel: str, patterns: Sequence[str]) -> bool:
+    from .config import path_matches  # noqa: PLC0415
+
+    return bool(patterns) and (path_matches(rel, patterns) or path_matches(rel + "/", patterns))
+
+
+def discover(paths: Sequence[str], config: Config) -> list[str]:
+    """The `.spl` files to check (absolute, sorted). Files named explicitly are
+    always checked; directories are walked with the include/exclude globs."""
+    found: set[str] = set()
+    for raw in paths:
+        path = os.path.abspath(raw)
+        if not os.path.exists(path):
+            raise UsageError(f"{raw}: no such file or directory")
+        if not os.path.isdir(path):
+            if not os.path.isfile(path):
+                raise UsageError(f"{raw}: not a regular file or directory")
+            found.add(path)
+            continue
+        base = config.root if (path + os.sep).startswith(config.root.rstrip(os.sep) + os.sep) else path
+        for dirpath, dirnames, filenames in os.walk(path, onerror=None, followlinks=False):
+            rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+            rel_dir = "" if rel_dir == "." else rel_dir + "/"
+            dirnames[:] = sorted(
+                d for d in dirnames if d != CACHE_DIR_NAME and not _is_excluded(rel_dir + d, config.exclude)
+            )
+            for name in filenames:
+                rel = rel_dir + name
+                full = os.path.join(dirpath, name)
+                if not _matches_include(rel, config.include) or _is_excluded(rel, config.exclude):
+                    continue
+                if os.path.isfile(full):  # skips FIFOs, sockets and dangling links named *.spl
+                    found.add(full)
+    return sorted(found)
+
+
+def _matches_include(rel: str, patterns: Sequence[str]) -> bool:
+    from .config import path_matches  # noqa: PLC0415
+
+    return path_matches(rel, patterns or ("**/*.spl",))
+
+
+def _parse_path(path: str) -> SourceFile:
+    """Parse one file; never raises (a worker crash must not take the run with it)."""
+    try:
+        from .syntax import parse_file  # noqa: PLC0415
+
+        return parse_file(path)
+    except OSError as exc:
+        problem = f"cannot read file: {exc.strerror or exc}"
+    except Exception as exc:  # the parser promises not to raise; keep a bug visible but contained
+        problem = f"internal parser error ({type(exc).__name__}: {exc}); externs in this file were not read"
+    return SourceFile(path=path, problems=[SyntaxProblem(problem, Span(0, 0, 0, 0, 0, 0))])
+
+
+class Progress:
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.done, self.enabled = total, 0, enabled and total > 0
+        self._last = 0.0
+
+    def step(self, n: int = 1) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and self.done < self.total:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * self.done / self.total)
+        sys.stderr.write(f"\rparsing [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+def parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
+    models: dict[str, SourceFile] = {}
+    todo: list[tuple[str, FileKey | None]] = []
+    for path in files:
+        key = FileKey.of(path)
+        model = cache.get(key) if cache is not None and key is not None else None
+        if model is not None:
+            models[path] = model if model.path == path else model.with_path(path)
+        else:
+            todo.append((path, key))
+    progress = Progress(len(todo), not quiet and sys.stderr.isatty() and len(files) > PROGRESS_ABOVE)
+    parsed: list[tuple[str, FileKey | None, SourceFile]] = []
+    if jobs > 1 and len(todo) >= SERIAL_BELOW:
+        parsed = _parse_parallel(todo, jobs, progress)
+    else:
+        for path, key in todo:
+            parsed.append((path, key, _parse_path(path)))
+            progress.step()
+    progress.close()
+    for path, key, model in parsed:
+        models[path] = model
+        transient = any(p.message.startswith(("cannot read", "internal parser error")) for p in model.problems)
+        if cache is not None and key is not None and not transient:
+            cache.put(key, model)
+    return [models[p] for p in files]
+
+
+def _parse_parallel(todo, jobs, progress) -> list:
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    paths = [p for p, _ in todo]
+    chunk = max(1, min(64, len(paths) // (jobs * 4) or 1))
+    out = []
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for (path, key), model in zip(todo, pool.map(_parse_path, paths, chunksize=chunk)):
+                out.append((path, key, model))
+                progress.step()
+    except (OSError, RuntimeError, ImportError):  # no process support here (sandbox): parse serially
+        done = {p for p, _, _ in out}
+        for path, key in todo:
+            if path not in done:
+                out.append((path, key, _parse_path(path)))
+                progress.step()
+    return out
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _validate_selectors(selectors: Sequence[str], flag: str) -> None:
+    for s in selectors:
+        if s.upper() == "ALL" or lookup_rule(s) or any(r.code.startswith(s.upper()) for r in ALL_RULES):
+            continue
+        raise UsageError(f"{flag}: unknown rule selector `{s}` (see --explain or the README rule table)")
+
+
+def apply_cli(config: Config, args: argparse.Namespace) -> Config:
+    libraries = list(config.libraries)
+    for spec in args.library:
+        path = os.path.abspath(os.path.expanduser(spec)) if ("/" in spec or os.path.exists(spec)) else spec
+        libraries.append(LibrarySpec(spec=path, origin="--library"))
+    builtin_lists = list(config.builtin_lists)
+    for b in args.builtins:
+        path = os.path.abspath(os.path.expanduser(b))
+        if not os.path.isfile(path):
+            raise UsageError(f"--builtins {b}: no such file")
+        builtin_lists.append(path)
+    rules = config.rules
+    select, extend, ignore = _csv(args.select), _csv(args.extend_select), _csv(args.ignore)
+    _validate_selectors(select, "--select")
+    _validate_selectors(extend, "--extend-select")
+    _validate_selectors(ignore, "--ignore")
+    rules = replace(
+        rules,
+        select=select or rules.select,
+        extend_select=rules.extend_select + extend,
+        ignore=rules.ignore + ignore,
+    )
+    changes: dict = {"libraries": tuple(libraries), "builtin_lists": tuple(builtin_lists), "rules": rules}
+    if args.runtime_mode:
+        changes["runtime_mode"] = args.runtime_mode
+    if args.abi:
+        if args.abi not in ("native", "cstring", "dynamic") and args.abi not in config.abi_profiles:
+            known = ", ".join(["native", "cstring", "dynamic", *sorted(config.abi_profiles)])
+            raise UsageError(f"--abi: unknown ABI profile `{args.abi}` (known: {known})")
+        changes["abi"] = args.abi
+    if args.baseline:
+        changes["baseline"] = os.path.abspath(args.baseline)
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        changes["jobs"] = args.jobs
+    return replace(config, **changes)
+
+
+def _load_config(args: argparse.Namespace, paths: Sequence[str]) -> Config:
+    from .config import ConfigError, load_config  # noqa: PLC0415
+
+    try:
+        config = load_config(paths=paths, config_file=args.config)
+    except ConfigError as exc:
+        raise UsageError(f"config error: {_config_message(exc)}") from None
+    return apply_cli(config, args)
+
+
+def _config_message(exc) -> str:
+    msg = str(exc)
+    path, line = getattr(exc, "path", None), getattr(exc, "line", None)
+    if path and path not in msg:
+        msg = f"{path}{f':{line}' if line else ''}: {msg}"
+    return msg
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _stdout_color() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def explain(code: str) -> int:
+    rule = lookup_rule(code)
+    if rule is None:
+        raise UsageError(f"--explain: unknown rule `{code}` (codes SFFI001..{ALL_RULES[-1].code}, or a rule name)")
+    sys.stdout.write(rule.explain())
+    return EXIT_CLEAN
+
+
+def run_symbols(argv: Sequence[str]) -> int:
+    args = build_symbols_parser().parse_args(argv)
+    from .binary import ExportIndex  # noqa: PLC0415
+    from .binary.report import render_symbols  # noqa: PLC0415
+
+    spec = args.library
+    if "/" in spec or os.path.exists(spec):
+        spec = os.path.abspath(spec)
+    index = ExportIndex(search_paths=tuple(os.path.abspath(p) for p in args.search_path))
+    sys.stdout.write(render_symbols(index, spec, list(args.names), as_json=args.json))
+    lib = index.library(spec)
+    if not lib.loadable:
+        return EXIT_FINDINGS
+    if args.names:
+        from .binary.types import Found  # noqa: PLC0415
+
+        answers = index.lookup(lib, list(args.names))
+        if not all(isinstance(answers.get(n), Found) for n in args.names):
+            return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .check.engine import Workspace, check  # noqa: PLC0415
+
+    started = time.monotonic()
+    paths = args.paths or ["."]
+    config = _load_config(args, paths)
+    files = discover(paths, config)
+    cache = None
+    if not args.no_cache:
+        cache = ModelCache(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
+    jobs = config.jobs or os.cpu_count() or 1
+    models = parse_all(files, cache, jobs, args.quiet)
+
+    from .binary import ExportIndex  # noqa: PLC0415
+    from .check.providers import Providers  # noqa: PLC0415
+    from .config import ConfigError  # noqa: PLC0415
+
+    index_cache = None if args.no_cache or cache is None else os.path.join(cache.directory, "elf")
+    index = ExportIndex(cache_dir=index_cache, search_paths=tuple(config.search_paths))
+    try:
+        providers = Providers.from_config(config, index)
+    except ConfigError as exc:
+        raise UsageError(f"config error: {_config_message(exc)}") from None
+
+    workspace = Workspace(models, roots=[os.path.abspath(p) for p in paths])
+    result = check(workspace, providers, config)
+    findings: list[Finding] = result.findings
+
+    if args.write_baseline:
+        n = write_baseline(args.write_baseline, findings)
+        if not args.quiet:
+            sys.stderr.write(f"{PROG}: wrote {n} finding(s) to baseline {args.write_baseline}\n")
+        return EXIT_CLEAN
+    baselined = 0
+    if config.baseline:
+        try:
+            findings, baselined = filter_baselined(findings, config.baseline)
+        except BaselineError as exc:
+            raise UsageError(str(exc)) from None
+
+    fmt = args.output_format or ("full" if sys.stdout.isatty() else "concise")
+    report = output.Report(
+        findings=findings,
+        externs=[e for f in workspace.files for e in f.externs],
+        resolutions=result.by_decl,
+        display=output.DisplayPaths(),
+        sources=output.SourceLines(),
+        color=fmt == "full" and _stdout_color(),
+    )
+    text = output.render(report, fmt)
+    sys.stdout.write(text)
+    if args.statistics:
+        sys.stdout.write(statistics(findings))
+    sys.stdout.flush()
+    if not args.quiet and fmt in ("full", "concise"):
+        sys.stderr.write(summary(findings, len(files), result.suppressed, baselined, time.monotonic() - started))
+    errors = any(f.severity is Severity.ERROR for f in findings)
+    return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
+
+
+def statistics(findings: Sequence[Finding]) -> str:
+    counts = Counter((f.code, f.name) for f in findings)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))
+    return "".join(f"{n:>5}  {code}  {name}\n" for (code, name), n in rows)
+
+
+def summary(findings: Sequence[Finding], files: int, suppressed: int, baselined: int, seconds: float) -> str:
+    by = Counter(f.severity.value for f in findings)
+    parts = [f"{by[s]} {s}{'s' if by[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info", "hint") if by[s]]
+    found = ", ".join(parts) if parts else "no findings"
+    extra = []
+    if suppressed:
+        extra.append(f"{suppressed} suppressed")
+    if baselined:
+        extra.append(f"{baselined} in baseline")
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return f"{PROG}: {files} file{'s' if files != 1 else ''} checked in {seconds:.2f}s: {found}{tail}\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "symbols":
+            return run_symbols(argv[1:])
+        args = build_parser().parse_args(argv)
+        if args.explain:
+            return explain(args.explain)
+        return run_check(args)
+    except UsageError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return EXIT_ERROR
+    except SystemExit as exc:  # argparse: usage errors are 2, --help is 0
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error worth a message.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return EXIT_CLEAN
+    except Exception as exc:  # the promise: no traceback ever reaches users
+        if os.environ.get("SFFI_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"{PROG}: internal error: {type(exc).__name__}: {exc} (run with SFFI_DEBUG=1 for a traceback)\n"
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

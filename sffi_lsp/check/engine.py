@@ -192,17 +192,19 @@ class CheckContext:
         or CI annotation on a file outside the tree helps nobody); otherwise None
         and the caller attaches the finding to the declarations it affects.
         """
-        if not origin or not self.config.config_file:
+        if not origin:
             return None
         path, _, line = origin.rpartition(":")
-        if not line.isdigit():
-            path, line = origin, "1"
+        if not path or not line.isdigit():
+            return None  # "--library", "LD_PRELOAD", ...: not a place in a file
         cfg = self.config.config_file
         if not os.path.isabs(path):
+            if not cfg:
+                return None
             path = cfg if os.path.basename(path) == os.path.basename(cfg) else os.path.join(os.path.dirname(cfg), path)
         roots_known = bool(self.workspace.roots)
         inside = self.workspace.contains_path(path) if roots_known else path.startswith(self.config.root)
-        if not inside:
+        if not inside or not os.path.isabs(path):
             return None
         return path, zero_span(max(int(line) - 1, 0), 0)
 

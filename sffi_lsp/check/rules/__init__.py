@@ -24,6 +24,7 @@ from . import (
     library_unresolved_references,
     manifest_function_missing,
     provided_via_dependency,
+    provider_file_problem,
     refused_by_builtin_runtime,
     signature_mismatch,
     syntax_error,
@@ -51,6 +52,7 @@ _MODULES: tuple[ModuleType, ...] = (
     extern_type,
     extern_naming,
     library_unresolved_references,
+    provider_file_problem,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))

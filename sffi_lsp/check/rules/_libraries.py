@@ -12,6 +12,7 @@ library path itself (line 1), so CI still sees it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import re
 from dataclasses import dataclass
 
 from ...binary.types import Library
@@ -20,12 +21,15 @@ from ...model import Span
 from ..engine import zero_span
 
 
+_FILE_LINE = re.compile(r"\((/[^()]*?):(\d+)\)\s*$")
+
+
 @dataclass(frozen=True)
 class LibraryIssue:
     library: Library
     spec: LibrarySpec | None
-    origin: str | None  # "sffi.toml:12", "--library", "manifest.sdn:4", ...
-    role: str = "library"  # library | manifest | satellite | runtime | preload
+    origin: str | None  # "sffi.toml:12", "--library", "/abs/manifest.sdn:4", ...
+    label: str | None = None  # how the providers describe it: "manifest plugin 'demo' (...)", "LD_PRELOAD"
 
 
 def library_issues(ctx) -> list[LibraryIssue]:
@@ -52,7 +56,7 @@ def library_issues(ctx) -> list[LibraryIssue]:
 def _normalise(ctx, item) -> LibraryIssue | None:
     spec: LibrarySpec | None = None
     origin: str | None = None
-    role = "library"
+    label: str | None = None
     if isinstance(item, Library):
         lib = item
     elif isinstance(item, tuple) and len(item) >= 2:
@@ -60,19 +64,22 @@ def _normalise(ctx, item) -> LibraryIssue | None:
         if isinstance(first, LibrarySpec):
             spec = first
         elif isinstance(first, str):
-            origin = first
+            label = first
+            m = _FILE_LINE.search(first)  # "manifest plugin 'demo' (/x/manifest.sdn:4)"
+            if m:
+                origin = f"{m.group(1)}:{m.group(2)}"
     else:
         lib = getattr(item, "library", None)
         spec = getattr(item, "spec", None) if isinstance(getattr(item, "spec", None), LibrarySpec) else None
         origin = getattr(item, "origin", None)
-        role = getattr(item, "role", None) or getattr(item, "kind", None) or role
+        label = getattr(item, "label", None)
     if not isinstance(lib, Library):
         return None
     if spec is None:
         spec = ctx.library_spec_for(lib.spec, lib.path)
     if origin is None and spec is not None:
         origin = spec.origin or None
-    return LibraryIssue(lib, spec, origin, str(getattr(role, "value", role)))
+    return LibraryIssue(lib, spec, origin, label)
 
 
 def placements(ctx, issue: LibraryIssue) -> Iterator[tuple[str, Span, str | None]]:
@@ -94,3 +101,8 @@ def placements(ctx, issue: LibraryIssue) -> Iterator[tuple[str, Span, str | None
 
 def display_name(issue: LibraryIssue) -> str:
     return issue.library.spec
+
+
+def lead(issue: LibraryIssue) -> str:
+    """Who configured the library, for the start of a message."""
+    return f"{issue.label}: " if issue.label else ""

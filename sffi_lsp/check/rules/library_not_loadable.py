@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import Related, Rule, Severity
-from ._libraries import display_name, library_issues, placements
+from ._libraries import display_name, lead, library_issues, placements
 
 RULE = Rule(
     code="SFFI002",
@@ -44,8 +44,7 @@ def check(ctx):
         if problem is None:
             continue
         chain = f" (chain: {' -> '.join(problem.chain)})" if problem.chain else ""
-        role = "" if issue.role == "library" else f"{issue.role} "
-        message = f"{role}library `{display_name(issue)}` cannot be loaded: {problem.message}{chain}"
+        message = f"{lead(issue)}library `{display_name(issue)}` cannot be loaded: {problem.message}{chain}"
         related = (Related(problem.path, None, f"reason: {problem.reason.value}"),) if problem.path else ()
         for path, span, symbol in placements(ctx, issue):
             yield RULE.finding(path, span, message, symbol=symbol, related=related)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import Rule, Severity
-from ._libraries import display_name, library_issues, placements
+from ._libraries import display_name, lead, library_issues, placements
 
 RULE = Rule(
     code="SFFI018",
@@ -37,7 +37,7 @@ def check(ctx):
         names = sorted(lib.unresolved_functions)
         shown = ", ".join(f"`{n}`" for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         message = (
-            f"library `{display_name(issue)}` loads, but references functions nothing in its dependency tree defines: "
+            f"{lead(issue)}library `{display_name(issue)}` loads, but references functions nothing in its dependency tree defines: "
             f"{shown}; calling code that needs them aborts with 'symbol lookup error'"
         )
         for path, span, symbol in placements(ctx, issue):

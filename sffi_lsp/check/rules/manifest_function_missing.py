@@ -84,18 +84,17 @@ def check(ctx):
         if not missing:
             continue
         manifest = getattr(entry, "source", None) or getattr(entry, "path", None) or ctx.config.manifest or "manifest.sdn"
-        line = getattr(entry, "line", None)
-        plugin = getattr(entry, "name", None) or getattr(entry, "plugin", None) or "?"
+        fn_lines = getattr(entry, "function_lines", None) or {}
+        plugin = getattr(entry, "plugin", None) or getattr(entry, "name", None) or "?"
         library = getattr(entry, "library", None)
         in_tree = ctx.workspace.contains_path(manifest) if ctx.workspace.roots else False
-        fn_lines = getattr(entry, "function_lines", None) or {}
         for name, why in missing:
+            at = fn_lines.get(name, 1) if isinstance(fn_lines, dict) else 1
             message = f"manifest plugin '{plugin}' lists `{name}`, but {short(library)} does not export it ({why})"
-            related = (Related(manifest, zero_span(max((line or 1) - 1, 0)), f"plugin '{plugin}' in {short(manifest)}"),)
+            related = (Related(manifest, zero_span(max(at - 1, 0)), f"listed by plugin '{plugin}' in {short(manifest)}"),)
             decls = ctx.workspace.externs_named(name)
             if in_tree or not decls:
-                at = fn_lines.get(name, line) if isinstance(fn_lines, dict) else line
-                yield RULE.finding(manifest, zero_span(max((at or 1) - 1, 0)), message, symbol=name)
+                yield RULE.finding(manifest, zero_span(max(at - 1, 0)), message, symbol=name)
             else:
                 for decl in decls:
                     yield RULE.finding(decl.path, decl.name_span, message, symbol=name, related=related)

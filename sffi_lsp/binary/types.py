@@ -44,6 +44,8 @@ class LoadReason(str, Enum):
     WRONG_MACHINE = "wrong-machine"
     NOT_SHARED_OBJECT = "not-shared-object"  # ET_REL, ET_CORE, or ET_EXEC where a library is needed
     MISSING_DEPENDENCY = "missing-dependency"  # a DT_NEEDED (transitively) could not be found/loaded
+    MISSING_VERSION = "missing-version"  # a DT_VERNEED version (e.g. GLIBC_2.99) no provider defines
+    UNDEFINED_SYMBOL = "undefined-symbol"  # a data/address reference nothing defines: fails even with RTLD_LAZY
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,651 @@
+"""A raw, bounded reader of the parts of an ELF file the dynamic linker uses.
+
+It reads what ld.so reads -- the ELF header, program headers, PT_DYNAMIC and the tables it
+points to (DT_SYMTAB, DT_STRTAB, DT_GNU_HASH / DT_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED) --
+through the PT_LOAD mapping, so it works on files without section headers. Every offset,
+size and count is bounded by the file size and every loop by a count taken from the file,
+so a hostile file yields an ``ElfFormatError`` instead of a crash or a hang.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import stat
+import struct
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import elfspec as S
+from .types import LoadProblem, LoadReason, Target
+
+_HOST_LITTLE = sys.byteorder == "little"
+
+
+class ElfFormatError(Exception):
+    """The file is not a usable ELF object; carries the LoadReason."""
+
+    def __init__(self, reason: LoadReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def _corrupt(what: str) -> ElfFormatError:
+    return ElfFormatError(LoadReason.CORRUPT, what)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    p_type: int
+    offset: int
+    vaddr: int
+    filesz: int
+    memsz: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawSymbol:
+    index: int
+    name: str
+    info: int
+    other: int
+    shndx: int
+    value: int
+    size: int
+
+    @property
+    def binding(self) -> int:
+        return self.info >> 4
+
+    @property
+    def stype(self) -> int:
+        return self.info & 0xF
+
+    @property
+    def visibility(self) -> int:
+        return self.other & 0x3
+
+
+@dataclass(frozen=True, slots=True)
+class VersionNeed:
+    file: str
+    versions: tuple[tuple[str, int, int], ...]  # (name, vna_flags, vna_other)
+
+
+def file_identity(path: str, st: os.stat_result) -> tuple:
+    return (path, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def classify_not_elf(head: bytes, shown: str) -> ElfFormatError:
+    """Name what a non-ELF file is (linker script, archive, other)."""
+    if head.startswith(S.ARMAG) or head.startswith(S.THIN_ARMAG):
+        return ElfFormatError(LoadReason.ARCHIVE, f"{shown} is a static archive (ar), not a shared object")
+    text = head.lstrip()
+    if text and all(32 <= b < 127 or b in (9, 10, 13) for b in head[:256]):
+        for word in S.LINKER_SCRIPT_WORDS:
+            if text.startswith(word):
+                first = text.split(b"\n", 1)[0][:60].decode("ascii", "replace").strip()
+                return ElfFormatError(LoadReason.LINKER_SCRIPT,
+                                      f"{shown} is a linker script ({first}), not an ELF object; "
+                                      "only the static linker reads it, dlopen cannot")
+        return ElfFormatError(LoadReason.NOT_ELF, f"{shown} is a text file, not an ELF object")
+    return ElfFormatError(LoadReason.NOT_ELF, f"{shown} is not an ELF object (bad magic)")
+
+
+def stat_problem(path: str, shown: str | None = None) -> tuple[os.stat_result | None, LoadProblem | None]:
+    """os.stat first: never open a FIFO, a device or a directory."""
+    shown = shown or path
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return None, LoadProblem(LoadReason.DANGLING_SYMLINK,
+                                     f"{shown} is a symbolic link to {os.readlink(path)!r}, which does not exist", path)
+        return None, LoadProblem(LoadReason.NOT_FOUND, f"{shown} does not exist", path)
+    except PermissionError as e:
+        return None, LoadProblem(LoadReason.UNREADABLE, f"{shown} cannot be examined: {e.strerror}", path)
+    except OSError as e:
+        return None, LoadProblem(LoadReason.UNREADABLE, f"{shown} cannot be examined: {e.strerror or e}", path)
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        return st, LoadProblem(LoadReason.DIRECTORY, f"{shown} is a directory, not a library", path)
+    if stat.S_ISFIFO(mode):
+        return st, LoadProblem(LoadReason.FIFO, f"{shown} is a named pipe (FIFO), not a library", path)
+    if not stat.S_ISREG(mode):
+        return st, LoadProblem(LoadReason.NOT_REGULAR_FILE, f"{shown} is a device or socket, not a regular file", path)
+    if st.st_size == 0:
+        return st, LoadProblem(LoadReason.EMPTY, f"{shown} is an empty file", path)
+    return st, None
+
+
+class ElfImage:
+    """One ELF file mapped read-only, with its header, segments and dynamic section parsed."""
+
+    def __init__(self, path: str, st: os.stat_result) -> None:
+        self.path = path
+        self.identity = file_identity(path, st)
+        self.size = st.st_size
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            fst = os.fstat(fd)
+            if not stat.S_ISREG(fst.st_mode):  # replaced between stat and open
+                raise ElfFormatError(LoadReason.NOT_REGULAR_FILE, f"{path} is not a regular file")
+            self.size = fst.st_size
+            if self.size == 0:
+                raise ElfFormatError(LoadReason.EMPTY, f"{path} is an empty file")
+            self.mm: mmap.mmap | bytes = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+        try:
+            self._parse_header()
+        except ElfFormatError:
+            self.close()
+            raise
+        except (struct.error, ValueError, IndexError, OverflowError) as e:
+            self.close()
+            raise _corrupt(f"{path} has a corrupt ELF header ({e})") from None
+        self._dyn_parsed = False
+        self._dynsym_ready = False
+        self._versions: dict[int, tuple[str, int]] | None = None
+        self._hidden_scan: dict[str, list[int]] | None = None
+        self._lookups: dict[str, tuple] = {}
+
+    def close(self) -> None:
+        mm = self.mm
+        if isinstance(mm, mmap.mmap):
+            try:
+                mm.close()
+            except BufferError:  # a live memoryview; the GC will unmap it
+                pass
+
+    # ---------------------------------------------------------------- header and segments
+    def _parse_header(self) -> None:
+        mm = self.mm
+        head = mm[: S.EI_NIDENT]
+        if head[:4] != S.ELFMAG:
+            raise classify_not_elf(mm[:512], self.path)
+        cls, data = head[S.EI_CLASS], head[S.EI_DATA]
+        if cls not in (S.ELFCLASS32, S.ELFCLASS64):
+            raise _corrupt(f"{self.path} has an invalid ELF class byte ({cls})")
+        if data not in (S.ELFDATA2LSB, S.ELFDATA2MSB):
+            raise _corrupt(f"{self.path} has an invalid ELF data encoding byte ({data})")
+        self.elf_class = 64 if cls == S.ELFCLASS64 else 32
+        self.little = data == S.ELFDATA2LSB
+        self.ident_version = head[S.EI_VERSION]
+        self.osabi = head[S.EI_OSABI]
+        L = self.L = S.LAYOUTS[(cls, self.little)]
+        if self.size < L.ehdr.size + S.EI_NIDENT:
+            raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path} is truncated (shorter than an ELF header)")
+        (self.e_type, self.e_machine, _ver, _entry, phoff, shoff, _flags, _ehsize, phentsize, phnum,
+         shentsize, shnum, shstrndx) = L.ehdr.unpack_from(mm, S.EI_NIDENT)
+        self.shoff, self.shentsize, self.shnum = shoff, shentsize, shnum
+        self.segments: list[Segment] = []
+        if phnum:
+            if phentsize != L.phdr.size:
+                raise _corrupt(f"{self.path} has a program header size of {phentsize}, expected {L.phdr.size}")
+            if phoff + phnum * phentsize > self.size:
+                raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path} is truncated (program headers lie past the end)")
+            for i in range(phnum):
+                f = L.phdr.unpack_from(mm, phoff + i * phentsize)
+                if self.elf_class == 64:
+                    p_type, _pf, off, vaddr, _pa, filesz, memsz, _al = f
+                else:
+                    p_type, off, vaddr, _pa, filesz, memsz, _pf, _al = f
+                self.segments.append(Segment(p_type, off, vaddr, filesz, memsz))
+        self.loads = [s for s in self.segments if s.p_type == S.PT_LOAD]
+
+    def header_problem(self, target: Target, *, allow_exec: bool = False) -> LoadProblem | None:
+        """What ld.so's open_verify would refuse for this target (None = acceptable)."""
+        shown = self.path
+        if self.elf_class != target.elf_class:
+            return LoadProblem(LoadReason.WRONG_CLASS,
+                               f"{shown} is a {self.elf_class}-bit ELF object; the target is {target.elf_class}-bit", shown)
+        if self.little != target.little_endian:
+            e = "little" if self.little else "big"
+            return LoadProblem(LoadReason.WRONG_ENDIANNESS, f"{shown} is {e}-endian; the target is not", shown)
+        if self.e_machine != target.machine:
+            have = S.MACHINE_NAMES.get(self.e_machine, f"machine {self.e_machine}")
+            want = S.MACHINE_NAMES.get(target.machine, f"machine {target.machine}")
+            return LoadProblem(LoadReason.WRONG_MACHINE, f"{shown} is built for {have}; the target is {want}", shown)
+        if self.ident_version != S.EV_CURRENT or self.osabi not in (S.ELFOSABI_SYSV, S.ELFOSABI_GNU):
+            return LoadProblem(LoadReason.CORRUPT, f"{shown} has an ELF header ld.so rejects (version/OS ABI)", shown)
+        if self.e_type == S.ET_DYN or (allow_exec and self.e_type == S.ET_EXEC):
+            return None
+        what = S.E_TYPE_NAMES.get(self.e_type, f"ELF type {self.e_type}")
+        return LoadProblem(LoadReason.NOT_SHARED_OBJECT, f"{shown} is {what}, not a shared object", shown)
+
+    def vaddr_to_offset(self, addr: int, size: int = 1) -> int:
+        for s in self.loads:
+            if s.vaddr <= addr and addr + size <= s.vaddr + s.filesz:
+                off = s.offset + (addr - s.vaddr)
+                if off + size > self.size:
+                    break
+                return off
+        raise _corrupt(f"{self.path}: address {addr:#x} (+{size}) is not backed by the file")
+
+    # ---------------------------------------------------------------- PT_DYNAMIC
+    def parse_dynamic(self) -> None:
+        if self._dyn_parsed:
+            return
+        self._dyn_parsed = True
+        L, mm = self.L, self.mm
+        self.dyn: dict[int, int] = {}
+        self.dyn_needed_offsets: list[int] = []
+        dyns = [s for s in self.segments if s.p_type == S.PT_DYNAMIC]
+        self.has_dynamic = bool(dyns)
+        if not dyns:
+            return
+        d = dyns[0]
+        if d.offset + d.filesz > self.size:
+            raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path} is truncated (PT_DYNAMIC lies past the end)")
+        count = d.filesz // L.dyn.size
+        for i in range(count):
+            tag, val = L.dyn.unpack_from(mm, d.offset + i * L.dyn.size)
+            if tag == S.DT_NULL:
+                break
+            if tag == S.DT_NEEDED:
+                self.dyn_needed_offsets.append(val)
+            elif tag not in self.dyn:
+                self.dyn[tag] = val
+        dyn = self.dyn
+        if S.DT_RUNPATH in dyn:  # glibc: "If both RUNPATH and RPATH are given, the latter is ignored."
+            dyn.pop(S.DT_RPATH, None)
+        self.strtab_off = self.strtab_end = 0
+        if S.DT_STRTAB in dyn:
+            strsz = dyn.get(S.DT_STRSZ, 0)
+            if strsz <= 0 or strsz > self.size:
+                raise _corrupt(f"{self.path}: DT_STRSZ {strsz} is out of range")
+            self.strtab_off = self.vaddr_to_offset(dyn[S.DT_STRTAB], strsz)
+            self.strtab_end = self.strtab_off + strsz
+        elif self.dyn_needed_offsets or S.DT_SONAME in dyn:
+            raise _corrupt(f"{self.path}: PT_DYNAMIC has names but no DT_STRTAB")
+        self.needed = tuple(self.dynstr(o) for o in self.dyn_needed_offsets)
+        self.soname = self.dynstr(dyn[S.DT_SONAME]) if S.DT_SONAME in dyn else None
+        self.rpath = self.dynstr(dyn[S.DT_RPATH]) if S.DT_RPATH in dyn else None
+        self.runpath = self.dynstr(dyn[S.DT_RUNPATH]) if S.DT_RUNPATH in dyn else None
+        self.flags_1 = dyn.get(S.DT_FLAGS_1, 0)
+
+    def dynstr_bytes(self, off: int) -> bytes:
+        start = self.strtab_off + off
+        if off < 0 or start >= self.strtab_end:
+            raise _corrupt(f"{self.path}: string offset {off} lies outside DT_STRTAB")
+        end = self.mm.find(b"\0", start, self.strtab_end)
+        if end < 0:
+            raise _corrupt(f"{self.path}: unterminated string in DT_STRTAB")
+        return self.mm[start:end]
+
+    def dynstr(self, off: int) -> str:
+        return self.dynstr_bytes(off).decode("utf-8", "surrogateescape")
+
+    # ---------------------------------------------------------------- dynamic symbols
+    def prepare_dynsym(self) -> None:
+        """Locate DT_SYMTAB, the hash tables and DT_VERSYM; count the symbols."""
+        if self._dynsym_ready:
+            return
+        self.parse_dynamic()
+        self._dynsym_ready = True
+        L, mm, dyn = self.L, self.mm, self.dyn
+        self.nsyms = 0
+        self.symoffset = 1
+        self.gnu = None
+        self.sysv = None
+        self.versym_off = None
+        if not self.has_dynamic or S.DT_SYMTAB not in dyn:
+            return
+        syment = dyn.get(S.DT_SYMENT, L.sym_size)
+        if syment != L.sym_size:
+            raise _corrupt(f"{self.path}: DT_SYMENT is {syment}, expected {L.sym_size}")
+        self.symtab_off = self.vaddr_to_offset(dyn[S.DT_SYMTAB], L.sym_size)
+        max_syms = (self.size - self.symtab_off) // L.sym_size
+        if S.DT_GNU_HASH in dyn:
+            self._prepare_gnu_hash(max_syms)
+        elif S.DT_HASH in dyn:
+            off = self.vaddr_to_offset(dyn[S.DT_HASH], 8)
+            nbucket, nchain = struct.unpack_from(("<" if self.little else ">") + "II", mm, off)
+            if nbucket == 0 or nchain > max_syms:
+                raise _corrupt(f"{self.path}: DT_HASH has {nbucket} buckets and {nchain} chains")
+            self.vaddr_to_offset(dyn[S.DT_HASH], 8 + 4 * (nbucket + nchain))
+            self.sysv = (nbucket, nchain, off + 8, off + 8 + 4 * nbucket)
+            self.nsyms = nchain
+            self.symoffset = 1
+        else:
+            raise _corrupt(f"{self.path}: PT_DYNAMIC has DT_SYMTAB but no hash table (ld.so cannot look anything up)")
+        if self.nsyms > max_syms:
+            raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path}: the dynamic symbol table lies past the end")
+        self.symtab_end = self.symtab_off + self.nsyms * L.sym_size
+        if S.DT_VERSYM in dyn and self.nsyms:
+            self.versym_off = self.vaddr_to_offset(dyn[S.DT_VERSYM], 2 * self.nsyms)
+
+    def _prepare_gnu_hash(self, max_syms: int) -> None:
+        L, mm = self.L, self.mm
+        addr = self.dyn[S.DT_GNU_HASH]
+        off = self.vaddr_to_offset(addr, 16)
+        nbuckets, symoffset, bloom_size, bloom_shift = L.gnu_hash_header.unpack_from(mm, off)
+        if nbuckets == 0 or bloom_size == 0 or symoffset > max_syms:
+            raise _corrupt(f"{self.path}: DT_GNU_HASH header is invalid "
+                           f"({nbuckets} buckets, {bloom_size} bloom words, symoffset {symoffset})")
+        word = L.word.size
+        bloom_off = off + 16
+        buckets_off = bloom_off + bloom_size * word
+        chain_off = buckets_off + 4 * nbuckets
+        self.vaddr_to_offset(addr, 16 + bloom_size * word + 4 * nbuckets)  # all within the file
+        e = "<" if self.little else ">"
+        buckets = struct.unpack_from(f"{e}{nbuckets}I", mm, buckets_off)
+        last = max(buckets)
+        if last >= max_syms:
+            raise _corrupt(f"{self.path}: DT_GNU_HASH bucket points past the symbol table")
+        nsyms = symoffset
+        if last >= symoffset:
+            # Walk the last chain to its end bit; bounded by the number of symbols that fit.
+            i = last
+            u32 = L.u32
+            while True:
+                pos = chain_off + 4 * (i - symoffset)
+                if pos + 4 > self.size or i >= max_syms:
+                    raise _corrupt(f"{self.path}: DT_GNU_HASH chain runs past the end")
+                if u32.unpack_from(mm, pos)[0] & 1:
+                    break
+                i += 1
+            nsyms = i + 1
+        self.nsyms = nsyms
+        self.symoffset = symoffset
+        self.gnu = (nbuckets, symoffset, bloom_size, bloom_shift, bloom_off, buckets_off, chain_off, buckets)
+        self.chain_end = chain_off + 4 * (nsyms - symoffset)
+
+    def raw_symbol(self, i: int) -> tuple[int, int, int, int, int, int]:
+        L = self.L
+        return L.sym_fields(L.sym.unpack_from(self.mm, self.symtab_off + i * L.sym_size))
+
+    def versym(self, i: int) -> int | None:
+        if self.versym_off is None:
+            return None
+        return self.L.u16.unpack_from(self.mm, self.versym_off + 2 * i)[0]
+
+    def name_at(self, st_name: int, name: bytes) -> bool:
+        start = self.strtab_off + st_name
+        end = start + len(name)
+        return end < self.strtab_end and self.mm[start:end] == name and self.mm[end] == 0
+
+    def candidates(self, name: bytes, gh: int, sh: int | None) -> list[int]:
+        """Symbol indices ld.so would compare for `name`, in its order (bloom, bucket, chain)."""
+        out: list[int] = []
+        mm, L = self.mm, self.L
+        if self.gnu is not None:
+            nbuckets, symoffset, bloom_size, bloom_shift, bloom_off, _b, chain_off, buckets = self.gnu
+            bits = L.word_bits
+            w = L.word.unpack_from(mm, bloom_off + ((gh // bits) & (bloom_size - 1)) * L.word.size)[0]
+            if not ((w >> (gh & (bits - 1))) & (w >> ((gh >> bloom_shift) & (bits - 1))) & 1):
+                return out
+            i = buckets[gh % nbuckets]
+            if i == 0 or i < symoffset:
+                return out
+            u32 = L.u32
+            while i < self.nsyms:
+                h = u32.unpack_from(mm, chain_off + 4 * (i - symoffset))[0]
+                if (h ^ gh) >> 1 == 0:
+                    out.append(i)
+                if h & 1:
+                    break
+                i += 1
+            return out
+        if self.sysv is not None:
+            nbucket, nchain, b_off, c_off = self.sysv
+            if sh is None:
+                sh = S.sysv_hash(name)
+            u32 = L.u32
+            i = u32.unpack_from(mm, b_off + 4 * (sh % nbucket))[0]
+            steps = 0
+            while i != 0 and i < nchain and steps <= nchain:  # bounded: a cycle cannot hang us
+                out.append(i)
+                i = u32.unpack_from(mm, c_off + 4 * i)[0]
+                steps += 1
+        return out
+
+    def versions(self) -> dict[int, tuple[str, int]]:
+        """DT_VERDEF: version index -> (name, vd_flags)."""
+        if self._versions is not None:
+            return self._versions
+        self._versions = out = {}
+        dyn, L, mm = self.dyn, self.L, self.mm
+        if S.DT_VERDEF not in dyn:
+            return out
+        count = dyn.get(S.DT_VERDEFNUM, 0)
+        off = self.vaddr_to_offset(dyn[S.DT_VERDEF], L.verdef.size)
+        for _ in range(min(count, 0xFFFF)):
+            if off + L.verdef.size > self.size:
+                raise _corrupt(f"{self.path}: DT_VERDEF runs past the end")
+            _v, flags, ndx, cnt, _h, aux, nxt = L.verdef.unpack_from(mm, off)
+            if cnt and off + aux + L.verdaux.size <= self.size:
+                vda_name, _n = L.verdaux.unpack_from(mm, off + aux)
+                out[ndx & S.VERSYM_VERSION] = (self.dynstr(vda_name), flags)
+            if nxt == 0:
+                break
+            off += nxt
+        return out
+
+    def version_needs(self) -> list[VersionNeed]:
+        dyn, L, mm = self.dyn, self.L, self.mm
+        out: list[VersionNeed] = []
+        if S.DT_VERNEED not in dyn:
+            return out
+        count = dyn.get(S.DT_VERNEEDNUM, 0)
+        off = self.vaddr_to_offset(dyn[S.DT_VERNEED], L.verneed.size)
+        for _ in range(min(count, 0xFFFF)):
+            if off + L.verneed.size > self.size:
+                raise _corrupt(f"{self.path}: DT_VERNEED runs past the end")
+            _v, cnt, vn_file, vn_aux, vn_next = L.verneed.unpack_from(mm, off)
+            vers = []
+            a = off + vn_aux
+            for _ in range(min(cnt, 0xFFFF)):
+                if a + L.vernaux.size > self.size:
+                    raise _corrupt(f"{self.path}: DT_VERNEED aux runs past the end")
+                _h, flags, other, name, nxt = L.vernaux.unpack_from(mm, a)
+                vers.append((self.dynstr(name), flags, other))
+                if nxt == 0:
+                    break
+                a += nxt
+            out.append(VersionNeed(self.dynstr(vn_file), tuple(vers)))
+            if vn_next == 0:
+                break
+            off += vn_next
+        return out
+
+    def version_name(self, v: int | None) -> str | None:
+        if v is None:
+            return None
+        ndx = v & S.VERSYM_VERSION
+        if ndx <= S.VER_NDX_GLOBAL:
+            return None
+        ent = self.versions().get(ndx)
+        return ent[0] if ent else None
+
+    # ---------------------------------------------------------------- dlsym in one object
+    def lookup(self, name: str, name_b: bytes, gh: int) -> tuple:
+        """glibc's do_lookup_x for one object, for dlsym (DL_LOOKUP_RETURN_NEWEST, no version).
+
+        Returns ("found", index, fields, versym) or ("absent", reason-or-None, detail).
+        Memoised per object: the file is immutable while this image lives.
+        """
+        hit = self._lookups.get(name)
+        if hit is not None:
+            return hit
+        self.prepare_dynsym()
+        hit = self._lookup(name_b, gh)
+        self._lookups[name] = hit
+        return hit
+
+    def _lookup(self, name_b: bytes, gh: int) -> tuple:
+        versioned = None
+        num_versions = 0
+        hint: tuple | None = None
+        if self.nsyms == 0:
+            return ("absent", None, "")
+        for i in self.candidates(name_b, gh, None):
+            f = self.raw_symbol(i)
+            st_name, info, _other, shndx, value, _size = f
+            stt = info & 0xF
+            if not self.name_at(st_name, name_b):
+                continue
+            if value == 0 and shndx != S.SHN_ABS and stt != S.STT_TLS:
+                hint = hint or ("undefined", f"{self.path} imports it (undefined here)")
+                continue
+            if not (1 << stt) & S.ALLOWED_STT:
+                continue
+            v = self.versym(i)
+            if v is not None and (v & S.VERSYM_VERSION) >= 2:
+                if not v & S.VERSYM_HIDDEN:
+                    if num_versions == 0:
+                        versioned = (i, f, v)
+                    num_versions += 1
+                else:
+                    vn = self.version_name(v) or f"index {v & S.VERSYM_VERSION}"
+                    hint = hint or ("compat-only", f"only {name_b.decode(errors='replace')}@{vn} (a compat version, not the default) exists in {self.path}")
+                continue
+            return self._bind(i, f, v)
+        if num_versions == 1:
+            return self._bind(*versioned)
+        if hint is None:
+            hint = self._unhashed_hint(name_b)
+        return ("absent",) + (hint if hint else (None, ""))
+
+    def _bind(self, i: int, f: tuple, v: int | None) -> tuple:
+        bind = f[1] >> 4
+        if bind in (S.STB_GLOBAL, S.STB_WEAK, S.STB_GNU_UNIQUE):
+            return ("found", i, f, v)
+        return ("absent", "local", f"{self.path} has it with binding LOCAL")
+
+    def _unhashed_hint(self, name_b: bytes) -> tuple | None:
+        """Undefined and local entries sit before GNU hash's symoffset: look there, then .symtab."""
+        if self._hidden_scan is None:
+            self._hidden_scan = scan = {}
+            if self.gnu is not None:
+                for i in range(1, min(self.symoffset, self.nsyms, 200_000)):
+                    f = self.raw_symbol(i)
+                    try:
+                        scan.setdefault(self.dynstr(f[0]), []).append(i)
+                    except ElfFormatError:
+                        continue
+        name = name_b.decode("utf-8", "surrogateescape")
+        for i in self._hidden_scan.get(name, ()):
+            _n, info, other, shndx, _v, _s = self.raw_symbol(i)
+            if shndx == S.SHN_UNDEF:
+                return ("undefined", f"{self.path} imports it (undefined here), it does not define it")
+            if info >> 4 == S.STB_LOCAL:
+                return ("local", f"{self.path} has it with binding LOCAL")
+        return symtab_hint(self, name_b)
+
+    # ---------------------------------------------------------------- bulk decode
+    def iter_dynsym(self, first: int = 1):
+        """(index, st_name, info, other, shndx, value, size) for every dynamic symbol from `first`."""
+        self.prepare_dynsym()
+        L = self.L
+        lo = self.symtab_off + first * L.sym_size
+        if self.nsyms <= first:
+            return
+        blob = self.mm[lo: self.symtab_end]
+        if L.elf_class == S.ELFCLASS64:
+            for i, (n, info, other, shndx, value, size) in enumerate(L.sym.iter_unpack(blob), first):
+                yield i, n, info, other, shndx, value, size
+        else:
+            for i, (n, value, size, info, other, shndx) in enumerate(L.sym.iter_unpack(blob), first):
+                yield i, n, info, other, shndx, value, size
+
+    def versym_array(self):
+        """All DT_VERSYM entries as a sequence of ints (None when the object is unversioned)."""
+        if self.versym_off is None:
+            return None
+        raw = self.mm[self.versym_off: self.versym_off + 2 * self.nsyms]
+        if self.little == _HOST_LITTLE:
+            return memoryview(raw).cast("H")
+        return struct.unpack(f">{self.nsyms}H", raw)
+
+
+def symtab_hint(img: ElfImage, name_b: bytes) -> tuple | None:
+    """When section headers survive, .symtab tells whether a missing name is hidden or local."""
+    L, mm = img.L, img.mm
+    if not img.shnum or img.shentsize != L.shdr.size or img.shoff + img.shnum * img.shentsize > img.size:
+        return None
+    try:
+        for k in range(min(img.shnum, 4096)):
+            (_n, sh_type, _f, _a, off, size, link, _i, _al, entsize) = L.shdr.unpack_from(mm, img.shoff + k * img.shentsize)
+            if sh_type != S.SHT_SYMTAB or entsize != L.sym_size or off + size > img.size:
+                continue
+            if link >= img.shnum:
+                return None
+            (_n, st_type, _f, _a, soff, ssize, *_r) = L.shdr.unpack_from(mm, img.shoff + link * img.shentsize)
+            if st_type != S.SHT_STRTAB or soff + ssize > img.size:
+                return None
+            # Find each place the name (NUL-terminated, possibly a merged suffix) sits in .strtab,
+            # then the .symtab entry naming that offset (aligned match on st_name).
+            needle = name_b + b"\0"
+            pos = mm.find(needle, soff, soff + ssize)
+            tries = 0
+            while pos >= 0 and tries < 64:
+                tries += 1
+                key = L.u32.pack(pos - soff)  # any position: ld merges a name into a longer one's tail
+                p = mm.find(key, off, off + size)
+                inner = 0
+                while p >= 0 and inner < 4096:
+                    inner += 1
+                    if (p - off) % L.sym_size == 0:
+                        f = L.sym_fields(L.sym.unpack_from(mm, p))
+                        if f[3] != S.SHN_UNDEF:
+                            vis = f[2] & 3
+                            if vis in (S.STV_HIDDEN, S.STV_INTERNAL):
+                                return ("hidden", f"{img.path} defines it with {S.VISIBILITY_NAMES[vis]} visibility (not exported)")
+                            if f[1] >> 4 == S.STB_LOCAL:
+                                return ("local", f"{img.path} defines it as a local (static) symbol, not exported")
+                    p = mm.find(key, p + 1, off + size)
+                pos = mm.find(needle, pos + 1, soff + ssize)
+            return None
+    except (struct.error, ValueError, IndexError, OverflowError):
+        return None
+    return None
+
+
+def open_image(path: str, shown: str | None = None) -> tuple[ElfImage | None, LoadProblem | None, os.stat_result | None]:
+    """stat, then open and parse; every failure becomes a LoadProblem."""
+    st, problem = stat_problem(path, shown)
+    if problem is not None:
+        return None, problem, st
+    try:
+        return ElfImage(path, st), None, st  # type: ignore[arg-type]
+    except ElfFormatError as e:
+        return None, LoadProblem(e.reason, e.message, path), st
+    except PermissionError as e:
+        return None, LoadProblem(LoadReason.UNREADABLE, f"{path} cannot be read: {e.strerror}", path), st
+    except (OSError, ValueError) as e:
+        return None, LoadProblem(LoadReason.UNREADABLE, f"{path} cannot be read: {e}", path), st
+
+
+@lru_cache(maxsize=1)
+def host_target() -> Target:
+    """The ABI of this Python process (its own executable's ELF header)."""
+    for exe in ("/proc/self/exe", sys.executable):
+        try:
+            with open(exe, "rb") as fh:
+                h = fh.read(20)
+            if h[:4] == S.ELFMAG:
+                little = h[S.EI_DATA] == S.ELFDATA2LSB
+                machine = struct.unpack_from("<H" if little else ">H", h, 18)[0]
+                return Target(64 if h[S.EI_CLASS] == S.ELFCLASS64 else 32, little, machine)
+        except OSError:
+            continue
+    return Target(64 if sys.maxsize > 2**32 else 32, _HOST_LITTLE, S.EM_X86_64)
+
+
+def read_target(path: str) -> Target | LoadProblem:
+    """The ABI of a runtime binary or library (ET_EXEC and ET_DYN allowed)."""
+    img, problem, _st = open_image(path)
+    if problem is not None:
+        return problem
+    assert img is not None
+    try:
+        if img.e_type not in (S.ET_EXEC, S.ET_DYN):
+            what = S.E_TYPE_NAMES.get(img.e_type, f"ELF type {img.e_type}")
+            return LoadProblem(LoadReason.NOT_SHARED_OBJECT, f"{path} is {what}, not an executable or shared object", path)
+        return Target(img.elf_class, img.little, img.e_machine)
+    finally:
+        img.close()

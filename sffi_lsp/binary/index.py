@@ -1,0 +1,234 @@
+"""ExportIndex: the binary layer's one entry point.
+
+It answers, without running any library code, what `dlopen(spec, RTLD_LAZY|RTLD_LOCAL)`
+followed by `dlsym(handle, name)` would give. Answers are memoised and re-validated by
+`os.stat` identity, so a rebuilt file is read again and an unchanged one costs a stat.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .elf import ElfFormatError, ElfImage, open_image
+from .hashes import gnu_hash_cached
+from .listing import ExportTable, ListingCache, decode_exports, make_symbol
+from .loader import Loader, LoadOutcome
+from .types import (Absent, AbsenceReason, CSignature, Found, Library, LoadProblem, LoadReason, NoSignature,
+                    SymbolListing, Target)
+
+
+def _stat_ident(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+@dataclass
+class _LibraryEntry:
+    library: Library
+    outcome: LoadOutcome
+    watched: tuple[tuple[str, tuple | None], ...]  # re-statted on every library() call
+    images: tuple[ElfImage, ...]
+    via: dict[str, tuple[str, ...]]
+    results: dict[str, Found | Absent]
+
+
+class ExportIndex:
+    def __init__(self, *, target: Target | None = None, cache_dir: str | os.PathLike | None = None,
+                 search_paths: Sequence[str] = (), ld_library_path: Sequence[str] | None = None) -> None:
+        self.target = target or Target.host()
+        if ld_library_path is None:
+            from .loader import split_path_list  # noqa: PLC0415
+
+            ld_library_path = split_path_list(os.environ.get("LD_LIBRARY_PATH"))
+        self._listing_cache = ListingCache(cache_dir) if cache_dir is not None else None
+        self._images: dict[str, tuple[tuple | None, ElfImage | None, LoadProblem | None]] = {}
+        self._libraries: dict[tuple[str, str | None], _LibraryEntry] = {}
+        self._listings: dict[str, tuple[tuple, SymbolListing]] = {}
+        self._signatures: dict[tuple, CSignature | NoSignature] = {}
+        self._seen: dict[str, tuple | None] = {}
+        self._loader = Loader(self.target, search_paths, ld_library_path, self._image_for)
+
+    # ------------------------------------------------------------------ images, memoised by identity
+    def _image_for(self, path: str, shown: str) -> tuple[ElfImage | None, LoadProblem | None, tuple | None]:
+        ident = _stat_ident(path)
+        real = os.path.realpath(path) if ident is not None else path
+        cached = self._images.get(real)
+        if cached is not None and ident is not None and cached[0] == ident:
+            return cached[1], cached[2], ident
+        img, problem, _st = open_image(real if ident is not None else path, shown)
+        if problem is not None and problem.path == real and path != real:
+            problem = LoadProblem(problem.reason, problem.message, path)
+        if ident is not None:
+            if cached is not None and cached[1] is not None:
+                cached[1].close()
+            self._images[real] = (ident, img, problem)
+            self._seen[real] = ident
+        return img, problem, ident
+
+    # ------------------------------------------------------------------ library()
+    def library(self, spec: str, origin: str | None = None) -> Library:
+        key = (spec, origin)
+        entry = self._libraries.get(key)
+        if entry is not None:
+            for path, ident in entry.watched:
+                if _stat_ident(path) != ident:
+                    break
+            else:
+                return entry.library
+        outcome = self._loader.load(spec, origin)
+        lib = outcome.library
+        if lib.loadable:
+            # Loadable: the answer changes when one of its objects (or the cache) changes.
+            keep = {o.path for o in outcome.objects} | {self._loader.ld_cache.path}
+            watched = tuple((p, _stat_ident(p)) for p in keep)
+        else:
+            # Not loadable: also watch every place searched, so a newly built file is noticed.
+            watched = tuple(dict.fromkeys((p, _stat_ident(p)) for p, _i in outcome.watched))
+        images = tuple(o.image for o in outcome.objects)
+        via: dict[str, tuple[str, ...]] = {}
+        for o in outcome.objects[1:]:
+            chain = [o.real]
+            p = outcome.parents.get(o.real)
+            while p is not None and len(chain) < 4096:
+                chain.append(p)
+                p = outcome.parents.get(p)
+            via[o.real] = tuple(reversed(chain))
+        for p, i in watched:
+            if i is not None and os.path.isfile(p):
+                self._seen.setdefault(os.path.realpath(p), i)
+        self._libraries[key] = _LibraryEntry(lib, outcome, watched, images, via, {})
+        return lib
+
+    def stale(self) -> bool:
+        """True when a library file seen so far changed on disk (for watchers)."""
+        for real, ident in self._seen.items():
+            if _stat_ident(real) != ident:
+                return True
+        for entry in self._libraries.values():
+            for path, ident in entry.watched:
+                if _stat_ident(path) != ident:
+                    return True
+        return False
+
+    def _entry_for(self, library: Library) -> _LibraryEntry | None:
+        for key in ((library.spec, None),):
+            e = self._libraries.get(key)
+            if e is not None and e.library is library:
+                return e
+        for e in self._libraries.values():
+            if e.library is library or e.library == library:
+                return e
+        return None
+
+    # ------------------------------------------------------------------ lookup()
+    def lookup(self, library: Library, names: Iterable[str]) -> dict[str, Found | Absent]:
+        out: dict[str, Found | Absent] = {}
+        if not library.loadable:
+            problem = library.problem
+            detail = problem.message if problem else "the library cannot be loaded"
+            for n in names:
+                out[n] = Absent(n, AbsenceReason.LIBRARY_NOT_LOADABLE, detail, library.path)
+            return out
+        entry = self._entry_for(library)
+        if entry is None:  # a Library from elsewhere: resolve its path afresh
+            lib = self.library(library.path or library.spec)
+            entry = self._entry_for(lib)
+            if entry is None or not lib.loadable:
+                return self.lookup(lib, names)
+        results = entry.results
+        for n in names:
+            r = results.get(n)
+            if r is None:
+                r = results[n] = self._resolve(entry, n)
+            out[n] = r
+        return out
+
+    def _resolve(self, entry: _LibraryEntry, name: str) -> Found | Absent:
+        name_b = name.encode("utf-8", "surrogateescape")
+        gh = gnu_hash_cached(name_b)
+        first_hint: tuple | None = None
+        for img in entry.images:
+            try:
+                hit = img.lookup(name, name_b, gh)
+            except (ElfFormatError, struct.error, ValueError, IndexError, OverflowError) as e:
+                first_hint = first_hint or ("not-present", f"{img.path} could not be searched ({e})", img.path)
+                continue
+            if hit[0] == "found":
+                _kind, i, f, v = hit
+                _n, info, other, _shndx, value, size = f
+                sym = make_symbol(name, info, other, img.version_name(v), size, value)
+                real = entry.library.path if img is entry.images[0] else os.path.realpath(img.path)
+                return Found(sym, real or img.path, entry.via.get(real, ()))
+            if hit[1] is not None and first_hint is None:
+                first_hint = (hit[1], hit[2], img.path)
+        if first_hint is not None:
+            reason, detail, obj = first_hint
+            return Absent(name, AbsenceReason(reason), detail, obj)
+        n = len(entry.images) - 1
+        deps = f" or its {n} dependenc{'y' if n == 1 else 'ies'}" if n else ""
+        return Absent(name, AbsenceReason.NOT_PRESENT, f"{entry.library.path} does not define {name}{deps}",
+                      entry.library.path)
+
+    # ------------------------------------------------------------------ exports()
+    def exports(self, library_or_path: Library | str) -> SymbolListing:
+        path = library_or_path.path if isinstance(library_or_path, Library) else library_or_path
+        if not path:
+            return SymbolListing(path="", symbols=())
+        ident = _stat_ident(path)
+        real = os.path.realpath(path)
+        held = self._listings.get(real)
+        if held is not None and held[0] == ident:
+            return held[1]
+        img, problem, _i = self._image_for(path, path)
+        if img is None or problem is not None:
+            return SymbolListing(path=real, symbols=())
+        table: ExportTable | None = None
+        cache_key = img.identity[:0] + (real, img.size, img.identity[2], img.identity[3])
+        if self._listing_cache is not None:
+            table = self._listing_cache.load(cache_key)
+        if table is None:
+            try:
+                table = decode_exports(img)
+            except (ElfFormatError, struct.error, ValueError, IndexError, OverflowError):
+                table = ExportTable([], b"", b"", __import__("array").array("H"), [None],
+                                    __import__("array").array("Q"), __import__("array").array("Q"))
+            else:
+                if self._listing_cache is not None:
+                    self._listing_cache.store(cache_key, table)
+        listing = SymbolListing(path=real, symbols=table)
+        self._listings[real] = (ident, listing)
+        return listing
+
+    # ------------------------------------------------------------------ signatures()
+    def signatures(self, library: Library, names: Iterable[str], timeout: float = 10.0
+                   ) -> dict[str, CSignature | NoSignature]:
+        from .dwarf import read_signatures  # noqa: PLC0415 -- pyelftools only when asked
+
+        names = list(names)
+        out: dict[str, CSignature | NoSignature] = {}
+        if not library.path:
+            return {n: NoSignature(n, "the library was not found") for n in names}
+        ident = library.identity or (library.path,)
+        todo = [n for n in names if (ident, n) not in self._signatures]
+        if todo:
+            found = self.lookup(library, todo) if library.loadable else {}
+            targets: dict[str, tuple[str, int]] = {}
+            for n in todo:
+                r = found.get(n)
+                if isinstance(r, Found):
+                    targets[n] = (r.provider, r.symbol.address)
+                else:
+                    targets[n] = (library.path, -1)
+            for n, sig in read_signatures(targets, timeout=timeout).items():
+                if isinstance(sig, CSignature) and sig.library is None:
+                    sig = CSignature(sig.name, sig.params, sig.returns, sig.variadic, sig.file, sig.line, targets[n][0])
+                self._signatures[(ident, n)] = sig
+        for n in names:
+            out[n] = self._signatures.get((ident, n)) or NoSignature(n, "no signature information")
+        return out

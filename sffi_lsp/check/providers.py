@@ -1,0 +1,799 @@
+"""Where an extern can come from, in the order a Simple runtime asks.
+
+`Providers.resolve(name)` answers what the runtime configured by `Config`
+would do with `extern fn name`:
+
+1. its built-in table: the built-ins lists, plus the functions a configured
+   runtime binary/library exports (`builtins.runtime`);
+2. built-in prefix families (`rt_sdl2_`);
+3. families it knows but refuses (a family-specific failure);
+4. only in `dynamic` mode, by `dlsym` on each library handle in turn: the
+   plugins whose manifest entry lists the name, `libsimple_runtime.so`, the
+   satellite `libspl_<prefix>.so` for `rt_<prefix>_*`, the configured
+   libraries (those serving the source file), then `LD_PRELOAD` libraries.
+   The first handle whose dependency tree defines the name wins, data or not
+   (dlsym returns data addresses too).
+
+In `builtin-only` mode step 4 is still evaluated, to say which library *would*
+have answered (REFUSED_BUILTIN_ONLY). All ELF questions go to the `ExportIndex`,
+batched and memoised per name; `stale()`/`refresh()` notice rebuilt libraries,
+edited lists and manifests.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..binary.types import (
+    Absent,
+    AbsenceReason,
+    CSignature,
+    Found,
+    Library,
+    LoadProblem,
+    LoadReason,
+    NoSignature,
+    SymbolKind,
+)
+from ..config import path_matches
+from ..config_types import Config, LibrarySpec
+from ..model import ExternDecl
+from ..sdn import Manifest, SdnError, read_manifest
+from .builtins import BuiltinEntry, BuiltinList, ListProblem, read_builtin_list
+from .types import Candidate, ProviderKind, ProviderRef, Resolution, ResolutionStatus
+
+if TYPE_CHECKING:
+    from ..binary import ExportIndex
+
+RUNTIME_LIBRARY_NAME = "libsimple_runtime.so"
+_SATELLITE_RE = re.compile(r"rt_([A-Za-z0-9]+)_")
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntryCheck:
+    """One function a manifest plugin lists, checked against its library."""
+
+    plugin: str
+    function: str
+    manifest: str | None  # the manifest file
+    line: int  # 0-based line of the function name in the manifest
+    column: int
+    library: str  # the plugin's library path
+    exported: bool  # dlsym on the plugin library would return it as a function
+    reason: str  # why not (or how: "through dependency ...")
+    plugin_line: int = 0  # 0-based line of the plugin entry
+
+    # Views for rules written against a per-plugin shape (one entry, several functions).
+    @property
+    def name(self) -> str:
+        return self.plugin
+
+    @property
+    def source(self) -> str | None:
+        return self.manifest
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return (self.function,)
+
+    @property
+    def missing(self) -> tuple[tuple[str, str], ...]:
+        return () if self.exported else ((self.function, self.reason),)
+
+    @property
+    def function_lines(self) -> dict[str, int]:
+        """1-based line of the function name, keyed by name."""
+        return {self.function: self.line + 1}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStep:
+    """One `dlsym` handle of the dynamic path, with what it may answer."""
+
+    kind: ProviderKind
+    library: Library
+    detail: str
+    source: str | None = None  # config/manifest file that made it known
+    spec: LibrarySpec | None = None  # configured libraries only
+    only: frozenset[str] | None = None  # manifest: the functions its entry lists
+    prefix: str | None = None  # satellite: `rt_<prefix>_` names only
+
+    def answers(self, name: str) -> bool:
+        if self.only is not None and name not in self.only:
+            return False
+        return self.prefix is None or name.startswith(self.prefix)
+
+
+@dataclass(slots=True)
+class _Memo:
+    resolutions: dict[tuple[str, tuple[int, ...]], Resolution] = field(default_factory=dict)
+    candidates: list[Candidate] | None = None
+    suggester: "_NameSuggester | None" = None
+    signatures: dict[tuple[str, str], CSignature | NoSignature] = field(default_factory=dict)
+    satellites: dict[str, ProviderStep | None] = field(default_factory=dict)
+    manifest_checks: list[ManifestEntryCheck] | None = None
+
+
+class Providers:
+    """The providers a configuration describes, answering per extern name."""
+
+    def __init__(self, config: Config, index: "ExportIndex"):
+        self.config = config
+        self.index = index
+        self._memo = _Memo()
+        self._load()
+
+    @classmethod
+    def from_config(cls, config: Config, index: "ExportIndex | None" = None) -> "Providers":
+        return cls(config, index if index is not None else index_for_config(config))
+
+    # ------------------------------------------------------------------ loading
+    def _load(self) -> None:
+        cfg = self.config
+        self.builtin_lists: list[BuiltinList] = [read_builtin_list(p) for p in cfg.builtin_lists]
+        self.builtins: dict[str, BuiltinEntry] = {}
+        for lst in self.builtin_lists:
+            for name, entry in lst.entries.items():
+                self.builtins.setdefault(name, entry)
+        self.families = tuple(sorted(cfg.builtin_families, key=len, reverse=True))
+        self.unsupported = tuple(sorted(cfg.unsupported_families, key=len, reverse=True))
+        self.builtin_runtime: Library | None = self.index.library(cfg.builtin_runtime) if cfg.builtin_runtime else None
+
+        self.manifest: Manifest | None = None
+        self.manifest_error: SdnError | None = None
+        self._manifest_identity = _identity(cfg.manifest) if cfg.manifest else None
+        if cfg.manifest and (cfg.manifest_required or os.path.exists(cfg.manifest)):
+            try:
+                self.manifest = read_manifest(cfg.manifest)
+            except SdnError as exc:
+                self.manifest_error = exc
+
+        self.runtime_step = self._runtime_step()
+        self.manifest_steps: list[ProviderStep] = []
+        if self.manifest is not None:
+            for plugin in self.manifest.plugins:
+                version = f" {plugin.version}" if plugin.version else ""
+                self.manifest_steps.append(ProviderStep(
+                    ProviderKind.MANIFEST, self.index.library(plugin.library_path),
+                    f"manifest plugin '{plugin.name}'{version}", source=plugin.manifest,
+                    only=frozenset(plugin.function_names)))
+        self.library_steps = [
+            ProviderStep(ProviderKind.LIBRARY, self.index.library(spec.spec), _configured_detail(spec),
+                         source=cfg.config_file, spec=spec)
+            for spec in cfg.libraries
+        ]
+        preload = list(cfg.ld_preload)
+        if cfg.use_env_ld_preload:
+            preload += [p for p in re.split(r"[\s:]+", os.environ.get("LD_PRELOAD", "")) if p]
+        self.preload_steps = [
+            ProviderStep(ProviderKind.LIBRARY, self.index.library(p), "LD_PRELOAD") for p in dict.fromkeys(preload)
+        ]
+        # Which configured libraries are limited to some source files (matters for memo keys).
+        self._limited = [i for i, s in enumerate(self.library_steps) if s.spec is not None and s.spec.files]
+        self._checked_at = time.monotonic()
+
+    def _runtime_dirs(self) -> list[str]:
+        """Where the runtime looks for its library and satellites, before the system loader."""
+        dirs: list[str] = []
+        if self.config.target:
+            exe_dir = os.path.dirname(self.config.target)
+            dirs += [exe_dir, os.path.normpath(os.path.join(exe_dir, "..", "lib"))]
+        dirs += [os.path.join(self.config.root, "target", d) for d in ("debug", "release", "bootstrap")]
+        return dirs
+
+    def _runtime_step(self) -> ProviderStep | None:
+        cfg = self.config
+        if cfg.runtime_library:
+            return ProviderStep(ProviderKind.LIBRARY, self.index.library(cfg.runtime_library),
+                                "runtime library", source=cfg.config_file)
+        for d in [*self._runtime_dirs(), os.path.join(cfg.root, "build")]:
+            path = os.path.join(d, RUNTIME_LIBRARY_NAME)
+            if os.path.exists(path):
+                return ProviderStep(ProviderKind.LIBRARY, self.index.library(path), "runtime library")
+        lib = self.index.library(RUNTIME_LIBRARY_NAME)
+        if lib.problem is None or lib.problem.reason is not LoadReason.NOT_FOUND:
+            return ProviderStep(ProviderKind.LIBRARY, lib, "runtime library (system loader)")
+        return None
+
+    def _satellite_step(self, prefix: str) -> ProviderStep | None:
+        if prefix in self._memo.satellites:
+            return self._memo.satellites[prefix]
+        file_name = f"libspl_{prefix}.so"
+        step = None
+        # The runtime's order: next to the executable, ../lib, target/*, then $SIMPLE_SFFI_PATH (build/).
+        for d in [*self._runtime_dirs(), *self.config.satellite_paths]:
+            path = os.path.join(d, file_name)
+            if os.path.exists(path):
+                step = ProviderStep(ProviderKind.SATELLITE, self.index.library(path),
+                                    f"satellite for rt_{prefix}_*", prefix=f"rt_{prefix}_")
+                break
+        if step is None:
+            lib = self.index.library(file_name)
+            if lib.problem is None or lib.problem.reason is not LoadReason.NOT_FOUND:
+                step = ProviderStep(ProviderKind.SATELLITE, lib, f"satellite for rt_{prefix}_* (system loader)",
+                                    prefix=f"rt_{prefix}_")
+        self._memo.satellites[prefix] = step
+        return step
+
+    def satellite_prefix(self, name: str) -> str | None:
+        """`json` for `rt_json_parse` (the configured prefixes, longest first, when set)."""
+        if self.config.satellite_prefixes:
+            best = None
+            for p in self.config.satellite_prefixes:
+                if name.startswith(f"rt_{p}_") and (best is None or len(p) > len(best)):
+                    best = p
+            return best
+        m = _SATELLITE_RE.match(name)
+        return m.group(1) if m and len(name) > m.end() else None
+
+    # ------------------------------------------------------------------ staleness
+    def stale(self) -> bool:
+        """True when a library, a built-ins list or the manifest changed on disk."""
+        for lst in self.builtin_lists:
+            if _identity(lst.path) != (lst.identity or None):
+                return True
+        if self.config.manifest and _identity(self.config.manifest) != self._manifest_identity:
+            return True
+        try:
+            return bool(self.index.stale())
+        except Exception:  # noqa: BLE001  (an index that cannot tell is treated as fresh)
+            return False
+
+    def refresh(self) -> bool:
+        """Reload what changed; True when something did (memoised answers are dropped)."""
+        if not self.stale():
+            return False
+        self._memo = _Memo()
+        self._load()
+        return True
+
+    # ------------------------------------------------------------------ resolution
+    def _steps_for(self, source_path: str | None) -> tuple[list[ProviderStep], tuple[int, ...]]:
+        """Configured library steps serving `source_path`, and the memo key part."""
+        if not self._limited:
+            return self.library_steps, ()
+        chosen = []
+        key = []
+        src = os.path.abspath(source_path) if source_path else None
+        for i, step in enumerate(self.library_steps):
+            files = step.spec.files if step.spec else ()
+            if not files:
+                chosen.append(step)
+            elif src is not None and path_matches(src, files):
+                chosen.append(step)
+                key.append(i)
+        return chosen, tuple(key)
+
+    def resolve(self, name: str, source_path: str | None = None) -> Resolution:
+        return self.resolve_many([name], source_path)[name]
+
+    def resolve_many(self, names: Iterable[str], source_path: str | None = None) -> dict[str, Resolution]:
+        """Resolutions for many names at once (one index lookup per library)."""
+        steps_libs, key = self._steps_for(source_path)
+        out: dict[str, Resolution] = {}
+        todo: list[str] = []
+        for name in dict.fromkeys(names):
+            hit = self._memo.resolutions.get((name, key))
+            if hit is not None:
+                out[name] = hit
+            else:
+                todo.append(name)
+        if todo:
+            for name, res in self._resolve_uncached(todo, steps_libs).items():
+                self._memo.resolutions[(name, key)] = res
+                out[name] = res
+        return out
+
+    def _resolve_uncached(self, names: list[str], library_steps: list[ProviderStep]) -> dict[str, Resolution]:
+        out: dict[str, Resolution] = {}
+        rest: list[str] = []
+        # 1. the built-in table: lists first, then the runtime binary's exports
+        for name in names:
+            entry = self.builtins.get(name)
+            if entry is not None:
+                out[name] = Resolution(
+                    name, ResolutionStatus.RESOLVED,
+                    ProviderRef(ProviderKind.BUILTIN, detail=f"built-in list {entry.origin}", source=entry.path),
+                    builtin_signature=entry.signature, note=f"{name} is in the runtime's built-in list {entry.origin}",
+                )
+            else:
+                rest.append(name)
+        if rest and self.builtin_runtime is not None and self.builtin_runtime.loadable:
+            found = self.index.lookup(self.builtin_runtime, rest)
+            still = []
+            for name in rest:
+                ans = found.get(name)
+                if isinstance(ans, Found) and ans.symbol.kind.is_function:
+                    lib = self.builtin_runtime
+                    out[name] = Resolution(
+                        name, ResolutionStatus.RESOLVED,
+                        ProviderRef(ProviderKind.BUILTIN, library=ans.provider, version=ans.symbol.version,
+                                    via=ans.via, detail=f"exported by the runtime {os.path.basename(lib.path or '')}",
+                                    source=self.config.config_file),
+                        found=ans, library=lib, note=f"the runtime {lib.path} exports {name}",
+                    )
+                else:
+                    still.append(name)
+            rest = still
+        # 2./3. prefix families
+        dynamic_names = []
+        for name in rest:
+            fam = next((f for f in self.families if name.startswith(f)), None)
+            if fam is not None:
+                out[name] = Resolution(name, ResolutionStatus.RESOLVED,
+                                       ProviderRef(ProviderKind.BUILTIN, detail=f"family {fam}",
+                                                   source=self.config.config_file),
+                                       note=f"{name} belongs to the built-in family {fam}")
+                continue
+            bad = next((f for f in self.unsupported if name.startswith(f)), None)
+            if bad is not None:
+                out[name] = Resolution(
+                    name, ResolutionStatus.UNSUPPORTED_FAMILY,
+                    ProviderRef(ProviderKind.BUILTIN, detail=f"unsupported family {bad}",
+                                source=self.config.config_file),
+                    note=f"the runtime knows the {bad} family but does not support it: calling {name} fails "
+                         f"with a {bad} family error",
+                )
+                continue
+            dynamic_names.append(name)
+        # 4. the dynamic path
+        if dynamic_names:
+            out.update(self._resolve_dynamic(dynamic_names, library_steps))
+        return out
+
+    def dynamic_steps(self, library_steps: Sequence[ProviderStep] | None = None,
+                      names: Iterable[str] = ()) -> list[ProviderStep]:
+        """The dlsym handles in the runtime's order (satellites for the prefixes of `names`)."""
+        steps: list[ProviderStep] = list(self.manifest_steps)
+        if self.runtime_step is not None:
+            steps.append(self.runtime_step)
+        prefixes = dict.fromkeys(p for p in (self.satellite_prefix(n) for n in names) if p)
+        steps += [s for s in (self._satellite_step(p) for p in prefixes) if s is not None]
+        steps += list(self.library_steps if library_steps is None else library_steps)
+        steps += self.preload_steps
+        return steps
+
+    def _resolve_dynamic(self, names: list[str], library_steps: list[ProviderStep]) -> dict[str, Resolution]:
+        builtin_only = self.config.runtime_mode == "builtin-only"
+        found_at: dict[str, tuple[ProviderStep, Found]] = {}
+        absences: dict[str, list[tuple[str, Absent]]] = {n: [] for n in names}
+        remaining = set(names)
+        for step in self.dynamic_steps(library_steps, names):
+            asked = [n for n in names if n in remaining and step.answers(n)]
+            if not asked:
+                continue
+            lib = step.library
+            where = lib.path or lib.spec
+            if not lib.loadable:
+                detail = lib.problem.message if lib.problem else "cannot be loaded"
+                for n in asked:
+                    absences[n].append((where, Absent(n, AbsenceReason.LIBRARY_NOT_LOADABLE, detail, where)))
+                continue
+            answers = self.index.lookup(lib, asked)
+            for n in asked:
+                ans = answers.get(n)
+                if isinstance(ans, Found):
+                    found_at[n] = (step, ans)
+                    remaining.discard(n)
+                elif isinstance(ans, Absent):
+                    absences[n].append((where, ans))
+        out: dict[str, Resolution] = {}
+        for name in names:
+            absent = tuple(absences[name])
+            if name in found_at:
+                step, ans = found_at[name]
+                out[name] = self._found_resolution(name, step, ans, absent, builtin_only)
+            else:
+                out[name] = self._absent_resolution(name, absent, builtin_only)
+        return out
+
+    def _provider(self, step: ProviderStep, ans: Found) -> ProviderRef:
+        return ProviderRef(step.kind, library=ans.provider, version=ans.symbol.version, via=ans.via,
+                           detail=step.detail, source=step.source)
+
+    def _found_resolution(self, name: str, step: ProviderStep, ans: Found, absent: tuple[tuple[str, Absent], ...],
+                          builtin_only: bool) -> Resolution:
+        provider = self._provider(step, ans)
+        lib_name = os.path.basename(step.library.path or step.library.spec)
+        via = ""
+        if ans.via:
+            via = f" through its dependency {os.path.basename(ans.provider)} ({' -> '.join(ans.via)})"
+        kind = ans.symbol.kind
+        if kind in (SymbolKind.DATA, SymbolKind.TLS):
+            what = "a thread-local variable" if kind is SymbolKind.TLS else "a data object"
+            extra = " (and the runtime is builtin-only)" if builtin_only else ""
+            return Resolution(name, ResolutionStatus.DATA_NOT_FUNCTION, provider, ans, step.library, absent,
+                              note=f"{lib_name}{via} exports {name} as {what} "
+                                   f"({ans.symbol.size} bytes), not a function{extra}")
+        if builtin_only:
+            return Resolution(name, ResolutionStatus.REFUSED_BUILTIN_ONLY, provider, ans, step.library, absent,
+                              note=f"{lib_name}{via} exports {name}, but the runtime is builtin-only: it refuses "
+                                   "every extern that is not in its built-in table, even one a loaded library "
+                                   "exports")
+        note = f"{lib_name}{via} exports {name} ({step.detail})"
+        if kind is SymbolKind.OTHER:
+            note += "; the symbol has no type (STT_NOTYPE), assumed callable"
+        return Resolution(name, ResolutionStatus.RESOLVED, provider, ans, step.library, absent, note=note)
+
+    def _absent_resolution(self, name: str, absent: tuple[tuple[str, Absent], ...], builtin_only: bool) -> Resolution:
+        telling = {AbsenceReason.COMPAT_ONLY: ResolutionStatus.COMPAT_ONLY,
+                   AbsenceReason.HIDDEN: ResolutionStatus.HIDDEN, AbsenceReason.LOCAL: ResolutionStatus.HIDDEN}
+        if not builtin_only:
+            for reason, status in telling.items():
+                for where, a in absent:
+                    if a.reason is reason:
+                        step_lib = self._library_by_path(where)
+                        provider = ProviderRef(ProviderKind.LIBRARY, library=a.object or where, detail=a.detail)
+                        lib_name = os.path.basename(where)
+                        detail = f": {a.detail}" if a.detail else ""
+                        if status is ResolutionStatus.COMPAT_ONLY:
+                            note = f"{lib_name} has only a non-default (compat) version of {name}, which dlsym " \
+                                   f"cannot return{detail}"
+                        else:
+                            note = f"{lib_name} defines {name} but does not export it ({a.reason.value}){detail}"
+                        return Resolution(name, status, provider, None, step_lib, absent, note=note)
+        unloadable = [w for w, a in absent if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE]
+        if builtin_only:
+            note = f"{name} is not in the runtime's built-in table, and the runtime is builtin-only"
+        else:
+            note = f"no built-in, manifest plugin, runtime library, satellite or configured library provides {name}"
+        if unloadable:
+            note += f" ({len(unloadable)} librar{'y' if len(unloadable) == 1 else 'ies'} could not be loaded: " \
+                    f"{', '.join(os.path.basename(u) for u in unloadable)})"
+        return Resolution(name, ResolutionStatus.UNRESOLVED, None, None, None, absent, note=note)
+
+    def _library_by_path(self, path: str) -> Library | None:
+        for step in self.dynamic_steps():
+            if step.library.path == path or step.library.spec == path:
+                return step.library
+        return None
+
+    def library_spec(self, resolution: Resolution) -> LibrarySpec | None:
+        """The configured library an answer came from (for `linked`), if any."""
+        lib = resolution.library
+        if lib is None:
+            return None
+        for step in self.library_steps:
+            if step.library is lib or (lib.path and step.library.path == lib.path):
+                return step.spec
+        return None
+
+    # ------------------------------------------------------------------ candidates and suggestions
+    def candidates(self) -> list[Candidate]:
+        """Every name some provider offers, first provider first (cached)."""
+        if self._memo.candidates is not None:
+            return self._memo.candidates
+        seen: dict[str, Candidate] = {}
+        for name, entry in self.builtins.items():
+            seen[name] = Candidate(name, ProviderRef(ProviderKind.BUILTIN, detail=f"built-in list {entry.origin}",
+                                                     source=entry.path), entry.signature)
+        if self.builtin_runtime is not None and self.builtin_runtime.loadable:
+            ref = ProviderRef(ProviderKind.BUILTIN, library=self.builtin_runtime.path, detail="exported by the runtime")
+            self._add_exports(seen, self.builtin_runtime, ref, direct_only=True)
+        if self.config.runtime_mode != "builtin-only":
+            steps = list(self.manifest_steps)
+            if self.runtime_step is not None:
+                steps.append(self.runtime_step)
+            steps += self._present_satellites()
+            steps += self.library_steps + self.preload_steps
+            for step in steps:
+                if not step.library.loadable:
+                    continue
+                ref = ProviderRef(step.kind, library=step.library.path, detail=step.detail, source=step.source)
+                self._add_exports(seen, step.library, ref, step=step)
+        self._memo.candidates = list(seen.values())
+        return self._memo.candidates
+
+    def _add_exports(self, seen: dict[str, Candidate], lib: Library, ref: ProviderRef,
+                     step: ProviderStep | None = None, direct_only: bool = False) -> None:
+        objects = [lib.path] if direct_only or not lib.closure else list(lib.closure)
+        own_dir_is_system = _in_system_dir(lib.path or "")
+        for obj in objects:
+            if not obj:
+                continue
+            # dlsym would find libc's names through any library, but offering all of libc
+            # for every configured library drowns completion and "did you mean".
+            if obj != lib.path and not own_dir_is_system and _in_system_dir(obj):
+                continue
+            try:
+                listing = self.index.exports(obj)
+            except Exception:  # noqa: BLE001  (a dependency that vanished offers nothing)
+                continue
+            for sym in listing.symbols:
+                name = sym.name
+                if name in seen or not sym.kind.is_function:
+                    continue
+                if step is not None and not step.answers(name):
+                    continue
+                seen[name] = Candidate(name, ref)
+
+    def _present_satellites(self) -> list[ProviderStep]:
+        """Satellite libraries that exist in the search directories (for completion)."""
+        out: list[ProviderStep] = []
+        for d in [*self._runtime_dirs(), *self.config.satellite_paths]:
+            for path in sorted(glob.glob(os.path.join(d, "libspl_*.so"))):
+                prefix = os.path.basename(path)[len("libspl_"):-len(".so")]
+                step = self._satellite_step(prefix)
+                if step is not None and step not in out:
+                    out.append(step)
+        return out
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Offered names closest to `name` ("did you mean"), best first."""
+        if self._memo.suggester is None:
+            self._memo.suggester = _NameSuggester([c.name for c in self.candidates()])
+        return self._memo.suggester.suggest(name, limit)
+
+    # ------------------------------------------------------------------ libraries and manifest
+    def library_problems(self) -> list[tuple[LibrarySpec | str, Library]]:
+        """Libraries the configuration names that cannot be loaded, or that have
+        unresolved function references (loadable with lazy binding: a warning)."""
+        out: list[tuple[LibrarySpec | str, Library]] = []
+        seen: set[tuple[str, str]] = set()
+
+        def add(origin: LibrarySpec | str, lib: Library) -> None:
+            key = (origin.spec if isinstance(origin, LibrarySpec) else origin, lib.path or lib.spec)
+            if key in seen:
+                return
+            seen.add(key)
+            if not lib.loadable or lib.unresolved_functions:
+                out.append((origin, lib))
+
+        where = self.config.config_file or "configuration"
+        if self.builtin_runtime is not None:
+            add(f"runtime binary (builtins.runtime in {where})", self.builtin_runtime)
+        if self.runtime_step is not None and (self.config.runtime_library_required or
+                                              self.runtime_step.library.loadable):
+            add(f"runtime library ({'runtime-library in ' + where if self.config.runtime_library else 'found'})",
+                self.runtime_step.library)
+        if self.manifest is not None:
+            for plugin, step in zip(self.manifest.plugins, self.manifest_steps):
+                add(f"manifest plugin '{plugin.name}' ({plugin.manifest}:{plugin.library_line + 1})", step.library)
+        for step in self._present_satellites():
+            add(f"satellite {os.path.basename(step.library.path or step.library.spec)}", step.library)
+        for step in self.library_steps:
+            add(step.spec if step.spec is not None else step.detail, step.library)
+        for step in self.preload_steps:
+            add("LD_PRELOAD", step.library)
+        return out
+
+    def manifest_entries(self) -> list[ManifestEntryCheck]:
+        """Each function each manifest plugin lists, checked against that plugin's library."""
+        if self._memo.manifest_checks is not None:
+            return self._memo.manifest_checks
+        out: list[ManifestEntryCheck] = []
+        if self.manifest is not None:
+            for plugin, step in zip(self.manifest.plugins, self.manifest_steps):
+                lib = step.library
+                names = list(dict.fromkeys(plugin.function_names))
+                answers: dict[str, Found | Absent] = {}
+                if lib.loadable and names:
+                    answers = self.index.lookup(lib, names)
+                for fn in plugin.functions:
+                    exported, reason = _entry_verdict(fn.name, lib, answers.get(fn.name))
+                    out.append(ManifestEntryCheck(plugin.name, fn.name, plugin.manifest, fn.line, fn.column,
+                                                  plugin.library_path, exported, reason, plugin.line))
+        self._memo.manifest_checks = out
+        return out
+
+    def list_problems(self) -> list[ListProblem]:
+        """Lines of the built-ins lists that could not be read."""
+        return [p for lst in self.builtin_lists for p in lst.problems]
+
+    def manifest_problems(self) -> list[tuple[str | None, int, int, str]]:
+        """(manifest, 0-based line, column, message): a malformed manifest or unusable entries."""
+        if self.manifest_error is not None:
+            e = self.manifest_error
+            return [(e.path or self.config.manifest, max(e.line - 1, 0), max(e.column - 1, 0), e.message)]
+        if self.manifest is None:
+            return []
+        return [(self.manifest.path, p.line, p.column, p.message) for p in self.manifest.problems]
+
+    # ------------------------------------------------------------------ signatures
+    def signature_for(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | ExternDecl | None:
+        """The signature to check a declaration against: a built-in list's, or DWARF's (lazily)."""
+        if resolution.builtin_signature is not None:
+            return resolution.builtin_signature
+        answer = self.signature_answer(resolution, timeout)
+        return answer if isinstance(answer, CSignature) else None
+
+    def signature_answer(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | NoSignature | None:
+        """DWARF's answer for a library-provided name, including why there is none."""
+        found = resolution.found
+        if found is None:
+            return None
+        key = (found.provider, resolution.name)
+        if key in self._memo.signatures:
+            return self._memo.signatures[key]
+        lib = resolution.library
+        if lib is None or lib.path != found.provider:
+            lib = self.index.library(found.provider)
+        try:
+            answer = self.index.signatures(lib, [resolution.name], timeout=timeout).get(resolution.name)
+        except Exception as exc:  # noqa: BLE001  (DWARF trouble must not stop a check)
+            answer = NoSignature(resolution.name, f"debug information could not be read ({type(exc).__name__})")
+        if answer is None:
+            answer = NoSignature(resolution.name, "no debug information")
+        self._memo.signatures[key] = answer
+        return answer
+
+
+def _configured_detail(spec: LibrarySpec) -> str:
+    if not spec.origin:
+        return "configured library"
+    return f"configured in {os.path.basename(spec.origin)}"
+
+
+def _entry_verdict(name: str, lib: Library, ans: Found | Absent | None) -> tuple[bool, str]:
+    lib_name = os.path.basename(lib.path or lib.spec)
+    if not lib.loadable:
+        return (False, f"{lib_name} cannot be loaded: {lib.problem.message if lib.problem else 'unknown reason'}")
+    if isinstance(ans, Found):
+        if not ans.symbol.kind.is_function:
+            return (False, f"{lib_name} exports {name} as data ({ans.symbol.kind.value}), not a function")
+        if ans.via:
+            return (True, f"exported through the dependency {os.path.basename(ans.provider)}")
+        return (True, "")
+    if isinstance(ans, Absent):
+        detail = f" ({ans.detail})" if ans.detail else ""
+        if ans.reason is AbsenceReason.NOT_PRESENT:
+            return (False, f"{lib_name} does not export {name}")
+        return (False, f"{lib_name} does not export {name}: {ans.reason.value}{detail}")
+    return (False, f"{lib_name} does not export {name}")
+
+
+_SYSTEM_DIRS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/")
+
+
+def _in_system_dir(path: str) -> bool:
+    return path.startswith(_SYSTEM_DIRS)
+
+
+def _identity(path: str | None) -> tuple | None:
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+# ---------------------------------------------------------------------- "did you mean"
+
+class _Suggester:
+    """Near names among tens of thousands, in milliseconds.
+
+    "Did you mean" is for typos, so only names whose length is within a few
+    edits of the query are considered. Names are bucketed by length and each
+    bucket gets a trigram index the first time a query needs it (building one
+    for 100k mangled C++ names up front would cost seconds). The trigram
+    counts pick a shortlist; difflib's ratio filters it; the edit distance
+    (with transpositions) orders what remains."""
+
+    COMMON = 4000  # a trigram in more names than this is not used to find candidates
+    SHORTLIST = 200
+    CUTOFF = 0.7  # difflib's 0.6 lets `getopt_long` pass for `geo_lenght`
+
+    def __init__(self, names: Sequence[str]):
+        self.names = list(dict.fromkeys(names))
+        self.lowered = [n.lower() for n in self.names]
+        self.by_length: dict[int, list[int]] = {}
+        for i, name in enumerate(self.names):
+            self.by_length.setdefault(len(name), []).append(i)
+        self.buckets: dict[int, dict[str, list[int]]] = {}
+
+    def _bucket(self, length: int) -> dict[str, list[int]]:
+        bucket = self.buckets.get(length)
+        if bucket is None:
+            grams: defaultdict[str, list[int]] = defaultdict(list)
+            lowered = self.lowered
+            for i in self.by_length.get(length, ()):
+                padded = f"^{lowered[i]}$"
+                for g in {padded[k : k + 3] for k in range(len(padded) - 2)}:
+                    grams[g].append(i)
+            bucket = self.buckets[length] = dict(grams)
+        return bucket
+
+    def suggest(self, query: str, limit: int = 3) -> list[str]:
+        import difflib  # noqa: PLC0415
+
+        if not query or not self.names or limit <= 0:
+            return []
+        q = query.lower()
+        slack = max(2, len(q) // 4)
+        buckets = [self._bucket(n) for n in range(max(1, len(q) - slack), len(q) + slack + 1)
+                   if n in self.by_length]
+        counts: Counter[int] = Counter()
+        common: list[list[int]] = []
+        for g in set(_trigrams(q)):
+            postings = [b[g] for b in buckets if g in b]
+            if sum(len(p) for p in postings) > self.COMMON:
+                common.extend(postings)
+                continue
+            for posting in postings:
+                counts.update(posting)
+        if not counts and common:  # only common pieces: fall back to the smallest of them
+            counts.update(min(common, key=len))
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(q)
+        scored = []
+        for i, _ in counts.most_common(self.SHORTLIST):
+            name = self.names[i]
+            if name == query:
+                continue
+            matcher.set_seq1(self.lowered[i])
+            if matcher.quick_ratio() < self.CUTOFF:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= self.CUTOFF:
+                scored.append((ratio, name))
+        scored.sort(key=lambda item: -item[0])
+        best = scored[: max(limit * 4, 12)]
+        best.sort(key=lambda item: (_edit_distance(q, item[1].lower()), -item[0], len(item[1]), item[1]))
+        return [name for _, name in best[:limit]]
+
+
+class _NameSuggester:
+    """C names and mangled C++ names (`_Z...`) apart: a Simple extern is almost
+    never a mangled name, and libtorch has 50k of them, so they are searched
+    only for a query that is itself mangled."""
+
+    def __init__(self, names: Sequence[str]):
+        self.plain = _Suggester([n for n in names if not n.startswith("_Z")])
+        self._mangled_names = [n for n in names if n.startswith("_Z")]
+        self._mangled: _Suggester | None = None
+
+    def suggest(self, query: str, limit: int = 3) -> list[str]:
+        if query.startswith("_Z"):
+            if self._mangled is None:
+                self._mangled = _Suggester(self._mangled_names)
+            return self._mangled.suggest(query, limit)
+        return self.plain.suggest(query, limit)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance (a swap of two neighbours counts once)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _trigrams(text: str) -> list[str]:
+    padded = f"^{text}$"
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+# ---------------------------------------------------------------------- the index for a config
+
+def index_for_config(config: Config, **kwargs: Any) -> "ExportIndex":
+    """An ExportIndex set up as the configuration says (target machine, search paths, cache)."""
+    from ..binary import ExportIndex, read_target  # noqa: PLC0415
+    from ..config import ConfigError  # noqa: PLC0415
+
+    target = None
+    if config.target:
+        answer = read_target(config.target)
+        if isinstance(answer, LoadProblem):
+            raise ConfigError(f"{config.config_file or 'configuration'}: target: {answer.message}",
+                              config.config_file, "target")
+        target = answer
+    return ExportIndex(target=target, cache_dir=config.cache_dir, search_paths=tuple(config.search_paths), **kwargs)
+
+
+__all__ = ["ManifestEntryCheck", "ProviderStep", "Providers", "index_for_config"]

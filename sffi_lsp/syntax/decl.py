@@ -1,0 +1,399 @@
+"""Parse one extern declaration's text into a signature (Lark, with a fast path).
+
+The scanner hands over the *masked* text of one declaration (comments blanked,
+string contents blanked). `parse_signature(text)` returns a `Signature` whose
+positions are relative to the start of that text, or raises `DeclError`.
+
+Two readers produce identical results:
+- a strict regex fast path for the plain one-line shape that most real externs
+  have (`extern fn rt_x(a: i64, b: [text]) -> (text, i64)`), because Lark's
+  LALR parser costs about 0.3 ms per declaration in pure Python;
+- the Lark grammar (`grammar/simple.lark`) for everything else: generics,
+  defaults, multi-line parameter lists, function/pointer/dict types, class and
+  "C" block members. Anything the fast path is unsure about goes to Lark, and
+  the test-suite checks that both agree on every sample.
+
+Results are memoised by text: the same declaration repeated across files is
+parsed once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sffi_lsp.model import TypeKind
+
+GRAMMAR_NAME = "simple.lark"
+
+
+class DeclError(Exception):
+    """The declaration text does not match the grammar."""
+
+    def __init__(self, message: str, rel_start: int = 0, rel_end: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.rel_start = rel_start
+        self.rel_end = rel_end
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSig:
+    kind: TypeKind
+    text: str
+    name: str | None
+    args: tuple["TypeSig", ...]
+    returns: "TypeSig | None"
+    mutable: bool
+    start: int  # relative to the declaration text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSig:
+    name: str
+    name_start: int
+    name_end: int
+    start: int
+    end: int
+    type: TypeSig | None
+    default_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    name: str
+    name_start: int
+    name_end: int
+    generics: tuple[str, ...]
+    is_pub: bool
+    params: tuple[ParamSig, ...]
+    returns: TypeSig | None
+    end: int  # end of the signature proper (before a stub-body colon)
+
+
+# ---------------------------------------------------------------- grammar ---
+
+def grammar_path() -> Path:
+    """grammar/simple.lark from the repository, or sffi_lsp/grammar/ in a wheel."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "grammar" / GRAMMAR_NAME,
+                      here.parents[1] / "grammar" / GRAMMAR_NAME):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{GRAMMAR_NAME} not found next to the sffi_lsp package")
+
+
+def _cache_file(grammar_text: str) -> str | None:
+    import hashlib
+
+    digest = hashlib.sha256(grammar_text.encode()).hexdigest()[:16]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for root in (os.path.join(base, "sffi-lsp"), os.path.join(tempfile.gettempdir(), "sffi-lsp-cache")):
+        try:
+            os.makedirs(root, exist_ok=True)
+            if os.access(root, os.W_OK):
+                return os.path.join(root, f"simple-lalr-{digest}.lark.cache")
+        except OSError:
+            continue
+    return None
+
+
+_PARSER: Any = None
+
+
+def lark_parser() -> Any:
+    """The LALR parser for grammar/simple.lark, built once (grammar cache on disk)."""
+    global _PARSER
+    if _PARSER is None:
+        from lark import Lark
+
+        text = grammar_path().read_text(encoding="utf-8")
+        options = dict(parser="lalr", lexer="contextual", propagate_positions=True,
+                       maybe_placeholders=False)
+        cache = _cache_file(text)
+        parser = None
+        if cache is not None:
+            try:
+                parser = Lark(text, cache=cache, **options)
+            except Exception:  # unreadable/corrupt cache, read-only dir: build without it
+                parser = None
+        _PARSER = parser if parser is not None else Lark(text, **options)
+    return _PARSER
+
+
+# ------------------------------------------------------------ normalising ---
+
+_WS = re.compile(r"\s+")
+_OPEN_SP = re.compile(r"([(\[<{]) ")
+_SP_CLOSE = re.compile(r" ([)\]>},?])")
+
+
+def normalise_type_text(raw: str) -> str:
+    """Single spaces, none just inside brackets or before `,`/`?`."""
+    t = _WS.sub(" ", raw).strip()
+    if " " in t:
+        t = _SP_CLOSE.sub(r"\1", _OPEN_SP.sub(r"\1", t))
+    return t
+
+
+# ---------------------------------------------------------------- fast path ---
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_FAST_HEAD = re.compile(
+    rf"(pub[ \t]+)?extern[ \t]+fn[ \t]+({_NAME})[ \t]*\(([^()\n]*)\)[ \t]*(?:->[ \t]*([^\n]*?))?[ \t]*\Z"
+)
+_FAST_PARAM = re.compile(rf"[ \t]*({_NAME})[ \t]*:[ \t]*(\S+?)[ \t]*\Z")
+_DOTTED = re.compile(rf"{_NAME}(?:\.{_NAME})*\Z")
+_KEYWORD_NAMES = frozenset({"fn", "extern", "me", "static", "pub", "mut", "const"})
+
+
+def _fast_type(text: str, s: int, e: int) -> TypeSig | None:
+    """A type made of dotted names, [], ? and flat tuples, or None (ask Lark)."""
+    while s < e and text[s] in " \t":
+        s += 1
+    while e > s and text[e - 1] in " \t":
+        e -= 1
+    if s >= e:
+        return None
+    c = text[s]
+    last = text[e - 1]
+    if last == "?":
+        inner = _fast_type(text, s, e - 1)
+        if inner is None or text[e - 2] in " \t":
+            return None
+        return TypeSig(TypeKind.OPTIONAL, inner.text + "?", None, (inner,), None, False, s, e)
+    if c == "[":
+        if last != "]":
+            return None
+        inner = _fast_type(text, s + 1, e - 1)
+        if inner is None or inner.start != s + 1 or inner.end != e - 1:
+            return None
+        return TypeSig(TypeKind.ARRAY, f"[{inner.text}]", None, (inner,), None, False, s, e)
+    if c == "(":
+        if last != ")":
+            return None
+        body = text[s + 1:e - 1]
+        if not body.strip():
+            if body:
+                return None
+            return TypeSig(TypeKind.UNIT, "()", None, (), None, False, s, e)
+        if "," not in body or body.rstrip().endswith(","):
+            return None
+        members = []
+        pos = s + 1
+        for part in body.split(","):
+            t = _fast_type(text, pos, pos + len(part))
+            if t is None or t.kind is TypeKind.TUPLE:
+                return None
+            members.append(t)
+            pos += len(part) + 1
+        if members[0].start != s + 1 or members[-1].end != e - 1:
+            return None
+        tx = normalise_type_text(text[s:e])
+        return TypeSig(TypeKind.TUPLE, tx, None, tuple(members), None, False, s, e)
+    word = text[s:e]
+    if _DOTTED.match(word) and word not in _KEYWORD_NAMES:
+        if word == "void":
+            return TypeSig(TypeKind.UNIT, word, None, (), None, False, s, e)
+        return TypeSig(TypeKind.NAMED, word, word, (), None, False, s, e)
+    return None
+
+
+def _fast_signature(text: str) -> Signature | None:
+    if len(text) > 1000:  # keeps the lazy regexes linear; long ones go to Lark
+        return None
+    m = _FAST_HEAD.match(text)
+    if m is None:
+        return None
+    params: list[ParamSig] = []
+    body = m.group(3)
+    pos = m.start(3)
+    if body.strip():
+        for part in body.split(","):
+            pm = _FAST_PARAM.match(part)
+            if pm is None or pm.group(1) in _KEYWORD_NAMES:
+                return None
+            ts = pos + pm.start(2)
+            t = _fast_type(text, ts, ts + len(pm.group(2)))
+            if t is None or t.start != ts or t.end != ts + len(pm.group(2)):
+                return None
+            params.append(ParamSig(pm.group(1), pos + pm.start(1), pos + pm.end(1),
+                                   pos + pm.start(1), t.end, t, None))
+            pos += len(part) + 1
+    elif body:
+        pass
+    returns = None
+    if m.group(4) is not None:
+        rs, re_ = m.span(4)
+        returns = _fast_type(text, rs, re_)
+        if returns is None or returns.start != rs or returns.end != re_:
+            return None
+    elif "->" in text[m.end(3):]:
+        return None
+    name = m.group(2)
+    if name in _KEYWORD_NAMES:
+        return None
+    return Signature(name, m.start(2), m.end(2), (), m.group(1) is not None,
+                     tuple(params), returns, len(text.rstrip()))
+
+
+# ------------------------------------------------------------- Lark path ---
+
+def _tok_pos(node: Any) -> tuple[int, int]:
+    from lark import Token
+
+    if isinstance(node, Token):
+        return node.start_pos, node.end_pos
+    return node.meta.start_pos, node.meta.end_pos
+
+
+def _type_from_tree(tree: Any, text: str) -> TypeSig:
+    """`type` tree -> TypeSig."""
+    from lark import Token
+
+    base = tree.children[0]
+    qmarks = [c for c in tree.children[1:] if isinstance(c, Token) and c.type == "QMARK"]
+    sig = _base_from_tree(base, text)
+    for q in qmarks:
+        sig = TypeSig(TypeKind.OPTIONAL, sig.text + "?", None, (sig,), None, False,
+                      tree.meta.start_pos, q.end_pos)
+    return sig
+
+
+def _base_from_tree(base: Any, text: str) -> TypeSig:
+    from lark import Token
+
+    s, e = base.meta.start_pos, base.meta.end_pos
+    raw = normalise_type_text(text[s:e])
+    kids = base.children
+    types = [k for k in kids if not isinstance(k, Token) and k.data == "type"]
+    kind = base.data
+    if kind == "named":
+        qual = kids[0]
+        name = "".join(str(t) for t in qual.children)
+        args: tuple[TypeSig, ...] = ()
+        if len(kids) > 1:
+            args = tuple(
+                _type_from_tree(a, text) if not isinstance(a, Token)
+                else TypeSig(TypeKind.NAMED, str(a), str(a), (), None, False, a.start_pos, a.end_pos)
+                for a in kids[1].children
+            )
+        if name == "void" and not args:
+            return TypeSig(TypeKind.UNIT, raw, None, (), None, False, s, e)
+        return TypeSig(TypeKind.NAMED, raw, name, args, None, False, s, e)
+    if kind == "array":
+        return TypeSig(TypeKind.ARRAY, raw, None, (_type_from_tree(types[0], text),), None, False, s, e)
+    if kind == "unit":
+        return TypeSig(TypeKind.UNIT, raw, None, (), None, False, s, e)
+    if kind == "paren":
+        return _type_from_tree(types[0], text)
+    if kind == "tuple":
+        return TypeSig(TypeKind.TUPLE, raw, None, tuple(_type_from_tree(t, text) for t in types),
+                       None, False, s, e)
+    if kind == "dict":
+        return TypeSig(TypeKind.DICT, raw, None, tuple(_type_from_tree(t, text) for t in types),
+                       None, False, s, e)
+    if kind == "pointer":
+        mutable = any(isinstance(k, Token) and k.type == "PTR_KIND" and k == "mut" for k in kids)
+        return TypeSig(TypeKind.POINTER, raw, None, (_type_from_tree(types[0], text),), None,
+                       mutable, s, e)
+    # fn_type
+    ret_tree = [k for k in kids if not isinstance(k, Token) and k.data == "fn_ret"]
+    ret = _type_from_tree(ret_tree[0].children[0], text) if ret_tree else None
+    return TypeSig(TypeKind.FUNCTION, raw, None, tuple(_type_from_tree(t, text) for t in types),
+                   ret, False, s, e)
+
+
+def _lark_signature(text: str) -> Signature:
+    from lark import Token
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+    try:
+        tree = lark_parser().parse(text)
+    except UnexpectedToken as exc:
+        tok = exc.token
+        where = getattr(tok, "start_pos", None)
+        if where is None or tok.type == "$END":
+            where = len(text.rstrip())
+            what = "end of declaration"
+        else:
+            what = repr(str(tok))
+        expected = sorted(x for x in exc.expected if not x.startswith("__"))[:6]
+        hint = f" (expected {', '.join(expected)})" if expected else ""
+        raise DeclError(f"unexpected {what}{hint}", where, where + max(1, len(str(tok) or " "))) from None
+    except UnexpectedCharacters as exc:
+        raise DeclError(f"unexpected character {text[exc.pos_in_stream]!r}",
+                        exc.pos_in_stream, exc.pos_in_stream + 1) from None
+    except (UnexpectedInput, LarkError, RecursionError) as exc:
+        raise DeclError(f"cannot read declaration: {type(exc).__name__}") from None
+
+    decl = tree.children[0]
+    is_pub = False
+    generics: tuple[str, ...] = ()
+    params: list[ParamSig] = []
+    returns = None
+    name_tok = None
+    end = len(text.rstrip())
+    for child in decl.children:
+        if isinstance(child, Token):
+            if child.type == "NAME" and name_tok is None:
+                name_tok = child
+            elif child.type == "BODY_COLON":
+                end = child.start_pos
+            continue
+        d = child.data
+        if d == "visibility":
+            is_pub = True
+        elif d == "generics":
+            generics = tuple(str(g.children[0]) for g in child.children)
+        elif d == "params":
+            for p in child.children:
+                pname = p.children[0]
+                ptype = None
+                default = None
+                for k in p.children[1:]:
+                    if k.data == "type":
+                        ptype = _type_from_tree(k, text)
+                    elif k.data == "default":
+                        ds, de = k.meta.start_pos, k.meta.end_pos
+                        default = normalise_type_text(text[ds:de])
+                ps, pe = p.meta.start_pos, p.meta.end_pos
+                params.append(ParamSig(str(pname), pname.start_pos, pname.end_pos, ps, pe,
+                                       ptype, default))
+        elif d == "ret":
+            returns = _type_from_tree(child.children[0], text)
+    assert name_tok is not None
+    end = len(text[:end].rstrip())
+    return Signature(str(name_tok), name_tok.start_pos, name_tok.end_pos, generics, is_pub,
+                     tuple(params), returns, end)
+
+
+# ------------------------------------------------------------------- API ---
+
+_MEMO: dict[str, Signature | DeclError] = {}
+_MEMO_LIMIT = 50_000
+
+
+def parse_signature(text: str, *, allow_fast: bool = True) -> Signature:
+    """Parse an extern declaration (or extern-block member) text. Raises DeclError."""
+    hit = _MEMO.get(text)
+    if hit is None:
+        try:
+            sig = _fast_signature(text) if allow_fast else None
+            hit = sig if sig is not None else _lark_signature(text)
+        except DeclError as exc:
+            hit = exc
+        except RecursionError:
+            hit = DeclError("declaration nested too deeply")
+        if allow_fast:
+            if len(_MEMO) >= _MEMO_LIMIT:
+                _MEMO.clear()
+            _MEMO[text] = hit
+    if isinstance(hit, DeclError):
+        raise hit
+    return hit

@@ -1,0 +1,159 @@
+"""Lexical masking: find strings and comments once, blank them out.
+
+`mask(text)` returns the *masked* text: same length and same line breaks as the
+input, with comment text and string contents replaced by spaces (a one-line
+string keeps its quotes, so `f("x")` still reads as a call with one argument).
+Every later pass (chunking, calls, extern extents) works on the masked text
+with plain regexes and `str.count`, so `extern fn` inside a comment, a
+docstring or a string can never be mistaken for a declaration.
+
+Rules (see docs of the language): `#` starts a line comment except `#[`;
+`/* */` nests; `"..."` has backslash escapes and `{expr}` interpolation (the
+expression is kept, so calls inside interpolations are still seen); `r"..."`
+is raw; `'...'` occurs; triple-quoted strings span lines. A one-line string
+that is not closed ends at the end of its line, an unclosed block comment or
+triple-quoted string at the end of the file: any input yields a result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Every branch starts with a literal, so `re` skips ahead with a charset scan.
+_LEX = re.compile(r"""#|"|'|/\*""")
+_DQ = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
+_SQ = re.compile(r"'(?:[^'\\\n]|\\.)*'?")
+_RAW = re.compile(r'"[^"\n]*"?')
+_BLOCK_EDGE = re.compile(r"/\*|\*/")
+_NOT_NL = re.compile(r"[^\n]")
+# `{expr}` inside a string: kept when it holds no quote/brace (JSON-looking
+# literals such as "{\"k\":1}" contain quotes and stay blanked).
+_INTERP = re.compile(r"\{([^{}\"'\\\n]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    start: int
+    end: int
+    text: str  # raw comment text including its markers
+
+
+def _blank(s: str) -> str:
+    return _NOT_NL.sub(" ", s) if "\n" in s else " " * len(s)
+
+
+def _mask_string(s: str, quote_len: int) -> str:
+    """Blank a one-line string's contents, keep its quotes and interpolations."""
+    n = len(s)
+    closed = n >= 2 * quote_len and s.endswith(s[quote_len - 1]) and n > quote_len
+    inner_end = n - 1 if closed else n
+    inner = s[quote_len:inner_end]
+    if "{" in inner and s[0] != "r":
+        parts = []
+        last = 0
+        for m in _INTERP.finditer(inner):
+            expr = m.group(1)
+            if expr.count("(") != expr.count(")") or expr.count("[") != expr.count("]"):
+                continue
+            parts.append(" " * (m.start() - last + 1))
+            parts.append(expr)
+            parts.append(" ")
+            last = m.end()
+        parts.append(" " * (len(inner) - last))
+        masked_inner = "".join(parts)
+    else:
+        masked_inner = " " * len(inner)
+    head = s[:quote_len] if s[0] != "r" else " " + s[1:quote_len]
+    return head + masked_inner + (s[-1] if closed else "")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def mask(text: str) -> tuple[str, list[Comment]]:
+    """Return (masked text, comments in order). Never raises."""
+    pieces: list[str] = []
+    comments: list[Comment] = []
+    append = pieces.append
+    pos = 0
+    n = len(text)
+    search = _LEX.search
+    find = text.find
+    while True:
+        m = search(text, pos)
+        if m is None:
+            break
+        start = m.start()
+        c = text[start]
+        if c == "#":
+            if text.startswith("#[", start):  # attribute, not a comment
+                append(text[pos:start + 2])
+                pos = start + 2
+                continue
+            end = find("\n", start)
+            if end < 0:
+                end = n
+            append(text[pos:start])
+            append(" " * (end - start))
+            comments.append(Comment(start, end, text[start:end]))
+        elif c == "/":
+            depth = 1
+            scan = start + 2
+            end = n
+            while True:
+                e = _BLOCK_EDGE.search(text, scan)
+                if e is None:
+                    break
+                if e.group() == "/*":
+                    depth += 1
+                else:
+                    depth -= 1
+                    if depth == 0:
+                        end = e.end()
+                        break
+                scan = e.end()
+            append(text[pos:start])
+            append(_blank(text[start:end]))
+            comments.append(Comment(start, end, text[start:end]))
+        else:
+            raw = start > 0 and text[start - 1] == "r" and (start < 2 or not _is_word(text[start - 2]))
+            if text.startswith(c * 3, start):
+                close = find(c * 3, start + 3)
+                end = n if close < 0 else close + 3
+                append(text[pos:start])
+                append(_blank(text[start:end]))
+            else:
+                if raw and c == '"':
+                    end = _RAW.match(text, start).end()
+                else:
+                    end = (_DQ if c == '"' else _SQ).match(text, start).end()
+                append(text[pos:start])
+                s = text[start:end]
+                if "{" not in s or raw:
+                    if end - start >= 2 and s[-1] == c:
+                        append(c + " " * (end - start - 2) + c)
+                    else:
+                        append(c + " " * (end - start - 1))
+                else:
+                    append(_mask_string(s, 1))
+        pos = end
+    append(text[pos:])
+    masked = "".join(pieces)
+    if masked and masked[0] == "\ufeff":
+        masked = " " + masked[1:]
+    return masked, comments
+def comment_body(raw: str) -> str:
+    """Comment text without its markers (`##`, `#`, `/** */`, ` * `)."""
+    if raw.startswith("#"):
+        return raw.lstrip("#").strip()
+    body = raw[2:-2] if raw.endswith("*/") else raw[2:]
+    lines = []
+    for line in body.split("\n"):
+        line = line.strip()
+        if line.startswith("*"):
+            line = line[1:].strip()
+        lines.append(line)
+    body = "\n".join(lines).strip("*").strip()
+    return body

@@ -1,0 +1,86 @@
+"""Whole-file entry points: `parse_source`, `parse_file`, and chunk assembly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from sffi_lsp.model import SourceFile, SyntaxProblem
+from sffi_lsp.syntax.scanner import MAX_PROBLEMS, ChunkResult, Source, scan_region
+
+
+def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFile:
+    """Join chunk results in order, applying `@when/@else/@end` conditions."""
+    out = SourceFile(path=path, line_count=line_count)
+    conds: list[str] = []  # active condition per open @when block
+    for r in results:
+        if r.directives or conds:
+            # directives and externs of this result in offset order
+            events = sorted([(d[0], 0, d) for d in r.directives] + [(e.span.start, 1, e) for e in r.externs],
+                            key=lambda ev: (ev[0], ev[1]))
+            for _, is_extern, item in events:
+                if not is_extern:
+                    _, kind, cond = item
+                    if kind == "when" and cond is not None:
+                        conds.append(cond)
+                    elif kind == "elif" and cond is not None and conds:
+                        conds[-1] = f"not ({conds[-1]}) and ({cond})"
+                    elif kind == "else" and conds:
+                        conds[-1] = f"not ({conds[-1]})"
+                    elif kind == "end" and conds:
+                        conds.pop()
+                    continue
+                e = item
+                if conds:
+                    active = " and ".join(conds) if len(conds) > 1 else conds[0]
+                    e = replace(e, when=active if e.when is None else f"{active} and {e.when}")
+                out.externs.append(e)
+        else:
+            out.externs.extend(r.externs)
+        out.extern_blocks.extend(r.extern_blocks)
+        out.extern_types.extend(r.extern_types)
+        out.calls.extend(r.calls)
+        out.functions.extend(r.functions)
+        out.uses.extend(r.uses)
+        out.suppressions.extend(r.suppressions)
+        if r.problems and len(out.problems) < MAX_PROBLEMS:
+            out.problems.extend(r.problems[: MAX_PROBLEMS - len(out.problems)])
+    return out
+
+
+def _problem_file(path: str, message: str) -> SourceFile:
+    from sffi_lsp.model import Span
+
+    return SourceFile(path=path, problems=[SyntaxProblem(message, Span(0, 0, 0, 0, 0, 0))])
+
+
+def parse_source(text: str, path: str = "") -> SourceFile:
+    """Read Simple source text. Never raises: bad input gives problems, not exceptions."""
+    try:
+        src = Source.of(text, path)
+        # one region: chunking only pays off when chunks are reused (incremental.py)
+        results = [scan_region(src, 0, len(text), 0)]
+        return assemble(path, results, src.index.line_count)
+    except RecursionError:
+        return _problem_file(path, "file nested too deeply to read")
+    except Exception as exc:  # a bug must not take the CLI or server down with it
+        return _problem_file(path, f"internal error while reading this file: {type(exc).__name__}: {exc}")
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """File text as the editor sees it: UTF-8 (bad bytes replaced), no BOM, `\\n` lines."""
+    with open(path, "r", encoding="utf-8", errors="replace", newline=None) as fh:
+        text = fh.read()
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def parse_file(path: str | os.PathLike[str]) -> SourceFile:
+    """Read and parse one `.spl` file. Never raises: an unreadable file gives a problem."""
+    p = os.fspath(path)
+    try:
+        text = read_text(p)
+    except (OSError, ValueError) as exc:
+        return _problem_file(p, f"cannot read file: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
+    return parse_source(text, p)

@@ -1,0 +1,790 @@
+"""Read one file: chunks, declarations, calls, uses, suppressions.
+
+The file is masked once (`lexer.mask`), then split into *top-level chunks*: a
+chunk starts at a column-0 line outside any bracket, together with the
+comment (doc) and attribute lines stuck to it, and runs to the next chunk.
+Each chunk is read on its own (`scan_chunk`), with absolute positions, so an
+editor can re-read only the chunks whose text changed (see incremental.py).
+
+Inside a chunk, indentation gives the block structure: every `fn`/`me` and
+type header owns the following lines indented deeper (bracket-balanced), which
+is how calls get their enclosing function without parsing statements.
+Extern declarations are located here and their text handed to `decl.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field, replace
+
+from sffi_lsp.model import (
+    Attribute,
+    CallSite,
+    ExternBlock,
+    ExternDecl,
+    FunctionDecl,
+    Param,
+    Span,
+    Suppression,
+    SyntaxProblem,
+    TypeRef,
+    UseItem,
+)
+from sffi_lsp.syntax.decl import DeclError, Signature, TypeSig, parse_signature
+from sffi_lsp.syntax.lexer import Comment, comment_body, mask
+from sffi_lsp.syntax.positions import LineIndex, make_call, make_span
+
+MAX_PROBLEMS = 100  # per file: bad input must not flood a client
+_DECL_MAX = 20_000  # longest extern declaration text we try to read
+
+_N = r"[A-Za-z_][A-Za-z0-9_]*"
+_COL0 = re.compile(r"^[^ \t\r\n\f]", re.M)
+_DIRECTIVE = re.compile(r"@(when|elif|elsewhen|else|end)\b")
+_EXTERN = re.compile(
+    rf"([ \t]*)((?:@[\w.]+(?:\([^()\n]*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
+)
+_EXTERN_WORD = re.compile(r"extern\b")
+_DIRECTIVE_FIND = re.compile(r"@(?:when|elif|elsewhen|else|end)\b")
+_HEAD = re.compile(
+    rf"^([ \t]*)((?:(?:pub(?:\([^()\n]*\))?|static|async|override|export|inline|unsafe|private|public|sync|kernel)[ \t]+)*)"
+    rf"(?:(?:fn|me(?:[ \t]+fn)?)[ \t]+({_N})"
+    rf"|(?:class|struct|enum|trait|impl|actor|union|extend|interface|mixin)[ \t]+({_N}(?:\.{_N})*)(?:<[^\n:]*?>)?(?:[ \t]+for[ \t]+({_N}(?:\.{_N})*))?"
+    rf"|(use|mod|import)[ \t]+"
+    rf"|(?<=export )(?!use\b)(?=[A-Za-z_*{{]))",
+    re.M,
+)
+_MEMBER = re.compile(
+    rf"^([ \t]+)(?:pub(?:\([^()\n]*\))?[ \t]+)?(?:static[ \t]+)?(?:fn|me(?:[ \t]+fn)?)[ \t]+({_N})",
+    re.M,
+)
+# no look-behind: `re` then skips non-identifier characters at C speed; `@name(`
+# is rejected in Python. A match cannot start mid-word (the leftmost start wins).
+_CALL = re.compile(rf"({_N})[ \t]*\(")
+_STRUCTURE = re.compile(r"[()\[\]{}\n:]")
+_STMT_START = re.compile(r"[ \t]*(?:fn|me|extern|val|var|class|struct|enum|impl|use|@|pub|static)\b")
+_SUPPRESS = re.compile(r"sffi:[ \t]*ignore(-file)?\b(?:[ \t]*\[([^\]\n]*)\])?")
+_ATTR = re.compile(r"@([A-Za-z_][\w.]*)|#\[")
+_NOT_CALLS = frozenset(
+    "if elif while for match case return and or not in is fn me assert yield await unsafe "
+    "with loop else val var print_raw catch try when elsewhen extern class struct enum trait "
+    "impl use mod import export pub static type const lambda then do spawn go defer".split()
+)
+_NOT_CALLS = _NOT_CALLS - {"print_raw"}
+
+
+@dataclass(slots=True)
+class Source:
+    """One file's text and everything derived from it once."""
+
+    path: str
+    text: str
+    masked: str
+    comments: list[Comment]
+    index: LineIndex
+    comment_starts: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str, path: str = "") -> "Source":
+        masked, comments = mask(text)
+        src = cls(path, text, masked, comments, LineIndex(text))
+        src.comment_starts = [c.start for c in comments]
+        return src
+
+    def line_text(self, line: int, masked: bool = True) -> str:
+        starts = self.index.starts
+        s = starts[line]
+        e = starts[line + 1] - 1 if line + 1 < len(starts) else len(self.text)
+        return (self.masked if masked else self.text)[s:e]
+
+    def comment_at(self, offset: int) -> Comment | None:
+        """The comment containing `offset`, if any."""
+        i = bisect_right(self.comment_starts, offset) - 1
+        if i >= 0:
+            c = self.comments[i]
+            if c.start <= offset < c.end:
+                return c
+        return None
+
+
+@dataclass(slots=True)
+class Chunk:
+    start: int
+    end: int
+    line: int
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What one chunk declares and calls; positions absolute at (start, line)."""
+
+    start: int
+    line: int
+    externs: list[ExternDecl] = field(default_factory=list)
+    extern_blocks: list[ExternBlock] = field(default_factory=list)
+    extern_types: list[Span] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    functions: list[FunctionDecl] = field(default_factory=list)
+    uses: list[UseItem] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    problems: list[SyntaxProblem] = field(default_factory=list)
+    # column-0 `@when(cond):` / `@elif(cond):` / `@else:` / `@end`: (offset, kind, cond)
+    directives: list[tuple[int, str, str | None]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- helpers ---
+
+def _balance(s: str, a: int, b: int) -> int:
+    return (s.count("(", a, b) + s.count("[", a, b) + s.count("{", a, b)
+            - s.count(")", a, b) - s.count("]", a, b) - s.count("}", a, b))
+
+
+def _matching(masked: str, open_pos: int, limit: int) -> int:
+    """Index of the bracket closing the one at `open_pos`, or -1."""
+    depth = 0
+    for m in _STRUCTURE.finditer(masked, open_pos, limit):
+        c = m.group()
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return m.start()
+    return -1
+
+
+_INDENT_RES: dict[int, re.Pattern[str]] = {}
+
+
+def _block_end(src: Source, header_start: int, indent: int, limit: int) -> int:
+    """End of the block owned by a header at `indent` (first later line at <= indent,
+    outside brackets), capped at `limit`."""
+    pat = _INDENT_RES.get(indent)
+    if pat is None:
+        pat = _INDENT_RES[indent] = re.compile(r"\n[ \t]{0,%d}(?=[^ \t\r\n\f])" % indent)
+    masked = src.masked
+    depth = 0
+    prev = header_start
+    pos = masked.find("\n", header_start, limit)
+    while pos >= 0:
+        m = pat.search(masked, pos, limit)
+        if m is None:
+            return limit
+        cand = m.start() + 1
+        depth += _balance(masked, prev, cand)
+        prev = cand
+        if depth <= 0:
+            return cand
+        pos = cand
+    return limit
+
+
+def _decl_end(masked: str, start: int, indent: int, limit: int, stop_at_colon: bool) -> tuple[int, bool]:
+    """End of a declaration starting at `start`: the first line break outside brackets
+    (or a stub-body `:`). Returns (end, balanced)."""
+    depth = 0
+    seen_paren = False
+    limit = min(limit, start + _DECL_MAX)
+    for m in _STRUCTURE.finditer(masked, start, limit):
+        c = m.group()
+        p = m.start()
+        if c == "\n":
+            if depth <= 0:
+                return p, depth == 0
+            nxt = _STMT_START.match(masked, p + 1)
+            if nxt is not None:
+                line_indent = len(masked[p + 1:nxt.end()]) - len(masked[p + 1:nxt.end()].lstrip(" \t"))
+                if line_indent <= indent:
+                    return p, False
+        elif c == ":":
+            if (stop_at_colon and depth == 0 and seen_paren
+                    and masked[p - 1:p] != ":" and masked[p + 1:p + 2] != ":"):
+                return p, True
+        elif c in "([{":
+            depth += 1
+            seen_paren = seen_paren or c == "("
+        else:
+            depth -= 1
+            if depth < 0:
+                return p, False
+    return limit, depth == 0
+
+
+# ------------------------------------------------------------- chunking ---
+
+def _is_directive_line(masked: str, pos: int, line_end: int) -> tuple[str, str | None] | None:
+    m = _DIRECTIVE.match(masked, pos)
+    if m is None:
+        return None
+    kind = m.group(1)
+    rest_start = m.end()
+    cond = None
+    if masked.startswith("(", rest_start):
+        close = _matching(masked, rest_start, line_end)
+        if close < 0:
+            return None
+        cond = (rest_start, close)
+        rest_start = close + 1
+    tail = masked[rest_start:line_end].strip()
+    if kind == "end":
+        return ("end", None) if tail in ("", ":") and cond is None else None
+    if tail != ":":
+        return None  # `@when(...)` directly on a declaration: an attribute
+    if kind == "else" and cond is None:
+        return ("else", None)
+    if cond is None:
+        return None
+    return (kind if kind != "elsewhen" else "elif", f"{cond[0]},{cond[1]}")
+
+
+def _doc_line(src: Source, line: int) -> bool:
+    """A comment-only line whose comment starts at column 0 (can carry a doc)."""
+    starts = src.index.starts
+    ls = starts[line]
+    le = starts[line + 1] - 1 if line + 1 < len(starts) else len(src.text)
+    if src.masked[ls:le].strip():
+        return False
+    c = src.comment_at(ls)
+    if c is None:
+        # a line starting with a comment: look just after leading whitespace
+        raw = src.text[ls:le]
+        if not raw.strip():
+            return False
+        c = src.comment_at(ls + len(raw) - len(raw.lstrip()))
+        if c is None:
+            return False
+    return c.start == 0 or src.text[c.start - 1] == "\n"
+
+
+def split_chunks(src: Source) -> list[Chunk]:
+    masked = src.masked
+    index = src.index
+    starts = index.starts
+    boundaries: list[int] = [0]
+    depth = 0
+    prev = 0
+    sticky_line: int | None = None  # first line of attribute lines waiting for their decl
+    last_boundary_line = 0
+    for m in _COL0.finditer(masked):
+        pos = m.start()
+        depth += _balance(masked, prev, pos)
+        prev = pos
+        if depth < 0:
+            depth = 0
+        if depth != 0:
+            continue
+        line = index.line_of(pos)
+        c = masked[pos]
+        if c == "@" or masked.startswith("#[", pos):
+            le = masked.find("\n", pos)
+            le = len(masked) if le < 0 else le
+            if c == "@" and _is_directive_line(masked, pos, le) is not None:
+                first = line
+            else:
+                if sticky_line is None:
+                    sticky_line = line
+                continue
+        else:
+            first = line
+        if sticky_line is not None:
+            first = sticky_line
+            sticky_line = None
+        while first - 1 > last_boundary_line and _doc_line(src, first - 1):
+            first -= 1
+        if first > last_boundary_line:
+            boundaries.append(starts[first])
+            last_boundary_line = first
+    if sticky_line is not None and sticky_line > last_boundary_line:
+        boundaries.append(starts[sticky_line])
+    boundaries.append(len(src.text))
+    chunks = []
+    for i in range(len(boundaries) - 1):
+        s, e = boundaries[i], boundaries[i + 1]
+        if e > s or (s == 0 and e == 0):
+            chunks.append(Chunk(s, e, index.line_of(s)))
+    return chunks
+
+
+# --------------------------------------------------------- chunk reading ---
+
+def _type_ref(sig: TypeSig, base: int, index: LineIndex) -> TypeRef:
+    return TypeRef(
+        sig.kind, sig.text, sig.name,
+        tuple(_type_ref(a, base, index) for a in sig.args),
+        _type_ref(sig.returns, base, index) if sig.returns is not None else None,
+        sig.mutable, index.span(base + sig.start, base + sig.end),
+    )
+
+
+def _leading(src: Source, decl_line: int, floor_line: int) -> tuple[tuple[Attribute, ...], str | None]:
+    """Attributes on the lines just above a declaration, then the doc comment above them."""
+    masked = src.masked
+    starts = src.index.starts
+    line = decl_line - 1
+    top = decl_line
+    debt = 0
+    while line >= floor_line:
+        raw = src.line_text(line, masked=False)
+        if not raw.strip():
+            break
+        s = src.line_text(line, masked=True).strip()
+        if not s:
+            if debt > 0:
+                line -= 1
+                continue
+            break
+        if s.startswith("@") and debt <= 0:
+            ls = starts[line]
+            if _is_directive_line(masked, ls + src.line_text(line).index("@"), ls + len(raw)) is not None:
+                break
+        if debt > 0 or s.startswith("@") or s.startswith("#[") or s[0] in ")]}":
+            debt -= _balance(s, 0, len(s))
+            if debt <= 0 and (s.startswith("@") or s.startswith("#[")):
+                debt = 0
+                top = line
+            elif debt <= 0:
+                break
+            line -= 1
+            continue
+        break
+    attrs: list[Attribute] = []
+    if top < decl_line:
+        region_end = starts[decl_line]
+        pos = starts[top]
+        while True:
+            m = _ATTR.search(masked, pos, region_end)
+            if m is None:
+                break
+            if m.group(1) is None:  # #[name(args)]
+                close = _matching(masked, m.end() - 1, region_end)
+                end = close + 1 if close >= 0 else region_end
+                inner = src.text[m.end():end - 1].strip()
+                nm = re.match(r"[\w.:]+", inner)
+                name = nm.group() if nm else inner
+                args = None
+                if nm and inner[nm.end():].lstrip().startswith("("):
+                    a = inner[nm.end():].lstrip()
+                    args = a[1:a.rfind(")")] if ")" in a else a[1:]
+                attrs.append(Attribute(name, args, src.index.span(m.start(), end)))
+            else:
+                end = m.end()
+                args = None
+                if masked.startswith("(", end):
+                    close = _matching(masked, end, region_end)
+                    if close >= 0:
+                        args = src.text[end + 1:close]
+                        end = close + 1
+                attrs.append(Attribute(m.group(1), args, src.index.span(m.start(), end)))
+            pos = end
+    # doc: contiguous comment-only lines right above the attributes
+    doc_lines: list[str] = []
+    line = top - 1
+    seen: set[int] = set()
+    while line >= floor_line:
+        raw = src.line_text(line, masked=False)
+        if not raw.strip() or src.line_text(line).strip():
+            break
+        ls = starts[line]
+        c = src.comment_at(ls + len(raw) - len(raw.lstrip()))
+        if c is None:
+            c = src.comment_at(ls)
+        if c is None:
+            break
+        if c.start not in seen:
+            seen.add(c.start)
+            doc_lines.append(comment_body(c.text))
+        line -= 1
+    doc = "\n".join(reversed(doc_lines)) if doc_lines else None
+    return tuple(attrs), doc
+
+
+def _trailing_comment(src: Source, end: int) -> str | None:
+    le = src.masked.find("\n", end)
+    le = len(src.masked) if le < 0 else le
+    i = bisect_left(src.comment_starts, end)
+    if i < len(src.comments) and src.comments[i].start < le:
+        return comment_body(src.comments[i].text)
+    return None
+
+
+def _read_signature(src: Source, res: ChunkResult, start: int, indent: int, limit: int,
+                    what: str) -> tuple[Signature, int] | None:
+    """Parse the declaration at `start`; on failure record one problem and return None."""
+    end, balanced = _decl_end(src.masked, start, indent, limit, stop_at_colon=True)
+    text = src.masked[start:end].rstrip()
+    end = start + len(text)
+    try:
+        if not balanced:
+            raise DeclError("unbalanced brackets", len(text), len(text))
+        sig = parse_signature(text)
+    except DeclError as exc:
+        if len(res.problems) < MAX_PROBLEMS:
+            res.problems.append(SyntaxProblem(
+                f"malformed {what}: {exc.message}", src.index.span(start, max(end, start + 1)),
+            ))
+        return None
+    return sig, end
+
+
+def _extern_decl(src: Source, sig: Signature, start: int, end: int, attrs: tuple[Attribute, ...],
+                 doc: str | None, is_pub: bool, block: str | None) -> ExternDecl:
+    index = src.index
+    params = tuple(
+        Param(p.name, _type_ref(p.type, start, index) if p.type is not None else None,
+              index.span(start + p.start, start + p.end),
+              index.span(start + p.name_start, start + p.name_end), p.default_text)
+        for p in sig.params
+    )
+    when = None
+    for a in attrs:
+        if a.name == "when" and a.args_text is not None:
+            when = a.args_text.strip()
+    return ExternDecl(
+        name=sig.name,
+        name_span=index.span(start + sig.name_start, start + sig.name_end),
+        span=index.span(start, start + sig.end),
+        params=params,
+        returns=_type_ref(sig.returns, start, index) if sig.returns is not None else None,
+        generics=sig.generics,
+        is_pub=is_pub or sig.is_pub,
+        attributes=attrs,
+        doc=doc,
+        when=when,
+        block=block,
+        trailing_comment=_trailing_comment(src, end),
+        path=src.path,
+    )
+
+
+def _arg_count(masked: str, open_pos: int, limit: int) -> tuple[int | None, int]:
+    """(argument count, index of the closing paren or -1)."""
+    close = masked.find(")", open_pos + 1, limit)
+    if close < 0:
+        return None, -1
+    seg = masked[open_pos + 1:close]
+    if "(" in seg or "[" in seg or "{" in seg:
+        close = _matching(masked, open_pos, limit)
+        if close < 0:
+            return None, -1
+        seg = masked[open_pos + 1:close]
+        commas = 0
+        depth = 0
+        for m in _BRACKET_COMMA.finditer(seg):
+            c = m.group()
+            if c == ",":
+                if depth == 0:
+                    commas += 1
+            elif c in "([{":
+                depth += 1
+            else:
+                depth -= 1
+    else:
+        commas = seg.count(",")
+    st = seg.strip()
+    if not st:
+        return 0, close
+    if "..." in seg or st[0] == "*":
+        return None, close
+    return commas + 1 - (1 if st[-1] == "," else 0), close
+
+
+_BRACKET_COMMA = re.compile(r"[()\[\]{},]")
+
+
+def scan_chunk(src: Source, chunk: Chunk) -> ChunkResult:
+    """Everything one chunk declares and calls."""
+    return scan_region(src, chunk.start, chunk.end, chunk.line)
+
+
+def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
+    """Everything the text in [cs, ce) declares and calls (cs at a line start)."""
+    res = ChunkResult(cs, first_line)
+    masked = src.masked
+    index = src.index
+
+    # @when/@else/@end at column 0
+    if masked.find("@", cs, ce) >= 0:
+        for m in _DIRECTIVE_FIND.finditer(masked, cs, ce):
+            p = m.start()
+            if p and masked[p - 1] != "\n":
+                continue
+            le = masked.find("\n", p, ce)
+            le = ce if le < 0 else le
+            d = _is_directive_line(masked, p, le)
+            if d is not None:
+                kind, cond = d
+                if cond is not None:
+                    a, b = map(int, cond.split(","))
+                    cond = " ".join(src.text[a + 1:b].split())
+                res.directives.append((p, kind, cond))
+
+    skip_ranges: list[tuple[int, int]] = []  # extern text: no calls, no fns in there
+    block_ranges: list[tuple[int, int]] = []
+
+    # ---- externs: find the word, then check it starts a line
+    for w in (_EXTERN_WORD.finditer(masked, cs, ce) if masked.find("extern", cs, ce) >= 0 else ()):
+        ls = masked.rfind("\n", cs, w.start()) + 1
+        if ls < cs:
+            ls = cs
+        m = _EXTERN.match(masked, ls, ce)
+        if m is None or m.end(3) != w.start():
+            continue
+        indent = len(m.group(1))
+        after = m.end()
+        decl_start = m.start(3)  # `pub`/`export` or `extern` itself
+        is_pub = m.group(3).startswith("pub")
+        line = index.line_of(decl_start)
+        floor = first_line
+        nxt = masked[after:after + 6]
+        if nxt.startswith("fn") and not masked[after + 2:after + 3].isalnum() and masked[after + 2:after + 3] != "_":
+            got = _read_signature(src, res, decl_start, indent, ce, "extern declaration")
+            if got is None:
+                e, _ = _decl_end(masked, decl_start, indent, ce, True)
+                skip_ranges.append((decl_start, e))
+                continue
+            sig, end = got
+            skip_ranges.append((decl_start, end))
+            attrs, doc = _leading(src, line, floor)
+            if m.group(2):
+                inline = _inline_attrs(src, m.start(2), m.start(2) + len(m.group(2)))
+                attrs = attrs + inline
+            res.externs.append(_extern_decl(src, sig, decl_start, end, attrs, doc, is_pub, None))
+        elif nxt.startswith("class") or masked.startswith('"', after):
+            _extern_block(src, res, m, decl_start, indent, after, ce, skip_ranges, block_ranges)
+        elif nxt.startswith("type") and not (masked[after + 4:after + 5].isalnum() or masked[after + 4:after + 5] == "_"):
+            le = masked.find("\n", after, ce)
+            le = ce if le < 0 else le
+            text = masked[decl_start:le].rstrip()
+            res.extern_types.append(index.span(decl_start, decl_start + len(text)))
+            skip_ranges.append((decl_start, decl_start + len(text)))
+        elif after < ce and (masked[after].isalpha() or masked[after] == "_"):
+            le = masked.find("\n", after, ce)
+            le = ce if le < 0 else le
+            text = masked[decl_start:le].rstrip()
+            if len(res.problems) < MAX_PROBLEMS:
+                word = re.match(r"\w+", masked[after:le])
+                res.problems.append(SyntaxProblem(
+                    f"malformed extern declaration: expected `fn`, `class` or a string after "
+                    f"`extern`, found `{word.group() if word else masked[after]}`",
+                    index.span(decl_start, decl_start + len(text)),
+                ))
+            skip_ranges.append((decl_start, decl_start + len(text)))
+
+    # ---- one pass over line heads: fn and type headers, use/export/mod
+    headers: list[tuple[int, int, str, bool, int]] = []  # (start, end, name, is_fn, name_start)
+    decl_names: set[int] = set()
+    use_heads: list[tuple[int, int, str]] = []
+    for m in _HEAD.finditer(masked, cs, ce):
+        fn_name = m.group(3)
+        if fn_name is not None:
+            ns = m.start(3)
+            if block_ranges and any(a <= ns < b for a, b in block_ranges):
+                continue
+            hs = m.start() + len(m.group(1))
+            headers.append((hs, _block_end(src, hs, len(m.group(1)), ce), fn_name, True, ns))
+            decl_names.add(ns)
+        elif m.group(4) is not None:
+            hs = m.start() + len(m.group(1))
+            name = m.group(5) or m.group(4)
+            headers.append((hs, _block_end(src, hs, len(m.group(1)), ce), name, False, m.start(4)))
+            decl_names.add(m.start(4))
+        else:
+            mods = m.group(2)
+            kw = m.group(6)
+            if kw is None:
+                if "export" in mods:
+                    use_heads.append((m.start() + len(m.group(1)), m.end(), "export"))
+            else:
+                kind = "export" if "export" in mods else ("mod" if kw == "mod" else "use")
+                use_heads.append((m.start() + len(m.group(1)), m.end(), kind))
+    headers.sort()
+
+    stack: list[tuple[int, int, str, bool, int]] = []
+    for h in headers:
+        while stack and stack[-1][1] <= h[0]:
+            stack.pop()
+        if h[3]:
+            enclosing = stack[-1][2] if stack else None
+            ns = h[4]
+            res.functions.append(FunctionDecl(h[2], index.span(ns, ns + len(h[2])), enclosing))
+        stack.append(h)
+
+    fn_ranges = [h for h in headers if h[3]]
+
+    # local externs get their enclosing function
+    if fn_ranges and res.externs:
+        fixed = []
+        for e in res.externs:
+            inner = None
+            for h in fn_ranges:
+                if h[0] < e.span.start < h[1]:
+                    inner = h[2]
+            fixed.append(replace(e, enclosing_fn=inner) if inner is not None else e)
+        res.externs = fixed
+
+    # ---- use / export / mod
+    for start, body_start, kind in use_heads:
+        _use_item(src, res, start, body_start, kind, ce)
+    skip_ranges.extend((u.span.start, u.span.end) for u in res.uses)
+
+    # ---- calls
+    calls = res.calls
+    fi = 0
+    nf = len(fn_ranges)
+    fstack: list[tuple[int, int, str, bool, int]] = []
+    skip_ranges.sort()
+    si = 0
+    ns_ = len(skip_ranges)
+    span = index.span
+    starts = index.starts
+    nlines = len(starts)
+    for m in _CALL.finditer(masked, cs, ce):
+        s = m.start()
+        name = m.group(1)
+        if name in _NOT_CALLS or s in decl_names:
+            continue
+        prev = masked[s - 1] if s else "\n"
+        if prev == "@" or prev == "$":
+            continue
+        while si < ns_ and skip_ranges[si][1] <= s:
+            si += 1
+        if si < ns_ and skip_ranges[si][0] <= s:
+            continue
+        if prev == "[" and s >= 2 and masked[s - 2] == "#":
+            continue
+        open_pos = m.end() - 1
+        count, close = _arg_count(masked, open_pos, ce)
+        while fi < nf and fn_ranges[fi][0] <= s:
+            while fstack and fstack[-1][1] <= fn_ranges[fi][0]:
+                fstack.pop()
+            fstack.append(fn_ranges[fi])
+            fi += 1
+        while fstack and fstack[-1][1] <= s:
+            fstack.pop()
+        sl = bisect_right(starts, s) - 1
+        ls = starts[sl]
+        name_span = make_span(s, s + len(name), sl, s - ls, sl, s - ls + len(name))
+        if close < 0:
+            args_span = None
+        elif sl + 1 >= nlines or close < starts[sl + 1]:
+            args_span = make_span(open_pos, close + 1, sl, open_pos - ls, sl, close + 1 - ls)
+        else:
+            args_span = span(open_pos, close + 1)
+        calls.append(make_call(name, name_span, count, fstack[-1][2] if fstack else None,
+                               prev == ".", args_span))
+
+    # ---- suppressions
+    i = bisect_left(src.comment_starts, cs)
+    comments = src.comments
+    while i < len(comments) and comments[i].start < ce:
+        c = comments[i]
+        if "sffi:" in c.text:
+            for sm in _SUPPRESS.finditer(c.text):
+                codes = tuple(x.strip().upper() for x in (sm.group(2) or "").split(",") if x.strip())
+                res.suppressions.append(Suppression(
+                    codes, index.line_of(c.start), sm.group(1) is not None,
+                    index.span(c.start + sm.start(), c.start + sm.end()),
+                ))
+        i += 1
+    return res
+
+
+def _inline_attrs(src: Source, a: int, b: int) -> tuple[Attribute, ...]:
+    out = []
+    for m in re.finditer(r"@([\w.]+)(\(([^()\n]*)\))?", src.masked[a:b]):
+        args = src.text[a + m.start(3):a + m.end(3)] if m.group(2) else None
+        out.append(Attribute(m.group(1), args, src.index.span(a + m.start(), a + m.end())))
+    return tuple(out)
+
+
+def _extern_block(src: Source, res: ChunkResult, m: re.Match[str], decl_start: int, indent: int,
+                  after: int, ce: int, skip_ranges: list[tuple[int, int]],
+                  block_ranges: list[tuple[int, int]]) -> None:
+    masked = src.masked
+    index = src.index
+    le = masked.find("\n", after, ce)
+    le = ce if le < 0 else le
+    head = masked[decl_start:le].rstrip()
+    if masked.startswith('"', after):
+        close = masked.find('"', after + 1, le)
+        kind, name = "C", None
+        block_label = src.text[after:close + 1] if close > 0 else '"C"'
+        ok = close > 0 and masked[close + 1:le].strip() == ":"
+    else:
+        hm = re.match(rf"class[ \t]+({_N})(?:<[^\n:]*>)?[ \t]*:[ \t]*\Z", masked[after:le].rstrip())
+        kind = "class"
+        name = hm.group(1) if hm else None
+        block_label = f"class {name}"
+        ok = hm is not None
+    if not ok:
+        res.problems.append(SyntaxProblem(
+            "malformed extern block: expected `extern class Name:` or `extern \"C\":`",
+            index.span(decl_start, decl_start + len(head)),
+        ))
+        skip_ranges.append((decl_start, decl_start + len(head)))
+        return
+    end = _block_end(src, decl_start, indent, ce)
+    block_ranges.append((decl_start, end))
+    skip_ranges.append((decl_start, decl_start + len(head)))
+    members: list[ExternDecl] = []
+    for mm in _MEMBER.finditer(masked, le, end):
+        if len(mm.group(1)) <= indent:
+            continue
+        ms = mm.start() + len(mm.group(1))
+        got = _read_signature(src, res, ms, len(mm.group(1)), end, "extern block member")
+        if got is None:
+            continue
+        sig, mend = got
+        skip_ranges.append((ms, mend))
+        attrs, doc = _leading(src, index.line_of(ms), index.line_of(le))
+        members.append(_extern_decl(src, sig, ms, mend, attrs, doc, False, block_label))
+    attrs, doc = _leading(src, index.line_of(decl_start), index.line_of(res.start))
+    res.extern_blocks.append(ExternBlock(kind, name, index.span(decl_start, end), tuple(members)))
+    res.externs.extend(members)
+
+
+_USE_BODY = re.compile(r"[A-Za-z_][\w]*(?:(?:\.|::)[A-Za-z_*][\w]*)*")
+
+
+def _use_item(src: Source, res: ChunkResult, start: int, body_start: int, kind: str, ce: int) -> None:
+    masked = src.masked
+    end, _ = _decl_end(masked, start, 10**9, ce, stop_at_colon=False)
+    body = " ".join(masked[body_start:end].split())
+    if not body:
+        return
+    span = src.index.span(start, start + len(masked[start:end].rstrip()))
+    if kind == "mod":
+        m = re.match(r"[A-Za-z_]\w*", body)
+        if m:
+            res.uses.append(UseItem("mod", m.group(), (), span))
+        return
+    if masked[body_start - 1:body_start] != " " and kind == "export" and masked[start:body_start].strip() != "export":
+        pass
+    low = masked[start:body_start].split()
+    if kind == "export" and low and low[0] == "export" and (len(low) == 1):
+        # `export a, b, C`
+        names = tuple(n.strip() for n in body.split(",") if n.strip())
+        res.uses.append(UseItem("export", "", names, span))
+        return
+    # use paths: a.b.{x, y as z} | a.b.* | a.b* | a.b.item | a::b::{c} | a.b (c)
+    brace = re.search(r"(\.|::)?\s*\{([^}]*)\}?", body)
+    if brace:
+        path = body[:brace.start()].strip()
+        names = tuple(n.strip().split(" as ")[0].strip() for n in brace.group(2).split(",") if n.strip())
+    elif "(" in body:
+        path = body[:body.index("(")].strip()
+        inner = body[body.index("(") + 1:].rstrip(")")
+        names = tuple(n.strip().split(" as ")[0].strip() for n in inner.split(",") if n.strip())
+    else:
+        target = body.split(" as ")[0].strip()
+        if target.endswith("*"):
+            path = target[:-1].rstrip(".:")
+            names = ("*",)
+        else:
+            sep = "::" if "::" in target and "." not in target else "."
+            if sep in target:
+                path, _, last = target.rpartition(sep)
+                names = (last,)
+            else:
+                path, names = target, ()
+    res.uses.append(UseItem(kind, path, names, span))

@@ -131,12 +131,18 @@ def _matches_include(rel: str, patterns: Sequence[str]) -> bool:
     return path_matches(rel, patterns or ("**/*.spl",))
 
 
+def _parser():
+    try:
+        from .syntax import parse_file  # noqa: PLC0415
+    except ImportError:  # older layout: the function lives in the parser module
+        from .syntax.parser import parse_file  # noqa: PLC0415
+    return parse_file
+
+
 def _parse_path(path: str) -> SourceFile:
     """Parse one file; never raises (a worker crash must not take the run with it)."""
     try:
-        from .syntax import parse_file  # noqa: PLC0415
-
-        return parse_file(path)
+        return _parser()(path)
     except OSError as exc:
         problem = f"cannot read file: {exc.strerror or exc}"
     except Exception as exc:  # the parser promises not to raise; keep a bug visible but contained
@@ -336,13 +342,12 @@ def run_check(args: argparse.Namespace) -> int:
     jobs = config.jobs or os.cpu_count() or 1
     models = parse_all(files, cache, jobs, args.quiet)
 
-    from .binary import ExportIndex  # noqa: PLC0415
-    from .check.providers import Providers  # noqa: PLC0415
+    from .check.providers import Providers, index_for_config  # noqa: PLC0415
     from .config import ConfigError  # noqa: PLC0415
 
-    index_cache = None if args.no_cache or cache is None else os.path.join(cache.directory, "elf")
-    index = ExportIndex(cache_dir=index_cache, search_paths=tuple(config.search_paths))
+    index_cache = None if cache is None else os.path.join(cache.directory, "elf")
     try:
+        index = index_for_config(replace(config, cache_dir=index_cache))
         providers = Providers.from_config(config, index)
     except ConfigError as exc:
         raise UsageError(f"config error: {_config_message(exc)}") from None

@@ -55,7 +55,7 @@ def render_one(report: Report, f) -> str:
     if res is not None and not shown_provider:
         if res.provider is not None:
             out.append(f"  = {_paint(c, _CYAN, 'provider')}: {res.provider.describe()}")
-        elif res.note:
+        elif res.note and res.note.rstrip(".") not in f.message:
             out.append(f"  = {_paint(c, _CYAN, 'searched')}: {res.note}")
     if f.suggestions:
         out.append(f"  = {_paint(c, _CYAN, 'help')}: did you mean " + " or ".join(f"`{x}`" for x in f.suggestions) + "?")

@@ -38,19 +38,20 @@ extern fn rt_file_exists(path: text) -> bool
 def check(ctx):
     for source, decl, res in with_status(ctx, ResolutionStatus.UNRESOLVED):
         suggestions = ctx.suggestions(decl.name)
-        parts = [f"`{decl.name}` is not provided by any configured provider"]
-        broken = sorted({lib for lib, a in res.absences if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE})
-        if broken:
-            parts.append(f"({', '.join(short(b) for b in broken)} could not be loaded)")
-        message = " ".join(parts)
-        if res.note and res.note not in message:
+        message = f"`{decl.name}` is not provided by any configured provider"
+        if res.note:
             message += f": {res.note.rstrip('.')}"
+        else:
+            broken = sorted({lib for lib, a in res.absences if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE})
+            if broken:
+                message += f" ({', '.join(short(b) for b in broken)} could not be loaded)"
         if suggestions:
             message += "; did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "?"
+        # Unloadable libraries get their own finding (SFFI002); keep the telling absences.
         related = tuple(
             Related(lib, None, f"not in {short(lib)}: {a.detail or a.reason.value}")
             for lib, a in res.absences
-            if a.reason is not AbsenceReason.NOT_PRESENT
+            if a.reason not in (AbsenceReason.NOT_PRESENT, AbsenceReason.LIBRARY_NOT_LOADABLE)
         )
         fixes = tuple(rename_fix(source, decl, s) for s in suggestions)
         if fixes:

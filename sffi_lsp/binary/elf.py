@@ -596,7 +596,7 @@ def symtab_hint(img: ElfImage, name_b: bytes) -> tuple | None:
                             if vis in (S.STV_HIDDEN, S.STV_INTERNAL):
                                 return ("hidden", f"{img.path} defines it with {S.VISIBILITY_NAMES[vis]} visibility (not exported)")
                             if f[1] >> 4 == S.STB_LOCAL:
-                                return ("local", f"{img.path} defines it as a local (static) symbol, not exported")
+                                return ("local", f"{img.path} defines it only as a local symbol (static, or hidden visibility), not exported")
                     p = mm.find(key, p + 1, off + size)
                 pos = mm.find(needle, pos + 1, soff + ssize)
             return None

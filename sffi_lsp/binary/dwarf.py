@@ -1,0 +1,440 @@
+"""C signatures from DWARF, read in a separate, limited worker process.
+
+pyelftools can hang or blow up on a hostile file (see shared/elf-facts.md), so the caller
+never parses DWARF itself: it runs `python -m sffi_lsp.binary.dwarf` with a wall-clock
+timeout, and the worker caps its own address space and CPU time with setrlimit. Within the
+worker, `.debug_aranges` maps a symbol's address to its compile unit so only that unit is
+walked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from .types import CParam, CSignature, CType, NoSignature
+
+MEMORY_LIMIT = 2 << 30  # bytes of address space for the worker
+MAX_DIES = 500_000  # DIEs visited per request, a bound against pathological units
+MAX_TYPE_DEPTH = 24
+
+# DWARF constants (DWARF 5, section 7): tags and base-type encodings by name.
+DW_ATE = {1: "address", 2: "bool", 3: "complex_float", 4: "float", 5: "signed", 6: "signed_char", 7: "unsigned",
+          8: "unsigned_char", 0x10: "utf"}
+_KIND_OF_TAG = {"DW_TAG_base_type": "base", "DW_TAG_pointer_type": "pointer", "DW_TAG_reference_type": "pointer",
+                "DW_TAG_rvalue_reference_type": "pointer", "DW_TAG_structure_type": "struct",
+                "DW_TAG_class_type": "struct", "DW_TAG_union_type": "union", "DW_TAG_enumeration_type": "enum",
+                "DW_TAG_array_type": "array", "DW_TAG_subroutine_type": "function", "DW_TAG_unspecified_type": "void"}
+_QUALIFIERS = {"DW_TAG_const_type": "const", "DW_TAG_volatile_type": "volatile", "DW_TAG_restrict_type": "restrict",
+               "DW_TAG_atomic_type": "_Atomic"}
+
+
+# ---------------------------------------------------------------------------- caller side
+def read_signatures(targets: dict[str, tuple[str, int]], timeout: float = 10.0) -> dict[str, CSignature | NoSignature]:
+    """name -> (object path, symbol address or -1) ==> signatures, never raising, never hanging."""
+    if not targets:
+        return {}
+    request = json.dumps({"targets": {n: [p, a] for n, (p, a) in targets.items()}, "timeout": timeout})
+    pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = pkg_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "sffi_lsp.binary.dwarf"], input=request.encode(),
+                              capture_output=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {n: NoSignature(n, f"reading debug information timed out after {timeout:g} s") for n in targets}
+    except OSError as e:
+        return {n: NoSignature(n, f"the debug-information worker could not start ({e})") for n in targets}
+    if proc.returncode != 0:
+        why = "ran out of memory or CPU time" if proc.returncode < 0 or b"MemoryError" in proc.stderr else "failed"
+        return {n: NoSignature(n, f"reading debug information {why}") for n in targets}
+    try:
+        answer = json.loads(proc.stdout)
+    except ValueError:
+        return {n: NoSignature(n, "the debug-information worker gave no answer") for n in targets}
+    return {n: _from_json(n, answer.get(n)) for n in targets}
+
+
+def _from_json(name: str, d: Any) -> CSignature | NoSignature:
+    if not isinstance(d, dict) or "params" not in d:
+        reason = d.get("no") if isinstance(d, dict) else None
+        return NoSignature(name, str(reason or "no signature information"))
+
+    def ctype(t: dict | None) -> CType | None:
+        if t is None:
+            return None
+        return CType(text=t["text"], kind=t["kind"], base_name=t.get("base_name"), size=t.get("size"),
+                     encoding=t.get("encoding"), pointer_depth=t.get("pointer_depth", 0),
+                     is_const=t.get("is_const", False), typedefs=tuple(t.get("typedefs", ())))
+
+    params = tuple(CParam(p.get("name"), ctype(p["type"])) for p in d["params"])  # type: ignore[arg-type]
+    return CSignature(name=name, params=params, returns=ctype(d.get("returns")), variadic=bool(d.get("variadic")),
+                      file=d.get("file"), line=d.get("line"), library=d.get("library"))
+
+
+# ---------------------------------------------------------------------------- worker side
+def _limit_resources(timeout: float) -> None:
+    try:
+        import resource  # noqa: PLC0415
+
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        cpu = int(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+class _NoDwarf(Exception):
+    pass
+
+
+def _debug_file(path: str, elf: Any) -> str | None:
+    """The .gnu_debuglink target, looked up where gdb looks: same dir, .debug/, /usr/lib/debug."""
+    sec = elf.get_section_by_name(".gnu_debuglink")
+    if sec is None:
+        return None
+    data = sec.data()
+    name = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+    if not name or "/" in name:
+        return None
+    d = os.path.dirname(os.path.realpath(path))
+    for cand in (os.path.join(d, name), os.path.join(d, ".debug", name), os.path.join("/usr/lib/debug", d.lstrip("/"), name)):
+        if os.path.isfile(cand) and os.path.realpath(cand) != os.path.realpath(path):
+            return cand
+    return None
+
+
+def _open_dwarf(path: str, streams: list) -> tuple[Any, str]:
+    import stat  # noqa: PLC0415
+
+    from elftools.elf.elffile import ELFFile  # noqa: PLC0415
+
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise _NoDwarf("not a regular file")
+    fh = open(path, "rb")  # noqa: SIM115 -- closed by the caller
+    streams.append(fh)
+    elf = ELFFile(fh)
+    source = path
+    if not elf.has_dwarf_info(strict=True):
+        dbg = _debug_file(path, elf)
+        if dbg is None:
+            if elf.get_section_by_name(".gnu_debuglink") is not None:
+                raise _NoDwarf("no debug information (the .gnu_debuglink file was not found)")
+            raise _NoDwarf("no debug information")
+        fh2 = open(dbg, "rb")  # noqa: SIM115
+        streams.append(fh2)
+        elf = ELFFile(fh2)
+        source = dbg
+        if not elf.has_dwarf_info(strict=True):
+            raise _NoDwarf(f"no debug information (not even in {dbg})")
+    for sec in elf.iter_sections():
+        if sec.name.startswith((".debug_", ".zdebug_")) and sec["sh_flags"] & 0x800:  # SHF_COMPRESSED
+            ch_type = int.from_bytes(fh_bytes(elf, sec), "little" if elf.little_endian else "big")
+            if ch_type == 2:  # ELFCOMPRESS_ZSTD
+                raise _NoDwarf("compressed debug sections (zstd) cannot be read")
+    return elf.get_dwarf_info(), source
+
+
+def fh_bytes(elf: Any, sec: Any) -> bytes:
+    elf.stream.seek(sec["sh_offset"])
+    return elf.stream.read(4)
+
+
+class _Describer:
+    def __init__(self, dwarf: Any, cu: Any) -> None:
+        self.dwarf = dwarf
+        self.cu = cu
+        self.ptr_size = cu["address_size"]
+
+    def type_of(self, die: Any) -> Any | None:
+        if "DW_AT_type" not in die.attributes:
+            return None
+        return die.get_DIE_from_attribute("DW_AT_type")
+
+    def describe(self, die: Any | None) -> dict | None:
+        """CType as a dict, or None for void."""
+        if die is None:
+            return None
+        typedefs: list[str] = []
+        is_const = False
+        depth = 0
+        base_name = None
+        encoding = None
+        size = None
+        kind = None
+        cur = die
+        for _ in range(MAX_TYPE_DEPTH):  # find the value's own kind, through typedefs and qualifiers
+            tag = cur.tag
+            if tag == "DW_TAG_typedef":
+                typedefs.append(_name(cur) or "?")
+            elif tag in _QUALIFIERS:
+                is_const = is_const or tag == "DW_TAG_const_type"
+            else:
+                kind = _KIND_OF_TAG.get(tag, "unknown")
+                break
+            nxt = self.type_of(cur)
+            if nxt is None:
+                kind = "void"
+                break
+            cur = nxt
+        if kind is None:
+            kind = "unknown"
+        if kind == "pointer":
+            size = _attr(cur, "DW_AT_byte_size", self.ptr_size)
+            inner = cur
+            for _ in range(MAX_TYPE_DEPTH):  # pointer depth and the pointee's base
+                t = inner.tag
+                if t in ("DW_TAG_pointer_type", "DW_TAG_reference_type", "DW_TAG_rvalue_reference_type"):
+                    depth += 1
+                elif t in _QUALIFIERS:
+                    is_const = is_const or t == "DW_TAG_const_type"
+                elif t != "DW_TAG_typedef":
+                    base_name = _name(inner)
+                    if t == "DW_TAG_base_type":
+                        encoding = DW_ATE.get(_attr(inner, "DW_AT_encoding", 0))
+                    elif t == "DW_TAG_subroutine_type":
+                        base_name = None
+                    break
+                nxt = self.type_of(inner)
+                if nxt is None:
+                    base_name = "void"
+                    break
+                inner = nxt
+            encoding = None  # a pointer is passed as an address whatever it points to
+        elif kind in ("base", "enum"):
+            base_name = _name(cur)
+            size = _attr(cur, "DW_AT_byte_size", None)
+            enc_die = cur if kind == "base" else self.type_of(cur)
+            encoding = DW_ATE.get(_attr(enc_die, "DW_AT_encoding", 0)) if enc_die is not None else (
+                "unsigned" if kind == "enum" else None)
+            if kind == "enum" and encoding is None:
+                encoding = "signed"
+        elif kind in ("struct", "union"):
+            base_name = _name(cur)
+            size = _attr(cur, "DW_AT_byte_size", None)
+        elif kind == "void":
+            if not typedefs and not is_const:
+                return None
+            base_name = "void"
+        return {"text": self.text(die), "kind": kind, "base_name": base_name, "size": size, "encoding": encoding,
+                "pointer_depth": depth, "is_const": is_const, "typedefs": typedefs}
+
+    def text(self, die: Any | None, depth: int = 0) -> str:
+        """C spelling of a type."""
+        if die is None:
+            return "void"
+        if depth > MAX_TYPE_DEPTH:
+            return "..."
+        tag = die.tag
+        name = _name(die)
+        if tag in ("DW_TAG_base_type", "DW_TAG_typedef", "DW_TAG_unspecified_type"):
+            return name or "?"
+        if tag in ("DW_TAG_structure_type", "DW_TAG_class_type"):
+            return f"struct {name or '<anonymous>'}"
+        if tag == "DW_TAG_union_type":
+            return f"union {name or '<anonymous>'}"
+        if tag == "DW_TAG_enumeration_type":
+            return f"enum {name or '<anonymous>'}"
+        if tag in _QUALIFIERS:
+            inner_die = self.type_of(die)
+            inner = self.text(inner_die, depth + 1)
+            if inner_die is not None and inner_die.tag == "DW_TAG_pointer_type":
+                return f"{inner}{_QUALIFIERS[tag]}"
+            return f"{_QUALIFIERS[tag]} {inner}"
+        if tag in ("DW_TAG_pointer_type", "DW_TAG_reference_type", "DW_TAG_rvalue_reference_type"):
+            target = self.type_of(die)
+            if target is not None and target.tag == "DW_TAG_subroutine_type":
+                return self.function_text(target, "(*)", depth)
+            inner = self.text(target, depth + 1)
+            return inner + ("*" if inner.endswith("*") else " *")
+        if tag == "DW_TAG_subroutine_type":
+            return self.function_text(die, "", depth)
+        if tag == "DW_TAG_array_type":
+            n = ""
+            for child in die.iter_children():
+                if child.tag == "DW_TAG_subrange_type":
+                    if "DW_AT_count" in child.attributes:
+                        n = str(child.attributes["DW_AT_count"].value)
+                    elif "DW_AT_upper_bound" in child.attributes:
+                        n = str(child.attributes["DW_AT_upper_bound"].value + 1)
+                    break
+            return f"{self.text(self.type_of(die), depth + 1)}[{n}]"
+        return name or "?"
+
+    def function_text(self, sub: Any, middle: str, depth: int) -> str:
+        ret = self.text(self.type_of(sub), depth + 1)
+        args = []
+        for child in sub.iter_children():
+            if child.tag == "DW_TAG_formal_parameter":
+                args.append(self.text(self.type_of(child), depth + 1))
+            elif child.tag == "DW_TAG_unspecified_parameters":
+                args.append("...")
+        if not args and _attr(sub, "DW_AT_prototyped", False):
+            args = ["void"]
+        return f"{ret} {middle}({', '.join(args)})" if middle else f"{ret} ({', '.join(args)})"
+
+
+def _name(die: Any) -> str | None:
+    a = die.attributes.get("DW_AT_name")
+    if a is None:
+        return None
+    v = a.value
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+def _attr(die: Any, key: str, default: Any) -> Any:
+    a = die.attributes.get(key) if die is not None else None
+    return a.value if a is not None else default
+
+
+def _decl_file(dwarf: Any, cu: Any, die: Any) -> str | None:
+    idx = _attr(die, "DW_AT_decl_file", None)
+    if idx is None:
+        return None
+    lp = dwarf.line_program_for_CU(cu)
+    if lp is None:
+        return None
+    files = lp["file_entry"]
+    version = lp["version"]
+    i = idx if version >= 5 else idx - 1  # DWARF 5 numbers files from 0, earlier versions from 1
+    if not 0 <= i < len(files):
+        return None
+    fe = files[i]
+    name = fe.name.decode("utf-8", "replace") if isinstance(fe.name, bytes) else str(fe.name)
+    dirs = lp["include_directory"]
+    d_index = fe.dir_index if version >= 5 else fe.dir_index - 1
+    if not os.path.isabs(name):
+        if 0 <= d_index < len(dirs):
+            d = dirs[d_index]
+            d = d.decode("utf-8", "replace") if isinstance(d, bytes) else str(d)
+            name = os.path.join(d, name)
+        if not os.path.isabs(name):
+            comp = _attr(cu.get_top_DIE(), "DW_AT_comp_dir", b"")
+            comp = comp.decode("utf-8", "replace") if isinstance(comp, bytes) else str(comp)
+            name = os.path.join(comp, name) if comp else name
+    return os.path.normpath(name)
+
+
+def _subprogram_in(cu: Any, name: str, budget: list[int]) -> Any | None:
+    best = None
+    for die in cu.iter_DIEs():
+        budget[0] -= 1
+        if budget[0] <= 0:
+            raise _NoDwarf("debug information too large to search")
+        if die.tag != "DW_TAG_subprogram":
+            continue
+        n = _name(die)
+        link = _attr(die, "DW_AT_linkage_name", None)
+        if isinstance(link, bytes):
+            link = link.decode("utf-8", "replace")
+        if n == name or link == name:
+            if "DW_AT_low_pc" in die.attributes or "DW_AT_ranges" in die.attributes:
+                return die
+            best = best or die
+        elif "DW_AT_specification" in die.attributes or "DW_AT_abstract_origin" in die.attributes:
+            key = "DW_AT_specification" if "DW_AT_specification" in die.attributes else "DW_AT_abstract_origin"
+            try:
+                spec = die.get_DIE_from_attribute(key)
+            except Exception:  # noqa: BLE001
+                continue
+            if _name(spec) == name or _attr(spec, "DW_AT_linkage_name", None) in (name, name.encode()):
+                return die
+    return best
+
+
+def _signature(dwarf: Any, name: str, address: int, budget: list[int]) -> dict:
+    cus = []
+    if address > 0:
+        try:
+            aranges = dwarf.get_aranges()
+            off = aranges.cu_offset_at_addr(address) if aranges is not None else None
+        except Exception:  # noqa: BLE001 -- a broken .debug_aranges: fall back to walking units
+            off = None
+        if off is not None:
+            cus.append(dwarf.get_CU_at(off))
+    die = cu = None
+    for c in cus:
+        die, cu = _subprogram_in(c, name, budget), c
+        if die is not None:
+            break
+    if die is None:
+        for c in dwarf.iter_CUs():
+            top = c.get_top_DIE()
+            if top.tag == "DW_TAG_skeleton_unit" or "DW_AT_dwo_name" in top.attributes or "DW_AT_GNU_dwo_name" in top.attributes:
+                raise _NoDwarf("split DWARF (.dwo files) is not followed")
+            die, cu = _subprogram_in(c, name, budget), c
+            if die is not None:
+                break
+    if die is None:
+        return {"no": f"the debug information has no function named {name}"}
+    desc = _Describer(dwarf, cu)
+    origin = die
+    for key in ("DW_AT_specification", "DW_AT_abstract_origin"):
+        if key in die.attributes:
+            try:
+                origin = die.get_DIE_from_attribute(key)
+            except Exception:  # noqa: BLE001
+                pass
+    params = []
+    variadic = False
+    for child in (die if any(True for _ in die.iter_children()) else origin).iter_children():
+        if child.tag == "DW_TAG_formal_parameter":
+            src = child
+            if "DW_AT_abstract_origin" in child.attributes:
+                src = child.get_DIE_from_attribute("DW_AT_abstract_origin")
+            params.append({"name": _name(src), "type": desc.describe(desc.type_of(src))
+                           or {"text": "void", "kind": "void"}})
+        elif child.tag == "DW_TAG_unspecified_parameters":
+            variadic = True
+    line = _attr(origin, "DW_AT_decl_line", None) or _attr(die, "DW_AT_decl_line", None)
+    return {"params": params, "returns": desc.describe(desc.type_of(origin) or desc.type_of(die)),
+            "variadic": variadic, "file": _decl_file(dwarf, cu, origin if "DW_AT_decl_file" in origin.attributes else die),
+            "line": line}
+
+
+def worker_main() -> int:
+    request = json.loads(sys.stdin.buffer.read())
+    _limit_resources(float(request.get("timeout", 10.0)))
+    out: dict[str, dict] = {}
+    by_path: dict[str, list[tuple[str, int]]] = {}
+    for name, (path, addr) in request["targets"].items():
+        by_path.setdefault(path, []).append((name, addr))
+    for path, items in by_path.items():
+        streams: list = []
+        try:
+            dwarf, source = _open_dwarf(path, streams)
+            budget = [MAX_DIES]
+            for name, addr in items:
+                try:
+                    sig = _signature(dwarf, name, addr, budget)
+                    if "params" in sig:
+                        sig["library"] = path
+                    out[name] = sig
+                except _NoDwarf as e:
+                    out[name] = {"no": str(e)}
+                except RecursionError:
+                    out[name] = {"no": "the debug information nests too deeply"}
+                except Exception as e:  # noqa: BLE001 -- hostile DWARF: ELFError, AssertionError, KeyError, ...
+                    out[name] = {"no": f"the debug information could not be read ({type(e).__name__}: {e})"[:300]}
+        except _NoDwarf as e:
+            for name, _a in items:
+                out[name] = {"no": str(e)}
+        except Exception as e:  # noqa: BLE001
+            text = f"{type(e).__name__}: {e}"[:300]
+            reason = ("compressed debug sections cannot be read" if "ompress" in text
+                      else f"the debug information could not be read ({text})")
+            for name, _a in items:
+                out[name] = {"no": reason}
+        finally:
+            for s in streams:
+                s.close()
+    sys.stdout.write(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main())

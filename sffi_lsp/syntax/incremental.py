@@ -11,6 +11,7 @@ which do span chunks, are applied when the chunks are joined.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
 from sffi_lsp.model import (
@@ -28,11 +29,14 @@ from sffi_lsp.model import (
     UseItem,
 )
 from sffi_lsp.syntax.parser import assemble, parse_source
-from sffi_lsp.syntax.scanner import ChunkResult, Source, scan_chunk, split_chunks
+from sffi_lsp.syntax.lexer import Comment, mask_range
+from sffi_lsp.syntax.positions import LineIndex, make_call, make_span
+from sffi_lsp.syntax.scanner import Chunk, ChunkResult, Source, _balance, scan_chunk, split_chunks
 
 
 def _sp(s: Span, do: int, dl: int) -> Span:
-    return Span(s.start + do, s.end + do, s.start_line + dl, s.start_column, s.end_line + dl, s.end_column)
+    return make_span(s.start + do, s.end + do, s.start_line + dl, s.start_column,
+                     s.end_line + dl, s.end_column)
 
 
 def _type(t: TypeRef, do: int, dl: int) -> TypeRef:
@@ -72,8 +76,8 @@ def shift_result(r: ChunkResult, do: int, dl: int) -> ChunkResult:
         ],
         extern_types=[_sp(s, do, dl) for s in r.extern_types],
         calls=[
-            CallSite(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
-                     _sp(c.args_span, do, dl) if c.args_span is not None else None)
+            make_call(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
+                      _sp(c.args_span, do, dl) if c.args_span is not None else None)
             for c in r.calls
         ],
         functions=[FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions],
@@ -87,43 +91,149 @@ def shift_result(r: ChunkResult, do: int, dl: int) -> ChunkResult:
     )
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix (binary search over C-level slice compares)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit
+    la, lb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 class IncrementalParser:
     """Keeps the chunks of the last version of one document.
 
     >>> p = IncrementalParser("a.spl")
     >>> model = p.update(text)          # first call: reads everything
-    >>> model = p.update(edited_text)   # later calls: only changed chunks
+    >>> model = p.update(edited_text)   # later calls: only what changed
+
+    An update finds the edited range (common prefix/suffix with the previous
+    text), masks and re-chunks only from the chunk before the edit to the
+    first unchanged chunk after it where the lexer and brackets are back in a
+    clean state, splices the masked text, and reuses every other chunk (moved
+    by the edit's length). Chunks of the re-read range are also looked up by
+    their text, so undo/redo and moved blocks are cheap too.
     """
 
     def __init__(self, path: str = "") -> None:
         self.path = path
-        self._chunks: dict[str, ChunkResult] = {}
-        self.last_reused = 0  # chunks reused by the last update (for tests and benchmarks)
+        self._src: Source | None = None
+        self._chunks: list[Chunk] = []
+        self._results: list[ChunkResult] = []
+        self._by_text: dict[str, ChunkResult] = {}
+        self._model: SourceFile | None = None
+        self.last_reused = 0  # chunks reused by the last update (tests, benchmarks)
         self.last_scanned = 0
 
     def update(self, text: str) -> SourceFile:
         """The model of `text`, reusing unchanged chunks. Never raises."""
         try:
-            src = Source.of(text, self.path)
-            chunks = split_chunks(src)
-            fresh: dict[str, ChunkResult] = {}
-            results: list[ChunkResult] = []
-            reused = scanned = 0
-            for c in chunks:
-                key = text[c.start:c.end]
-                r = self._chunks.get(key)
-                if r is None:
-                    r = scan_chunk(src, c)
-                    scanned += 1
-                else:
-                    reused += 1
-                    if r.start != c.start or r.line != c.line:
-                        r = shift_result(r, c.start - r.start, c.line - r.line)
-                fresh[key] = r
-                results.append(r)
-            self._chunks = fresh
-            self.last_reused, self.last_scanned = reused, scanned
-            return assemble(self.path, results, src.index.line_count)
+            if self._src is None or self._model is None:
+                return self._full(text)
+            if text == self._src.text:
+                return self._model
+            return self._edit(text)
         except Exception:
-            self._chunks = {}
+            self._src = None
+            self._model = None
             return parse_source(text, self.path)
+
+    # -- whole text
+    def _full(self, text: str) -> SourceFile:
+        src = Source.of(text, self.path)
+        chunks = split_chunks(src)
+        results = [self._result_for(src, c) for c in chunks]
+        return self._commit(src, chunks, results, len(results), 0)
+
+    def _result_for(self, src: Source, c: Chunk) -> ChunkResult:
+        key = src.text[c.start:c.end]
+        r = self._by_text.get(key)
+        if r is None:
+            r = scan_chunk(src, c)
+        elif r.start != c.start or r.line != c.line:
+            r = shift_result(r, c.start - r.start, c.line - r.line)
+        return r
+
+    def _commit(self, src: Source, chunks: list[Chunk], results: list[ChunkResult],
+                scanned: int, reused: int) -> SourceFile:
+        self._src, self._chunks, self._results = src, chunks, results
+        self._by_text = {src.text[c.start:c.end]: r for c, r in zip(chunks, results)}
+        self.last_scanned, self.last_reused = scanned, reused
+        self._model = assemble(self.path, results, src.index.line_count)
+        return self._model
+
+    # -- one edit
+    def _edit(self, text: str) -> SourceFile:
+        old = self._src
+        assert old is not None
+        otext = old.text
+        n_old, n_new = len(otext), len(text)
+        p = _common_prefix(otext, text)
+        q = _common_suffix(otext, text, min(n_old, n_new) - p)
+        delta = n_new - n_old
+        chunks = self._chunks
+        cstarts = [c.start for c in chunks]
+        i = bisect_right(cstarts, p) - 1
+        r = max(0, i - 1)  # the chunk before may take new doc/attribute lines
+        lo = chunks[r].start if chunks else 0
+        # first chunk lying wholly in the unchanged suffix, then one more
+        j = bisect_left(cstarts, n_old - q) + 1
+        while True:
+            x_old = cstarts[j] if j < len(chunks) else n_old
+            x_new = x_old + delta
+            if x_new < lo:
+                j += 1
+                continue
+            mid, mid_comments, overrun = mask_range(text, lo, x_new)
+            if j < len(chunks) and (overrun or _balance(mid, 0, len(mid)) != 0):
+                j += 1
+                continue
+            if j >= len(chunks):
+                mid, mid_comments, _ = mask_range(text, lo, n_new)
+                x_old, x_new = n_old, n_new
+            break
+        masked = old.masked[:lo] + mid + old.masked[x_old:]
+        if masked and masked[0] == "\ufeff":
+            masked = " " + masked[1:]
+        k0 = bisect_left(old.comment_starts, lo)
+        k1 = bisect_left(old.comment_starts, x_old)
+        comments = old.comments[:k0] + mid_comments + [
+            Comment(c.start + delta, c.end + delta, c.text) for c in old.comments[k1:]
+        ]
+        src = Source(self.path, text, masked, comments, LineIndex(text))
+        src.comment_starts = [c.start for c in comments]
+        mid_chunks = split_chunks(src, lo, x_new)
+        dline = src.index.line_count - old.index.line_count
+        tail = [Chunk(c.start + delta, c.end + delta, c.line + dline) for c in chunks[j:]]
+        scanned = 0
+        mid_results = []
+        for c in mid_chunks:
+            key = text[c.start:c.end]
+            hit = self._by_text.get(key)
+            if hit is None:
+                scanned += 1
+                mid_results.append(scan_chunk(src, c))
+            elif hit.start != c.start or hit.line != c.line:
+                mid_results.append(shift_result(hit, c.start - hit.start, c.line - hit.line))
+            else:
+                mid_results.append(hit)
+        tail_results = [shift_result(res, delta, dline) if (delta or dline) else res
+                        for res in self._results[j:]]
+        new_chunks = chunks[:r] + mid_chunks + tail
+        results = self._results[:r] + mid_results + tail_results
+        return self._commit(src, new_chunks, results, scanned, len(new_chunks) - scanned)

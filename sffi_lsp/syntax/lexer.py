@@ -74,15 +74,27 @@ def _is_word(ch: str) -> bool:
 
 def mask(text: str) -> tuple[str, list[Comment]]:
     """Return (masked text, comments in order). Never raises."""
+    masked, comments, _ = mask_range(text, 0, len(text))
+    if masked and masked[0] == "\ufeff":
+        masked = " " + masked[1:]
+    return masked, comments
+
+
+def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bool]:
+    """Mask text[begin:stop], starting in a clean lexical state at `begin`.
+
+    Returns (masked slice, comments, overrun): `overrun` is True when a string
+    or comment that starts before `stop` runs past it (the slice then ends
+    where that item ends, so the caller must widen the range)."""
     pieces: list[str] = []
     comments: list[Comment] = []
     append = pieces.append
-    pos = 0
+    pos = begin
     n = len(text)
     search = _LEX.search
     find = text.find
     while True:
-        m = search(text, pos)
+        m = search(text, pos, stop)
         if m is None:
             break
         start = m.start()
@@ -92,6 +104,8 @@ def mask(text: str) -> tuple[str, list[Comment]]:
                 append(text[pos:start + 2])
                 pos = start + 2
                 continue
+            if pos > stop:
+                break
             end = find("\n", start)
             if end < 0:
                 end = n
@@ -139,11 +153,10 @@ def mask(text: str) -> tuple[str, list[Comment]]:
                 else:
                     append(_mask_string(s, 1))
         pos = end
-    append(text[pos:])
-    masked = "".join(pieces)
-    if masked and masked[0] == "\ufeff":
-        masked = " " + masked[1:]
-    return masked, comments
+    overrun = pos > stop
+    if not overrun:
+        append(text[pos:stop])
+    return "".join(pieces), comments, overrun
 def comment_body(raw: str) -> str:
     """Comment text without its markers (`##`, `#`, `/** */`, ` * `)."""
     if raw.startswith("#"):

@@ -256,16 +256,18 @@ def _doc_line(src: Source, line: int) -> bool:
     return c.start == 0 or src.text[c.start - 1] == "\n"
 
 
-def split_chunks(src: Source) -> list[Chunk]:
+def split_chunks(src: Source, lo: int = 0, hi: int | None = None) -> list[Chunk]:
+    """Top-level chunks of [lo, hi) (lo must be a chunk start, hi a chunk start or the end)."""
     masked = src.masked
     index = src.index
     starts = index.starts
-    boundaries: list[int] = [0]
+    hi = len(src.text) if hi is None else hi
+    boundaries: list[int] = [lo]
     depth = 0
-    prev = 0
+    prev = lo
     sticky_line: int | None = None  # first line of attribute lines waiting for their decl
-    last_boundary_line = 0
-    for m in _COL0.finditer(masked):
+    last_boundary_line = index.line_of(lo)
+    for m in _COL0.finditer(masked, lo, hi):
         pos = m.start()
         depth += _balance(masked, prev, pos)
         prev = pos
@@ -296,11 +298,11 @@ def split_chunks(src: Source) -> list[Chunk]:
             last_boundary_line = first
     if sticky_line is not None and sticky_line > last_boundary_line:
         boundaries.append(starts[sticky_line])
-    boundaries.append(len(src.text))
+    boundaries.append(hi)
     chunks = []
     for i in range(len(boundaries) - 1):
         s, e = boundaries[i], boundaries[i + 1]
-        if e > s or (s == 0 and e == 0):
+        if e > s or (s == lo and e == hi):
             chunks.append(Chunk(s, e, index.line_of(s)))
     return chunks
 

@@ -237,8 +237,10 @@ class _ToValues(Transformer):
         pairs = [i for i in items if isinstance(i, tuple)]
         values = [i for i in items if isinstance(i, SdnValue)]
         if pairs and values:
-            first = values[0]
-            raise _ShapeError("a block mixes `key: value` lines and list items", first.line, first.column)
+            first_is_pair = isinstance(items[0], tuple)
+            odd = next(i for i in items if isinstance(i, tuple) != first_is_pair)
+            line, column = (_line(odd[0]), _column(odd[0])) if isinstance(odd, tuple) else (odd.line, odd.column)
+            raise _ShapeError("a block mixes `key: value` lines and list items", line, column)
         if pairs:
             k = pairs[0][0]
             return SdnValue(self._merge(pairs), _line(k), _column(k))
@@ -323,8 +325,9 @@ def parse_sdn(text: str, path: str | None = None) -> SdnValue:
         return _ToValues().transform(tree)
     except UnexpectedInput as exc:
         unclosed = _unclosed_bracket(text)
-        if unclosed and isinstance(exc, (UnexpectedEOF, UnexpectedToken)) and _describe(exc).startswith(
-                "unexpected end of file"):
+        at_end = isinstance(exc, UnexpectedEOF) or (
+            isinstance(exc, UnexpectedToken) and exc.token.type in ("$END", "_DEDENT"))
+        if unclosed and at_end:
             raise SdnError(f"'{unclosed[2]}' opened here is never closed", unclosed[0], unclosed[1], path) from None
         raise SdnError(_describe(exc), exc.line if exc.line > 0 else 0, exc.column if exc.column > 0 else 0,
                        path) from None

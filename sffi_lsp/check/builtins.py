@@ -88,8 +88,9 @@ def parse_builtin_list(text: str, path: str = "<builtins>") -> BuiltinList:
         if rest:
             try:
                 signature = parse_signature(line, lineno, path)
-            except ValueError as exc:
-                problems.append(ListProblem(path, lineno, f"cannot read the signature of {name}: {exc}"))
+            except (ValueError, RecursionError) as exc:
+                why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                problems.append(ListProblem(path, lineno, f"cannot read the signature of {name}: {why}"))
         if name in entries:
             first = entries[name]
             problems.append(ListProblem(path, lineno, f"{name} is listed again (first at line {first.line + 1})"))

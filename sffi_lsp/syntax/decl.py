@@ -309,6 +309,16 @@ def _base_from_tree(base: Any, text: str) -> TypeSig:
                    ret, False, s, e)
 
 
+_TOKEN_NAMES = {
+    "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "LBRACE": "`{`", "RBRACE": "`}`",
+    "LESSTHAN": "`<`", "MORETHAN": "`>`", "COMMA": "`,`", "COLON": "`:`", "NAME": "a name",
+    "QMARK": "`?`", "BODY_COLON": "`:`", "SEMICOLON": "`;`", "STAR": "`*`", "EQUAL": "`=`",
+    "NUMBER": "a number", "STRING": "a string", "FN": "`fn`", "ME": "`me`", "STATIC": "`static`",
+    "PUB": "`pub`", "QUAL_SEP": "`.`", "PTR_KIND": "`mut`/`const`", "AMPERSAND": "`&`",
+    "PLUS": "`+`", "MINUS": "`-`", "DOT": "`.`", "BANG": "`!`", "$END": "end of declaration",
+}
+
+
 def _lark_signature(text: str) -> Signature:
     from lark import Token
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -323,7 +333,7 @@ def _lark_signature(text: str) -> Signature:
             what = "end of declaration"
         else:
             what = repr(str(tok))
-        expected = sorted(x for x in exc.expected if not x.startswith("__"))[:6]
+        expected = sorted(_TOKEN_NAMES.get(x, x) for x in exc.expected if not x.startswith("__"))[:6]
         hint = f" (expected {', '.join(expected)})" if expected else ""
         raise DeclError(f"unexpected {what}{hint}", where, where + max(1, len(str(tok) or " "))) from None
     except UnexpectedCharacters as exc:

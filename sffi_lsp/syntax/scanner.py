@@ -339,6 +339,8 @@ def _leading(src: Source, decl_line: int, floor_line: int) -> tuple[tuple[Attrib
             ls = starts[line]
             if _is_directive_line(masked, ls + src.line_text(line).index("@"), ls + len(raw)) is not None:
                 break
+        if debt <= 0 and (s.startswith("@") or s.startswith("#[")) and not _attr_only(s):
+            break  # e.g. `@inline extern fn other()`: a declaration, not our attribute
         if debt > 0 or s.startswith("@") or s.startswith("#[") or s[0] in ")]}":
             debt -= _balance(s, 0, len(s))
             if debt <= 0 and (s.startswith("@") or s.startswith("#[")):
@@ -398,6 +400,20 @@ def _leading(src: Source, decl_line: int, floor_line: int) -> tuple[tuple[Attrib
         line -= 1
     doc = "\n".join(reversed(doc_lines)) if doc_lines else None
     return tuple(attrs), doc
+
+
+_PAREN_GROUP = re.compile(r"\([^()]*\)")
+_ATTRS_ONLY = re.compile(r"(?:[ \t]*(?:@[\w.]+|#\[[^\]]*\]?))*[ \t]*(?:\(.*)?")
+
+
+def _attr_only(line: str) -> bool:
+    """True when a (masked) line holds attributes only, possibly opening a multi-line one."""
+    for _ in range(4):
+        reduced = _PAREN_GROUP.sub("", line)
+        if reduced == line:
+            break
+        line = reduced
+    return _ATTRS_ONLY.fullmatch(line) is not None
 
 
 def _trailing_comment(src: Source, end: int) -> str | None:
@@ -482,6 +498,11 @@ def _arg_count(masked: str, open_pos: int, limit: int) -> tuple[int | None, int]
                 depth -= 1
     else:
         commas = seg.count(",")
+    if "\\" in seg:
+        # a lambda `\a, b: a + b` is the last argument: its commas are not separators
+        lam = seg.index("\\")
+        return _arg_count(masked[:open_pos + 1 + lam] + ")", open_pos, open_pos + lam + 2)[0] + 1 \
+            if seg[:lam].strip() else 1, close
     st = seg.strip()
     if not st:
         return 0, close

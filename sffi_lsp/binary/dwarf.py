@@ -42,7 +42,7 @@ def read_signatures(targets: dict[str, tuple[str, int]], timeout: float = 10.0) 
     env = dict(os.environ)
     env["PYTHONPATH"] = pkg_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     try:
-        proc = subprocess.run([sys.executable, "-m", "sffi_lsp.binary.dwarf"], input=request.encode(),
+        proc = subprocess.run(_worker_command(), input=request.encode(),
                               capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {n: NoSignature(n, f"reading debug information timed out after {timeout:g} s") for n in targets}
@@ -56,6 +56,10 @@ def read_signatures(targets: dict[str, tuple[str, int]], timeout: float = 10.0) 
     except ValueError:
         return {n: NoSignature(n, "the debug-information worker gave no answer") for n in targets}
     return {n: _from_json(n, answer.get(n)) for n in targets}
+
+
+def _worker_command() -> list[str]:
+    return [sys.executable, "-m", "sffi_lsp.binary.dwarf"]
 
 
 def _from_json(name: str, d: Any) -> CSignature | NoSignature:

@@ -162,11 +162,20 @@ class CSignature:
     library: str | None = None
 
     def text(self) -> str:
-        ps = [f"{p.type.text}{'' if p.type.text.endswith('*') else ' '}{p.name or ''}".rstrip() for p in self.params]
+        ps = [_declarator(p.type.text, p.name or "") for p in self.params]
         if self.variadic:
             ps.append("...")
         ret = self.returns.text if self.returns is not None else "void"
-        return f"{ret} {self.name}({', '.join(ps) or 'void'})"
+        return _declarator(ret, f"{self.name}({', '.join(ps) or 'void'})")
+
+
+def _declarator(type_text: str, name: str) -> str:
+    """C spelling of `type name`: "char *s", "int (*cb)(int)", "void *f(void)"."""
+    if "(*)" in type_text:
+        return type_text.replace("(*)", f"(*{name})", 1)
+    if not name:
+        return type_text
+    return f"{type_text}{'' if type_text.endswith('*') else ' '}{name}"
 
 
 @dataclass(frozen=True, slots=True)

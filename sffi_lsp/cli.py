@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extend-select", action="append", metavar="CODES", help="rules added to the selection")
     p.add_argument("--ignore", action="append", metavar="CODES", help="rules not to report")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are error-level findings")
-    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     p.add_argument("--explain", metavar="CODE", help="explain a rule (by code or name) and exit")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel parser processes (default: all cores)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the parse cache")
@@ -377,10 +377,11 @@ def run_check(args: argparse.Namespace) -> int:
         sources=output.SourceLines(),
         color=fmt == "full" and _stdout_color(),
     )
-    text = output.render(report, fmt)
-    sys.stdout.write(text)
+    # Like ruff: --statistics prints the counts instead of the findings.
     if args.statistics:
-        sys.stdout.write(statistics(findings))
+        sys.stdout.write(statistics(findings, as_json=fmt in ("json", "sarif")))
+    else:
+        sys.stdout.write(output.render(report, fmt))
     sys.stdout.flush()
     if not args.quiet and fmt in ("full", "concise"):
         sys.stderr.write(summary(findings, len(files), result.suppressed, baselined, time.monotonic() - started))
@@ -388,9 +389,13 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
 
 
-def statistics(findings: Sequence[Finding]) -> str:
+def statistics(findings: Sequence[Finding], as_json: bool = False) -> str:
     counts = Counter((f.code, f.name) for f in findings)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))
+    if as_json:
+        import json  # noqa: PLC0415
+
+        return json.dumps([{"code": c, "name": n, "count": k} for (c, n), k in rows], indent=2) + "\n"
     return "".join(f"{n:>5}  {code}  {name}\n" for (code, name), n in rows)
 
 

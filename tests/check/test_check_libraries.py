@@ -142,7 +142,8 @@ def test_signature_mismatch_against_dwarf(tmp_path, libs):
         f'libraries = ["{libs["demo"]}"]\n',
     )
     [f] = by(r, "SFFI008")
-    assert f.symbol == "rt_demo_mul32" and "int32_t" in f.message or "i32" in f.message
+    assert f.symbol == "rt_demo_mul32" and "int32_t" in f.message and "f64" in f.message
+    assert f.related and f.related[0].path.endswith("demo.c")
     assert f.fixes and f.fixes[0].edits[0].new_text == "extern fn rt_demo_mul32(a: i32, b: i32) -> i32"
 
 

@@ -145,8 +145,12 @@ def test_explain_by_code_and_name(sffi):
 def test_statistics(tmp_path, libs, sffi):
     write(tmp_path, {"a.spl": BAD + "extern fn rt_other_missing()\n"})
     r = sffi("a.spl", "--library", libs["demo"], "--statistics", "--output-format", "concise")
-    stats = [line for line in r.out.splitlines() if re.match(r"^\s+\d+\s+SFFI\d{3}\s", line)]
-    assert any(re.match(r"^\s+2\s+SFFI001\s+unresolved-extern$", s) for s in stats)
+    lines = r.out.splitlines()
+    assert lines and all(re.match(r"^\s+\d+\s+SFFI\d{3}\s+[a-z-]+$", line) for line in lines), lines
+    assert any(re.match(r"^\s+2\s+SFFI001\s+unresolved-extern$", s) for s in lines)
+    assert r.code == 1
+    r = sffi("a.spl", "--library", libs["demo"], "--statistics", "--output-format", "json")
+    assert {"code": "SFFI001", "name": "unresolved-extern", "count": 2} in json.loads(r.out)
 
 
 def test_select_ignore_flags(tmp_path, libs, sffi):
@@ -258,3 +262,15 @@ def test_parallel_parse_matches_serial(tmp_path, sffi):
     assert a.code == b.code == 1
     assert a.out == b.out
     assert len(json.loads(a.out)["externs"]) == 70
+
+
+def test_symbols_subcommand(libs, sffi):
+    r = sffi("symbols", libs["demo"], "rt_demo_add", "rt_demo_counter", "rt_nope")
+    assert "rt_demo_add" in r.out and r.code == 1  # rt_nope is not exported
+    r = sffi("symbols", libs["demo"], "rt_demo_add", "--json")
+    assert r.code == 0 and json.loads(r.out)
+    r = sffi("symbols", libs["script"])
+    assert r.code == 1 and "linker script" in (r.out + r.err)
+    assert_no_traceback(r.err)
+    r = sffi("symbols")
+    assert r.code == 2

@@ -229,10 +229,18 @@ class ElfImage:
     def parse_dynamic(self) -> None:
         if self._dyn_parsed:
             return
-        self._dyn_parsed = True
         L, mm = self.L, self.mm
         self.dyn: dict[int, int] = {}
         self.dyn_needed_offsets: list[int] = []
+        self.needed: tuple[str, ...] = ()
+        self.soname = self.rpath = self.runpath = None
+        self.flags_1 = 0
+        self.strtab_off = self.strtab_end = 0
+        self._parse_dynamic()
+        self._dyn_parsed = True  # only once complete: a failure is raised again on the next call
+
+    def _parse_dynamic(self) -> None:
+        L, mm = self.L, self.mm
         dyns = [s for s in self.segments if s.p_type == S.PT_DYNAMIC]
         self.has_dynamic = bool(dyns)
         if not dyns:
@@ -285,13 +293,22 @@ class ElfImage:
         if self._dynsym_ready:
             return
         self.parse_dynamic()
-        self._dynsym_ready = True
-        L, mm, dyn = self.L, self.mm, self.dyn
         self.nsyms = 0
         self.symoffset = 1
         self.gnu = None
         self.sysv = None
         self.versym_off = None
+        self.symtab_off = self.symtab_end = 0
+        try:
+            self._prepare_dynsym()
+        except BaseException:
+            self.nsyms = 0
+            self.gnu = self.sysv = self.versym_off = None
+            raise
+        self._dynsym_ready = True
+
+    def _prepare_dynsym(self) -> None:
+        L, mm, dyn = self.L, self.mm, self.dyn
         if not self.has_dynamic or S.DT_SYMTAB not in dyn:
             return
         syment = dyn.get(S.DT_SYMENT, L.sym_size)
@@ -541,9 +558,9 @@ class ElfImage:
         """(index, st_name, info, other, shndx, value, size) for every dynamic symbol from `first`."""
         self.prepare_dynsym()
         L = self.L
-        lo = self.symtab_off + first * L.sym_size
         if self.nsyms <= first:
             return
+        lo = self.symtab_off + first * L.sym_size
         blob = self.mm[lo: self.symtab_end]
         if L.elf_class == S.ELFCLASS64:
             for i, (n, info, other, shndx, value, size) in enumerate(L.sym.iter_unpack(blob), first):

@@ -189,15 +189,14 @@ class ExportIndex:
         if img is None or problem is not None:
             return SymbolListing(path=real, symbols=())
         table: ExportTable | None = None
-        cache_key = img.identity[:0] + (real, img.size, img.identity[2], img.identity[3])
+        cache_key = (real, img.size, img.identity[2], img.identity[3])
         if self._listing_cache is not None:
             table = self._listing_cache.load(cache_key)
         if table is None:
             try:
                 table = decode_exports(img)
             except (ElfFormatError, struct.error, ValueError, IndexError, OverflowError):
-                table = ExportTable([], b"", b"", __import__("array").array("H"), [None],
-                                    __import__("array").array("Q"), __import__("array").array("Q"))
+                table = ExportTable.empty()  # a corrupt object exports nothing ld.so could use
             else:
                 if self._listing_cache is not None:
                     self._listing_cache.store(cache_key, table)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec, RuleSettings
+from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec
 
 CONFIG_FILE_NAME = "sffi.toml"
 PYPROJECT_FILE_NAME = "pyproject.toml"

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
 
 from sffi_lsp.binary import ExportIndex
 from sffi_lsp.check.providers import Providers

@@ -316,7 +316,8 @@ def run_symbols(argv: Sequence[str]) -> int:
     if "/" in spec or os.path.exists(spec):
         spec = os.path.abspath(spec)
     index = ExportIndex(search_paths=tuple(os.path.abspath(p) for p in args.search_path))
-    sys.stdout.write(render_symbols(index, spec, list(args.names), as_json=args.json))
+    text = render_symbols(index, spec, list(args.names), as_json=args.json)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     lib = index.library(spec)
     if not lib.loadable:
         return EXIT_FINDINGS

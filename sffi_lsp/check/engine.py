@@ -138,6 +138,7 @@ class CheckContext:
     config: Config
     profile: AbiProfile | str | None = None
     _resolutions: dict[tuple[str, str], Resolution] = field(default_factory=dict)
+    _suggestions: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
 
     def externs(self) -> Iterator[tuple[SourceFile, ExternDecl]]:
         for f in self.workspace.files:
@@ -153,6 +154,12 @@ class CheckContext:
         return res
 
     def suggestions(self, name: str, limit: int = 3) -> tuple[str, ...]:
+        key = (name, limit)
+        if key not in self._suggestions:
+            self._suggestions[key] = self._suggest(name, limit)
+        return self._suggestions[key]
+
+    def _suggest(self, name: str, limit: int) -> tuple[str, ...]:
         try:
             raw = self.providers.suggest(name, limit=limit)
         except Exception:  # a suggestion is a nicety: never let it stop a check

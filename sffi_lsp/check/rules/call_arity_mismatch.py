@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..types import Related, Rule, Severity
-from ._common import signature_key
 
 RULE = Rule(
     code="SFFI011",
@@ -36,25 +35,34 @@ def _arity_range(decl) -> tuple[int, int]:
     return required, len(decl.params)
 
 
+def _workspace_arity(ctx, name: str, memo: dict):
+    """The one declaration that fixes the arity of `name` across the tree, or None."""
+    if name not in memo:
+        decls = ctx.workspace.externs_named(name)
+        memo[name] = decls[0] if decls and len({_arity_range(d) for d in decls}) == 1 else None
+    return memo[name]
+
+
 def check(ctx):
+    memo: dict = {}
     for source in ctx.workspace.files:
-        local_externs: dict[str, list] = {}
+        local_externs: dict[str, object] = {}
+        ambiguous: set[str] = set()
         for e in source.externs:
-            local_externs.setdefault(e.name, []).append(e)
+            first = local_externs.setdefault(e.name, e)
+            if first is not e and _arity_range(first) != _arity_range(e):
+                ambiguous.add(e.name)  # SFFI010 reports the disagreement
         local_fns = {f.name for f in source.functions}
         for call in source.calls:
-            if call.qualified or call.arg_count is None:
+            if call.qualified or call.arg_count is None or call.name in ambiguous:
                 continue
-            decls = local_externs.get(call.name)
-            if not decls:
+            decl = local_externs.get(call.name)
+            if decl is None:
                 if call.name in local_fns:
                     continue
-                decls = ctx.workspace.externs_named(call.name)
-                if not decls or len({len(d.params) for d in decls}) != 1:
+                decl = _workspace_arity(ctx, call.name, memo)
+                if decl is None:
                     continue
-            if len({signature_key(d) for d in decls}) > 1 and len({len(d.params) for d in decls}) > 1:
-                continue  # conflicting declarations: SFFI009/SFFI010 say it better
-            decl = decls[0]
             low, high = _arity_range(decl)
             if low <= call.arg_count <= high:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...binary.types import Absent, Found
+from ...model import Span
 from ..engine import zero_span
 from ..types import Related, Rule, Severity
 from ._common import short
@@ -94,7 +95,10 @@ def check(ctx):
             related = (Related(manifest, zero_span(max(at - 1, 0)), f"listed by plugin '{plugin}' in {short(manifest)}"),)
             decls = ctx.workspace.externs_named(name)
             if in_tree or not decls:
-                yield RULE.finding(manifest, zero_span(max(at - 1, 0)), message, symbol=name)
+                column = getattr(entry, "column", 0) if len(getattr(entry, "functions", ())) == 1 else 0
+                line0 = max(at - 1, 0)
+                span = Span(0, 0, line0, column, line0, column + len(name)) if column else zero_span(line0)
+                yield RULE.finding(manifest, span, message, symbol=name)
             else:
                 for decl in decls:
                     yield RULE.finding(decl.path, decl.name_span, message, symbol=name, related=related)

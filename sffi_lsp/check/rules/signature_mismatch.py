@@ -145,11 +145,25 @@ def _rewrite_fix(decl: ExternDecl, new_text: str | None) -> tuple[Fix, ...]:
     return (Fix(f"Rewrite as `{new_text}`", (TextEdit(decl.path, decl.span, new_text),), preferred=True),)
 
 
+def _prefetch(ctx, resolved) -> None:
+    """Let the providers read DWARF for every library once, not once per name
+    (each read runs in a sandboxed worker process), when they offer it."""
+    prefetch = getattr(ctx.providers, "prefetch_signatures", None)
+    wanted = [res for _, _, res in resolved if res.builtin_signature is None and res.found is not None]
+    if prefetch is not None and wanted:
+        try:
+            prefetch(wanted)
+        except Exception:  # best-effort: signature_for still answers one by one
+            pass
+
+
 def check(ctx):
     abi = _abi()
     profile = ctx.profile
     profile_name = ctx.profile_name
-    for _, decl, res in with_status(ctx, ResolutionStatus.RESOLVED):
+    resolved = list(with_status(ctx, ResolutionStatus.RESOLVED))
+    _prefetch(ctx, resolved)
+    for _, decl, res in resolved:
         if res.builtin_signature is not None:
             mismatches = list(abi.compare_with_builtin(decl, res.builtin_signature) or ())
             if not mismatches:
@@ -157,8 +171,11 @@ def check(ctx):
             new_text = declaration_with_types(decl, mismatches) or declaration_from_builtin(decl, res.builtin_signature)
             against = f"the built-in signature `{res.builtin_signature.signature_text()}`"
             related = ()
-            if res.provider and res.provider.source:
-                related = (Related(res.provider.source, None, f"built-in signature from {short(res.provider.source)}"),)
+            builtin = res.builtin_signature
+            source = builtin.path or (res.provider.source if res.provider else None)
+            if source:
+                span = builtin.name_span if builtin.path else None
+                related = (Related(source, span, f"built-in signature in {short(source)}"),)
         elif res.found is not None:
             try:
                 csig = ctx.providers.signature_for(res)

@@ -26,8 +26,10 @@ class DisplayPaths:
             return path
         absolute = os.path.abspath(path)
         if absolute.startswith(self._prefix):
-            return absolute[len(self._prefix):].replace(os.sep, "/")
-        return absolute
+            absolute = absolute[len(self._prefix):].replace(os.sep, "/")
+        # A file name that is not valid UTF-8 (kept by Python as surrogates)
+        # cannot be printed as is; show the bad bytes as U+FFFD instead of failing.
+        return absolute.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class SourceLines:

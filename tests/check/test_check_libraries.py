@@ -204,3 +204,33 @@ def test_provider_file_problem_on_builtins_line(tmp_path, libs):
     r = run_project(tmp_path, {"a.spl": "extern fn rt_ok()\n"}, '[builtins]\nlists = ["builtins.txt"]\n')
     [f] = by(r, "SFFI019")
     assert f.path == str(tmp_path / "builtins.txt") and f.span.start_line == 1
+
+
+def test_broken_satellite_reported_on_the_externs_it_was_asked_for(tmp_path, libs):
+    build = tmp_path / "sat"
+    build.mkdir(parents=True)
+    (build / "libspl_bad.so").write_text("/* GNU ld script */\nGROUP ( libc.so.6 )\n")
+    toml = f'[satellites]\npaths = ["{build}"]\n'
+    r = run_project(
+        tmp_path / "proj",
+        {"a.spl": "extern fn rt_other_y() -> i64\nextern fn rt_bad_x() -> i64\n", "b.spl": "extern fn rt_zzz_q()\n"},
+        toml,
+    )
+    found = by(r, "SFFI002")
+    assert [(f.path.rsplit("/", 1)[1], f.symbol) for f in found] == [("a.spl", "rt_bad_x")]
+    assert "linker script" in found[0].message and "satellite" in found[0].message
+
+
+def test_unresolved_references_placed_on_served_extern_when_config_outside_tree(tmp_path, libs):
+    from sffi_lsp.check.providers import Providers, index_for_config
+    from sffi_lsp.config import load_config
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "sffi.toml").write_text(f'libraries = ["{libs["unres"]}"]\n')
+    src = tmp_path / "src" / "a.spl"
+    src.write_text("extern fn rt_nothing()\nextern fn rt_unres_fine() -> i64\n")
+    config = load_config(paths=[str(tmp_path / "src")], env={"HOME": str(tmp_path)})
+    providers = Providers.from_config(config, index_for_config(config))
+    r = check(Workspace([parse_source(src.read_text(), str(src))], roots=[str(tmp_path / "src")]), providers, config)
+    [f] = by(r, "SFFI018")
+    assert f.path == str(src) and f.symbol == "rt_unres_fine"

@@ -3,10 +3,11 @@
 Placement (documented in the README): a library configured in a config file
 that lies inside the checked tree is reported on that config line. Otherwise
 (a `--library` flag, a config outside the tree, a manifest or satellite
-library) the finding goes on the first extern in each checked file served by
-the library that no other provider resolves, since that is where the broken
-library is felt; if there is no such extern the finding is attached to the
-library path itself (line 1), so CI still sees it.
+library) the finding goes on the first extern of each checked file that the
+library was asked for and nothing else resolved (for a library that loads but
+has unresolved references: the first extern it serves), since that is where
+the broken library is felt; when there is no such extern, the finding is
+attached to the library path itself (line 1), so CI still sees it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 import re
 from dataclasses import dataclass
 
-from ...binary.types import Library
+from ...binary.types import AbsenceReason, Library
 from ...config_types import LibrarySpec
 from ...model import Span
 from ..engine import zero_span
@@ -82,8 +83,39 @@ def _normalise(ctx, item) -> LibraryIssue | None:
     return LibraryIssue(lib, spec, origin, label)
 
 
-def placements(ctx, issue: LibraryIssue) -> Iterator[tuple[str, Span, str | None]]:
-    """(path, span, symbol) for each place the issue is reported."""
+def _names(issue: LibraryIssue) -> set[str]:
+    lib = issue.library
+    return {x for x in (lib.spec, lib.path) if x}
+
+
+def affected_by_unloadable(issue: LibraryIssue):
+    """Externs the broken library was asked for (the providers list it among the absences)."""
+    names = _names(issue)
+
+    def test(decl, res) -> bool:
+        return not res.resolved and any(
+            lib in names and a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE for lib, a in res.absences
+        )
+
+    return test
+
+
+def served_by(issue: LibraryIssue):
+    """Externs the library (or its dependency tree) answers."""
+    names = _names(issue)
+
+    def test(decl, res) -> bool:
+        return res.library is not None and bool(_names(LibraryIssue(res.library, None, None)) & names)
+
+    return test
+
+
+def placements(ctx, issue: LibraryIssue, affected) -> Iterator[tuple[str, Span, str | None]]:
+    """(path, span, symbol) for each place the issue is reported.
+
+    On the configuration line when that file is in the checked tree; else on
+    the first affected extern of each file the library serves; else on the
+    library itself."""
     at_config = ctx.config_location(issue.origin)
     if at_config is not None:
         yield at_config[0], at_config[1], None
@@ -91,7 +123,7 @@ def placements(ctx, issue: LibraryIssue) -> Iterator[tuple[str, Span, str | None
     placed = False
     for source in ctx.files_served_by(issue.spec):
         for decl in source.externs:
-            if not ctx.resolve(decl).resolved:
+            if affected(decl, ctx.resolve(decl)):
                 yield decl.path, decl.name_span, decl.name
                 placed = True
                 break

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import Related, Rule, Severity
-from ._libraries import display_name, lead, library_issues, placements
+from ._libraries import display_name, lead, library_issues, placements, affected_by_unloadable
 
 RULE = Rule(
     code="SFFI002",
@@ -46,5 +46,5 @@ def check(ctx):
         chain = f" (chain: {' -> '.join(problem.chain)})" if problem.chain else ""
         message = f"{lead(issue)}library `{display_name(issue)}` cannot be loaded: {problem.message}{chain}"
         related = (Related(problem.path, None, f"reason: {problem.reason.value}"),) if problem.path else ()
-        for path, span, symbol in placements(ctx, issue):
+        for path, span, symbol in placements(ctx, issue, affected_by_unloadable(issue)):
             yield RULE.finding(path, span, message, symbol=symbol, related=related)

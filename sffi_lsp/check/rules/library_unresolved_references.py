@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import Rule, Severity
-from ._libraries import display_name, lead, library_issues, placements
+from ._libraries import display_name, lead, library_issues, placements, served_by
 
 RULE = Rule(
     code="SFFI018",
@@ -40,5 +40,5 @@ def check(ctx):
             f"{lead(issue)}library `{display_name(issue)}` loads, but references functions nothing in its dependency tree defines: "
             f"{shown}; calling code that needs them aborts with 'symbol lookup error'"
         )
-        for path, span, symbol in placements(ctx, issue):
+        for path, span, symbol in placements(ctx, issue, served_by(issue)):
             yield RULE.finding(path, span, message, symbol=symbol)

@@ -148,3 +148,21 @@ def test_unresolved_extern_suggests_and_offers_rename_fix(tmp_path):
     fix = f.fixes[0]
     assert fix.preferred and {e.span.start_line for e in fix.edits} == {0, 2}
     assert all(e.new_text == "rt_file_exists" for e in fix.edits)
+
+
+def test_extern_class_members_are_not_resolved_by_bare_name(tmp_path):
+    text = (
+        "extern class Window:\n    fn open(title: text) -> i64\n"
+        "extern \"C\":\n    fn rt_c_thing(a: i64) -> i64\n"
+        "fn f():\n    Window.open(\"t\")\n    open(1, 2, 3)\n    rt_c_thing(1)\n"
+    )
+    other = "extern class Door:\n    fn open() -> bool\n"
+    r = model_check(tmp_path, {"a.spl": text, "b.spl": other}, extend=("SFFI017",))
+    assert [(f.code, f.symbol) for f in r.findings if f.code in ("SFFI001", "SFFI009", "SFFI011", "SFFI017")] == [
+        ("SFFI001", "rt_c_thing")
+    ]
+
+
+def test_bare_ignore_comment_hides_every_code_on_its_line(tmp_path):
+    r = model_check(tmp_path, {"a.spl": "extern fn rt_a()  # sffi: ignore\nextern fn rt_b()\n"})
+    assert {f.symbol for f in r.findings} == {"rt_b"} and r.suppressed == 2

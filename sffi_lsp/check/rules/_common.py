@@ -14,8 +14,16 @@ def short(path: str | None) -> str:
     return os.path.basename(path) if path else "?"
 
 
+def is_class_member(decl: ExternDecl) -> bool:
+    """A method of an `extern class` block: the runtime binds those through the
+    class, not by looking the bare method name up, so resolution rules skip them."""
+    return bool(decl.block) and decl.block.startswith("class")
+
+
 def with_status(ctx, status: ResolutionStatus) -> Iterator[tuple[SourceFile, ExternDecl, Resolution]]:
     for source, decl in ctx.externs():
+        if is_class_member(decl):
+            continue
         res = ctx.resolve(decl)
         if res.status is status:
             yield source, decl, res

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..types import Related, Rule, Severity
+from ._common import is_class_member
 
 RULE = Rule(
     code="SFFI011",
@@ -38,7 +39,7 @@ def _arity_range(decl) -> tuple[int, int]:
 def _workspace_arity(ctx, name: str, memo: dict):
     """The one declaration that fixes the arity of `name` across the tree, or None."""
     if name not in memo:
-        decls = ctx.workspace.externs_named(name)
+        decls = [d for d in ctx.workspace.externs_named(name) if not is_class_member(d)]
         memo[name] = decls[0] if decls and len({_arity_range(d) for d in decls}) == 1 else None
     return memo[name]
 
@@ -49,6 +50,8 @@ def check(ctx):
         local_externs: dict[str, object] = {}
         ambiguous: set[str] = set()
         for e in source.externs:
+            if is_class_member(e):
+                continue  # called as `Class.method(...)`, which this rule does not follow
             first = local_externs.setdefault(e.name, e)
             if first is not e and _arity_range(first) != _arity_range(e):
                 ambiguous.add(e.name)  # SFFI010 reports the disagreement

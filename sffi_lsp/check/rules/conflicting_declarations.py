@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import Related, Rule, Severity
-from ._common import same_context, shape, signature_key
+from ._common import is_class_member, same_context, shape, signature_key
 
 RULE = Rule(
     code="SFFI009",
@@ -34,7 +34,7 @@ extern fn rt_file_size(path: text) -> i32
 
 def check(ctx):
     for name in ctx.workspace.extern_names():
-        decls = ctx.workspace.externs_named(name)
+        decls = [d for d in ctx.workspace.externs_named(name) if not is_class_member(d)]
         if len(decls) < 2 or len({signature_key(d) for d in decls}) < 2:
             continue
         for decl in decls:

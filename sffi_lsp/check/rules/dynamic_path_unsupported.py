@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..types import ProviderKind, Rule, Severity
+from ._common import is_class_member
 from .signature_mismatch import _describe, _span_for
 
 MAX_DYNAMIC_ARGS = 12
@@ -62,6 +63,8 @@ def check(ctx):
     if not ctx.runtime_dynamic_path:
         return
     for _, decl in ctx.externs():
+        if is_class_member(decl):
+            continue
         res = ctx.resolve(decl)
         if res.provider is not None and res.provider.kind is ProviderKind.BUILTIN:
             continue

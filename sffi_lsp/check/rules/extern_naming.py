@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..types import Rule, Severity
+from ._common import is_class_member
 
 RULE = Rule(
     code="SFFI017",
@@ -38,7 +39,7 @@ def check(ctx):
     prefixes = tuple(ctx.config.rules.naming_prefixes) or ("rt_", "spl_")
     shown = ", ".join(f"`{p}`" for p in prefixes)
     for _, decl in ctx.externs():
-        if decl.name.startswith(prefixes):
+        if decl.name.startswith(prefixes) or is_class_member(decl):
             continue
         yield RULE.finding(
             decl.path,

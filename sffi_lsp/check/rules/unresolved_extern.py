@@ -18,6 +18,8 @@ would: the built-in table and prefix families, the plugin manifest, satellite
 libraries `libspl_<prefix>.so`, then the configured libraries (and their
 dependencies, as `dlsym` searches them). Reports the externs nobody provides,
 with "did you mean" suggestions taken from the real exports and built-ins.
+Methods of `extern class` blocks are bound through their class, not by bare
+name, so this rule (and the other resolution rules) skip them.
 
 ## Why is this bad?
 The program compiles, then fails at the first call with

@@ -10,6 +10,7 @@ so a hostile file yields an ``ElfFormatError`` instead of a crash or a hang.
 from __future__ import annotations
 
 import mmap
+from array import array
 import os
 import stat
 import struct
@@ -151,6 +152,7 @@ class ElfImage:
         self._versions: dict[int, tuple[str, int]] | None = None
         self._hidden_scan: dict[str, list[int]] | None = None
         self._lookups: dict[str, tuple] = {}
+        self._strong_undefined: list | None = None
 
     def close(self) -> None:
         mm = self.mm
@@ -348,8 +350,7 @@ class ElfImage:
         buckets_off = bloom_off + bloom_size * word
         chain_off = buckets_off + 4 * nbuckets
         self.vaddr_to_offset(addr, 16 + bloom_size * word + 4 * nbuckets)  # all within the file
-        e = "<" if self.little else ">"
-        buckets = struct.unpack_from(f"{e}{nbuckets}I", mm, buckets_off)
+        buckets = _int_array("I", mm[buckets_off: buckets_off + 4 * nbuckets], self.little)
         last = max(buckets)
         if last >= max_syms:
             raise _corrupt(f"{self.path}: DT_GNU_HASH bucket points past the symbol table")
@@ -370,6 +371,9 @@ class ElfImage:
         self.symoffset = symoffset
         self.gnu = (nbuckets, symoffset, bloom_size, bloom_shift, bloom_off, buckets_off, chain_off, buckets)
         self.chain_end = chain_off + 4 * (nsyms - symoffset)
+        # Plain integer arrays for the hot lookup path (no struct call per probe).
+        self.gnu_bloom = _int_array("Q" if L.word_bits == 64 else "I", mm[bloom_off: buckets_off], self.little)
+        self.gnu_chain = _int_array("I", mm[chain_off: self.chain_end], self.little)
 
     def raw_symbol(self, i: int) -> tuple[int, int, int, int, int, int]:
         L = self.L
@@ -390,22 +394,24 @@ class ElfImage:
         out: list[int] = []
         mm, L = self.mm, self.L
         if self.gnu is not None:
-            nbuckets, symoffset, bloom_size, bloom_shift, bloom_off, _b, chain_off, buckets = self.gnu
+            nbuckets, symoffset, bloom_size, bloom_shift, _bo, _b, _co, buckets = self.gnu
             bits = L.word_bits
-            w = L.word.unpack_from(mm, bloom_off + ((gh // bits) & (bloom_size - 1)) * L.word.size)[0]
+            w = self.gnu_bloom[(gh // bits) & (bloom_size - 1)]
             if not ((w >> (gh & (bits - 1))) & (w >> ((gh >> bloom_shift) & (bits - 1))) & 1):
                 return out
             i = buckets[gh % nbuckets]
-            if i == 0 or i < symoffset:
+            if i < symoffset:  # 0: empty bucket
                 return out
-            u32 = L.u32
-            while i < self.nsyms:
-                h = u32.unpack_from(mm, chain_off + 4 * (i - symoffset))[0]
+            chain = self.gnu_chain
+            k = i - symoffset
+            n = len(chain)
+            while k < n:  # bounded by the chain length (prepare_dynsym found its end bit)
+                h = chain[k]
                 if (h ^ gh) >> 1 == 0:
-                    out.append(i)
+                    out.append(k + symoffset)
                 if h & 1:
                     break
-                i += 1
+                k += 1
             return out
         if self.sysv is not None:
             nbucket, nchain, b_off, c_off = self.sysv
@@ -523,9 +529,14 @@ class ElfImage:
             return self._bind(i, f, v)
         if num_versions == 1:
             return self._bind(*versioned)
-        if hint is None:
-            hint = self._unhashed_hint(name_b)
         return ("absent",) + (hint if hint else (None, ""))
+
+    def explain_absence(self, name_b: bytes, *, use_symtab: bool = True) -> tuple | None:
+        """(reason, detail) from the entries outside the hash table and .symtab; only for a final answer."""
+        try:
+            return self._unhashed_hint(name_b, use_symtab)
+        except (ElfFormatError, struct.error, ValueError, IndexError, OverflowError):
+            return None
 
     def _bind(self, i: int, f: tuple, v: int | None) -> tuple:
         bind = f[1] >> 4
@@ -533,7 +544,7 @@ class ElfImage:
             return ("found", i, f, v)
         return ("absent", "local", f"{self.path} has it with binding LOCAL")
 
-    def _unhashed_hint(self, name_b: bytes) -> tuple | None:
+    def _unhashed_hint(self, name_b: bytes, use_symtab: bool = True) -> tuple | None:
         """Undefined and local entries sit before GNU hash's symoffset: look there, then .symtab."""
         if self._hidden_scan is None:
             self._hidden_scan = scan = {}
@@ -551,17 +562,18 @@ class ElfImage:
                 return ("undefined", f"{self.path} imports it (undefined here), it does not define it")
             if info >> 4 == S.STB_LOCAL:
                 return ("local", f"{self.path} has it with binding LOCAL")
-        return symtab_hint(self, name_b)
+        return symtab_hint(self, name_b) if use_symtab else None
 
     # ---------------------------------------------------------------- bulk decode
-    def iter_dynsym(self, first: int = 1):
-        """(index, st_name, info, other, shndx, value, size) for every dynamic symbol from `first`."""
+    def iter_dynsym(self, first: int = 1, last: int | None = None):
+        """(index, st_name, info, other, shndx, value, size) for dynamic symbols first..last-1."""
         self.prepare_dynsym()
         L = self.L
-        if self.nsyms <= first:
+        last = self.nsyms if last is None else min(last, self.nsyms)
+        if last <= first:
             return
         lo = self.symtab_off + first * L.sym_size
-        blob = self.mm[lo: self.symtab_end]
+        blob = self.mm[lo: self.symtab_off + last * L.sym_size]
         if L.elf_class == S.ELFCLASS64:
             for i, (n, info, other, shndx, value, size) in enumerate(L.sym.iter_unpack(blob), first):
                 yield i, n, info, other, shndx, value, size
@@ -579,6 +591,17 @@ class ElfImage:
         return struct.unpack(f">{self.nsyms}H", raw)
 
 
+SYMTAB_HINT_MAX = 1 << 20  # bytes of .strtab we are willing to search for a "why absent" hint
+
+
+def _int_array(code: str, raw: bytes, little: bool) -> array:
+    a = array(code)
+    a.frombytes(raw[: len(raw) - len(raw) % a.itemsize])
+    if little != _HOST_LITTLE:
+        a.byteswap()
+    return a
+
+
 def symtab_hint(img: ElfImage, name_b: bytes) -> tuple | None:
     """When section headers survive, .symtab tells whether a missing name is hidden or local."""
     L, mm = img.L, img.mm
@@ -592,8 +615,8 @@ def symtab_hint(img: ElfImage, name_b: bytes) -> tuple | None:
             if link >= img.shnum:
                 return None
             (_n, st_type, _f, _a, soff, ssize, *_r) = L.shdr.unpack_from(mm, img.shoff + link * img.shentsize)
-            if st_type != S.SHT_STRTAB or soff + ssize > img.size:
-                return None
+            if st_type != S.SHT_STRTAB or soff + ssize > img.size or ssize > SYMTAB_HINT_MAX:
+                return None  # too big to search on a keystroke (libtorch_cpu: 530k entries)
             # Find each place the name (NUL-terminated, possibly a merged suffix) sits in .strtab,
             # then the .symtab entry naming that offset (aligned match on st_name).
             needle = name_b + b"\0"

@@ -7,8 +7,12 @@ followed by `dlsym(handle, name)` would give. Answers are memoised and re-valida
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import struct
+import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +24,9 @@ from .types import (Absent, AbsenceReason, CSignature, Found, Library, LoadProbl
                     SymbolListing, Target)
 
 
+VERDICT_FORMAT = "sffi-library-1"
+
+
 def _stat_ident(path: str) -> tuple | None:
     try:
         st = os.stat(path)
@@ -28,10 +35,38 @@ def _stat_ident(path: str) -> tuple | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
+class _StatWindow:
+    """Stat results shared for STAT_WINDOW seconds.
+
+    One check of a workspace asks library() for several libraries whose closures share files
+    (libc, libstdc++, ld.so): within one millisecond a file is statted once. No rebuild can
+    both happen and be noticed inside that window, so answers stay exact.
+    """
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._at = 0.0
+        self._memo: dict[str, tuple | None] = {}
+
+    def ident(self, path: str) -> tuple | None:
+        now = time.monotonic()
+        if now - self._at > self.window:
+            self._memo.clear()
+            self._at = now
+        try:
+            return self._memo[path]
+        except KeyError:
+            i = self._memo[path] = _stat_ident(path)
+            return i
+
+
+STAT_WINDOW = 0.001
+
+
 @dataclass
 class _LibraryEntry:
     library: Library
-    outcome: LoadOutcome
+    outcome: LoadOutcome | None
     watched: tuple[tuple[str, tuple | None], ...]  # re-statted on every library() call
     images: tuple[ElfImage, ...]
     via: dict[str, tuple[str, ...]]
@@ -52,6 +87,7 @@ class ExportIndex:
         self._listings: dict[str, tuple[tuple, SymbolListing]] = {}
         self._signatures: dict[tuple, CSignature | NoSignature] = {}
         self._seen: dict[str, tuple | None] = {}
+        self._stats = _StatWindow(STAT_WINDOW)
         self._loader = Loader(self.target, search_paths, ld_library_path, self._image_for)
 
     # ------------------------------------------------------------------ images, memoised by identity
@@ -76,11 +112,16 @@ class ExportIndex:
         key = (spec, origin)
         entry = self._libraries.get(key)
         if entry is not None:
+            stat = self._stats.ident
             for path, ident in entry.watched:
-                if _stat_ident(path) != ident:
+                if stat(path) != ident:
                     break
             else:
                 return entry.library
+        restored = self._restore_verdict(key)
+        if restored is not None:
+            self._libraries[key] = restored
+            return restored.library
         outcome = self._loader.load(spec, origin)
         lib = outcome.library
         if lib.loadable:
@@ -103,7 +144,67 @@ class ExportIndex:
             if i is not None and os.path.isfile(p):
                 self._seen.setdefault(os.path.realpath(p), i)
         self._libraries[key] = _LibraryEntry(lib, outcome, watched, images, via, {})
+        if lib.loadable:
+            self._store_verdict(key, lib, watched, [o.path for o in outcome.objects], via)
         return lib
+
+    # ------------------------------------------------------------------ persisted verdicts
+    # Deciding loadability reads every undefined reference of the whole closure (libtorch_cpu:
+    # ~1,300 names against 11 objects). The verdict is kept on disk with the identity of every
+    # file it depends on, so a new process re-validates it with a few stats.
+    def _verdict_file(self, key: tuple[str, str | None]) -> str | None:
+        if self._listing_cache is None:
+            return None
+        env = (key, self.target.elf_class, self.target.little_endian, self.target.machine,
+               tuple(self._loader.ld_library_path), tuple(self._loader.search_paths), os.getcwd() if key[1] is None else "")
+        digest = hashlib.sha256(repr(env).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return os.path.join(self._listing_cache.directory, f"{digest}.library")
+
+    def _store_verdict(self, key, lib: Library, watched, object_paths: list[str], via) -> None:
+        path = self._verdict_file(key)
+        if path is None:
+            return
+        record = {"format": VERDICT_FORMAT, "key": list(key), "watched": [[p, list(i) if i else None] for p, i in watched],
+                  "objects": object_paths, "via": {k: list(v) for k, v in via.items()},
+                  "library": {"spec": lib.spec, "path": lib.path, "soname": lib.soname, "needed": list(lib.needed),
+                              "closure": list(lib.closure), "unresolved_functions": list(lib.unresolved_functions),
+                              "identity": list(lib.identity)}}
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".library-", dir=os.path.dirname(path))
+            with os.fdopen(fd, "w") as fh:
+                json.dump(record, fh)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+    def _restore_verdict(self, key) -> _LibraryEntry | None:
+        path = self._verdict_file(key)
+        if path is None:
+            return None
+        try:
+            with open(path) as fh:
+                rec = json.load(fh)
+            if rec.get("format") != VERDICT_FORMAT or rec["key"] != list(key):
+                return None
+            watched = tuple((p, tuple(i) if i else None) for p, i in rec["watched"])
+            for p, i in watched:
+                if _stat_ident(p) != i:
+                    return None
+            images = []
+            for p in rec["objects"]:
+                img, problem, _ident = self._image_for(p, p)
+                if img is None or problem is not None:
+                    return None
+                images.append(img)
+            L = rec["library"]
+            lib = Library(spec=L["spec"], path=L["path"], problem=None, soname=L["soname"], needed=tuple(L["needed"]),
+                          closure=tuple(L["closure"]), unresolved_functions=tuple(L["unresolved_functions"]),
+                          identity=tuple(L["identity"]))
+            via = {k: tuple(v) for k, v in rec["via"].items()}
+            return _LibraryEntry(lib, None, watched, tuple(images), via, {})
+        except Exception:  # noqa: BLE001 -- a corrupt verdict file is just a miss
+            return None
 
     def stale(self) -> bool:
         """True when a library file seen so far changed on disk (for watchers)."""
@@ -167,6 +268,12 @@ class ExportIndex:
                 return Found(sym, real or img.path, entry.via.get(real, ()))
             if hit[1] is not None and first_hint is None:
                 first_hint = (hit[1], hit[2], img.path)
+        if first_hint is None and entry.images:
+            # Only the requested object is asked why (its imports, locals, .symtab): that is what
+            # the user named, and the dependencies' tables can be huge.
+            why = entry.images[0].explain_absence(name_b)
+            if why is not None:
+                first_hint = (why[0], why[1], entry.images[0].path)
         if first_hint is not None:
             reason, detail, obj = first_hint
             return Absent(name, AbsenceReason(reason), detail, obj)

@@ -264,17 +264,9 @@ class Loader:
         return None
 
     def _check_symbols(self, spec: str, objects: list[LoadedObject], chain_to) -> tuple[LoadProblem | None, tuple[str, ...]]:
-        from .hashes import gnu_hash_cached  # noqa: PLC0415
-
         unresolved: dict[str, list[tuple[LoadedObject, int]]] = {}
         for obj in objects:
-            img = obj.image
-            for i, st_name, info, _other, shndx, _value, _size in img.iter_dynsym(1):
-                if shndx != S.SHN_UNDEF or info >> 4 != S.STB_GLOBAL or st_name == 0:
-                    continue  # weak undefined references may stay NULL
-                name_b = img.dynstr_bytes(st_name)
-                name = name_b.decode("utf-8", "surrogateescape")
-                gh = gnu_hash_cached(name_b)
+            for i, name, name_b, gh in strong_undefined(obj.image):
                 if any(_defines(o.image, name, name_b, gh) for o in objects):
                     continue
                 unresolved.setdefault(name, []).append((obj, i))
@@ -291,6 +283,28 @@ class Loader:
                         obj.path, chain_to.get(obj.real, (spec,))), ()
             lazy.append(name)
         return None, tuple(sorted(lazy))
+
+
+def strong_undefined(img: ElfImage) -> list[tuple[int, str, bytes, int]]:
+    """(index, name, name bytes, GNU hash) of the GLOBAL undefined references; memoised on the image.
+
+    With DT_GNU_HASH every undefined symbol sits before symoffset, so only that prefix is read.
+    """
+    memo = img._strong_undefined
+    if memo is not None:
+        return memo
+    from .hashes import gnu_hash_cached  # noqa: PLC0415
+
+    out: list[tuple[int, str, bytes, int]] = []
+    img.prepare_dynsym()
+    end = img.symoffset if img.gnu is not None else img.nsyms
+    for i, st_name, info, _other, shndx, _value, _size in img.iter_dynsym(1, end):
+        if shndx != S.SHN_UNDEF or info >> 4 != S.STB_GLOBAL or st_name == 0:
+            continue  # weak undefined references may stay NULL
+        name_b = img.dynstr_bytes(st_name)
+        out.append((i, name_b.decode("utf-8", "surrogateescape"), name_b, gnu_hash_cached(name_b)))
+    img._strong_undefined = out
+    return out
 
 
 def _defines(img: ElfImage, name: str, name_b: bytes, gh: int) -> bool:

@@ -126,3 +126,18 @@ def test_read_target(built: Built) -> None:
                         ("reltype", LoadReason.NOT_SHARED_OBJECT), ("fifo", LoadReason.FIFO)):
         got = read_target(str(built[key]))
         assert isinstance(got, LoadProblem) and got.reason == reason
+
+
+def test_persisted_verdicts_are_revalidated(built: Built, tmp_path: Path) -> None:
+    lib_dir = tmp_path / "lib"
+    shutil.copytree(built["rchain"].parent, lib_dir, symlinks=True, ignore=shutil.ignore_patterns("*fifo*"))
+    spec = str(lib_dir / "librchain.so")
+    first = ExportIndex(cache_dir=tmp_path / "cache", ld_library_path=[]).library(spec)
+    assert first.loadable and list((tmp_path / "cache").glob("*.library"))
+    again = ExportIndex(cache_dir=tmp_path / "cache", ld_library_path=[])
+    restored = again.library(spec)
+    assert restored == first
+    assert isinstance(again.lookup(restored, ["dep3_fn"])["dep3_fn"], Found)
+    (lib_dir / "rdeps" / "libdep3.so").unlink()  # a dependency disappears: the verdict must not be reused
+    gone = ExportIndex(cache_dir=tmp_path / "cache", ld_library_path=[]).library(spec)
+    assert gone.problem is not None and gone.problem.reason == LoadReason.MISSING_DEPENDENCY

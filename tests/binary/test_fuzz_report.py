@@ -23,12 +23,14 @@ NAMES = ["basic_add", "basic_data", "basic_tls", "basic_twice", "basic_hidden", 
 def _mutate(rng: random.Random, data: bytearray) -> bytearray:
     out = bytearray(data)
     for _ in range(rng.randint(1, 8)):
+        if len(out) < 64:
+            break
         choice = rng.random()
         if choice < 0.5:  # flip bytes, most often in the headers and dynamic tables
             hot = rng.random() < 0.6
             pos = rng.randrange(0, min(len(out), 4096) if hot else len(out))
             out[pos] = rng.randrange(256)
-        elif choice < 0.75:  # plant a large or zero 32/64-bit value
+        elif choice < 0.75:  # plant a large or zero 32-bit value
             pos = rng.randrange(0, len(out) - 8)
             val = rng.choice([0, 1, 0xFFFFFFFF, 0x7FFFFFFF, len(out), rng.randrange(1 << 32)])
             out[pos:pos + 4] = val.to_bytes(4, "little")

@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(args.log_level)
+    if args.log_level != "DEBUG":
+        logging.getLogger("pygls").setLevel(logging.WARNING)  # every message at INFO: too chatty
 
     from .features import create_server  # noqa: PLC0415 - after logging is set up
 

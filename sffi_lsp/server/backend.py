@@ -16,43 +16,32 @@ log = logging.getLogger(__name__)
 DOCS_BASE = "https://github.com/sffi-lsp/sffi-lsp/blob/main/README.md"
 
 
-class ConfigProblem(Exception):
-    """The project's configuration could not be loaded (message for the user)."""
+def load_config(roots: list[str], settings: dict[str, Any] | None) -> tuple[Config, list[str]]:
+    """sffi.toml found from the workspace roots, overlaid with client settings.
 
-
-def load_config(roots: list[str], settings: dict[str, Any] | None) -> Config:
-    """sffi.toml found from the workspace roots, overlaid with client settings."""
+    Returns the config and the problems met: a broken sffi.toml falls back to
+    the defaults, broken client settings are ignored (the file still counts)."""
     from .. import config as config_mod  # noqa: PLC0415
 
+    problems: list[str] = []
+    root = roots[0] if roots else os.getcwd()
     try:
         config = config_mod.load_config(paths=tuple(roots))
         if config.config_file is None and roots:
             # No sffi.toml: the project is the workspace folder, not the server's cwd.
-            config = config_mod.default_config(roots[0], dict(os.environ))
+            config = config_mod.default_config(root, dict(os.environ))
     except config_mod.ConfigError as exc:
-        raise ConfigProblem(str(exc)) from exc
+        problems.append(str(exc))
+        try:
+            config = config_mod.default_config(root, dict(os.environ))
+        except Exception:  # noqa: BLE001 - the environment itself may be the problem
+            config = Config(root=root)
     if settings:
         try:
             config = config_mod.merge_client_settings(config, settings)
         except config_mod.ConfigError as exc:
-            raise ConfigProblem(f"client settings `sffi`: {exc}") from exc
-    return config
-
-
-def fallback_config(roots: list[str], settings: dict[str, Any] | None) -> Config:
-    """Defaults (plus whatever client settings still apply) after a config error."""
-    from .. import config as config_mod  # noqa: PLC0415
-
-    try:
-        config = config_mod.default_config(roots[0] if roots else os.getcwd(), dict(os.environ))
-    except Exception:  # noqa: BLE001 - the environment itself may be the problem
-        config = Config(root=roots[0] if roots else os.getcwd())
-    if settings:
-        try:
-            config = config_mod.merge_client_settings(config, settings)
-        except Exception:  # noqa: BLE001 - the settings were the problem
-            log.warning("client settings ignored", exc_info=True)
-    return config
+            problems.append(f"{exc} (client settings ignored)")
+    return config, problems
 
 
 @dataclass
@@ -65,12 +54,10 @@ class Backend:
 
     @classmethod
     def build(cls, config: Config) -> "Backend":
-        from ..binary import ExportIndex  # noqa: PLC0415
         from ..check.providers import Providers  # noqa: PLC0415
 
-        index = _make_index(ExportIndex, config)
-        providers = Providers.from_config(config, index)
-        return cls(config=config, index=index, providers=providers)
+        providers = Providers.from_config(config)
+        return cls(config=config, index=providers.index, providers=providers)
 
     def stale(self) -> bool:
         try:
@@ -79,22 +66,9 @@ class Backend:
             log.warning("providers.stale() failed", exc_info=True)
             return False
 
-
-def _make_index(export_index_cls: Any, config: Config) -> Any:
-    kwargs: dict[str, Any] = {}
-    import inspect  # noqa: PLC0415
-
-    try:
-        accepted = inspect.signature(export_index_cls).parameters
-    except (TypeError, ValueError):
-        accepted = {}
-    if "cache_dir" in accepted:
-        kwargs["cache_dir"] = config.cache_dir or os.path.join(config.root, ".sffi_cache")
-    if "search_paths" in accepted:
-        kwargs["search_paths"] = config.search_paths
-    if "config" in accepted:
-        kwargs["config"] = config
-    return export_index_cls(**kwargs)
+    def refresh(self) -> bool:
+        """Reload the libraries, lists and manifest that changed (keeps the rest cached)."""
+        return bool(self.providers.refresh())
 
 
 def new_workspace(roots: list[str]) -> Any:

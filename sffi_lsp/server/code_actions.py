@@ -101,8 +101,8 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, options)
     async def code_actions(ls: "SffiLanguageServer", params: lsp.CodeActionParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         if params.context.only and not any(k.startswith("quickfix") for k in params.context.only):
             return None
         actions: list[lsp.CodeAction] = []

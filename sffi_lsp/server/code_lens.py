@@ -19,8 +19,8 @@ def setup(ls: "SffiLanguageServer") -> None:
         caps = ls.client_capabilities.text_document if ls.client_capabilities else None
         if caps is not None and caps.inlay_hint is not None:
             return []
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         source = ls.sources.get(path)
         if source is None:
             return []

@@ -51,8 +51,11 @@ def diagnostics_for(ls: "SffiLanguageServer", path: str) -> list[lsp.Diagnostic]
     return [to_diagnostic(ls, f) for f in ls.findings.get(path, [])]
 
 
-def diagnostics_changed(ls: "SffiLanguageServer", paths: list[str]) -> None:
-    """New findings for `paths`: push them, or ask a pulling client to re-pull."""
+def diagnostics_changed(
+    ls: "SffiLanguageServer", paths: list[str], edited: set[str], providers_changed: bool
+) -> None:
+    """New findings for `paths`: push them, or ask a pulling client to re-pull
+    (it re-pulls an edited document by itself; other files need the refresh)."""
     if not ls.pull_diagnostics:
         for path in sorted(paths):
             version = None
@@ -64,9 +67,9 @@ def diagnostics_changed(ls: "SffiLanguageServer", paths: list[str]) -> None:
             ls.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=ls.uri_of(path), diagnostics=diagnostics_for(ls, path), version=version)
             )
-    elif ls.can_refresh_diagnostics:
+    elif ls.can_refresh_diagnostics and (providers_changed or any(p not in edited for p in paths)):
         ls.workspace_diagnostic_refresh(None)
-    if ls.can_refresh_inlay_hints:
+    if ls.can_refresh_inlay_hints and (providers_changed or any(p not in edited for p in paths)):
         ls.workspace_inlay_hint_refresh(None)
 
 
@@ -75,8 +78,8 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, options)
     async def document_diagnostic(ls: "SffiLanguageServer", params: lsp.DocumentDiagnosticParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         result_id = ls.result_ids.get(path, "0")
         if params.previous_result_id is not None and params.previous_result_id == result_id:
             return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)

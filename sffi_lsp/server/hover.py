@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from ..binary.types import CSignature
+from ..binary.types import CSignature, NoSignature
 from ..check.types import Resolution, ResolutionStatus
 from ..model import ExternDecl
 from . import backend
@@ -30,9 +30,11 @@ async def signature_of(ls: "SffiLanguageServer", resolution: Resolution | None) 
     if resolution.builtin_signature is not None:
         return resolution.builtin_signature
     providers = ls.backend.providers
+    # signature_answer also says why there is none (no debug info, timeout...).
+    ask = getattr(providers, "signature_answer", None) or providers.signature_for
     try:
         loop = asyncio.get_running_loop()
-        return await asyncio.wait_for(loop.run_in_executor(None, providers.signature_for, resolution), SIGNATURE_TIMEOUT_S)
+        return await asyncio.wait_for(loop.run_in_executor(None, ask, resolution), SIGNATURE_TIMEOUT_S)
     except asyncio.TimeoutError:
         log.info("signature for %s: timed out", resolution.name)
     except Exception:  # noqa: BLE001
@@ -70,22 +72,24 @@ def status_line(resolution: Resolution | None) -> str:
 
 
 def c_signature_lines(ls: "SffiLanguageServer", sig: Any) -> list[str]:
+    if isinstance(sig, NoSignature):
+        return [f"C signature: unknown ({sig.reason})"]
     if isinstance(sig, CSignature):
-        lines = ["C signature (DWARF):", "```c", sig.text() + ";", "```"]
+        lines = ["C signature (DWARF):", f"```c\n{sig.text()};\n```"]
         if sig.file:
             where = f"{sig.file}:{sig.line}" if sig.line else sig.file
             uri = ls.uri_of(sig.file) + (f"#L{sig.line}" if sig.line else "")
             lines.append(f"Defined at [{where}]({uri})")
         return lines
     if isinstance(sig, ExternDecl):
-        return ["Built-in signature:", "```simple", sig.signature_text(), "```"]
+        return ["Built-in signature:", f"```simple\n{sig.signature_text()}\n```"]
     return []
 
 
 async def hover_markdown(ls: "SffiLanguageServer", path: str, name: str, decl: ExternDecl | None, is_call: bool) -> str:
     parts: list[str] = []
     if decl is not None:
-        parts += ["```simple", decl.signature_text(), "```"]
+        parts.append(f"```simple\n{decl.signature_text()}\n```")
     else:
         parts.append(f"`{name}` — called here but not declared with `extern fn` in this workspace")
     resolution = ls.resolution_for(decl.path or path, name) if decl is not None else None
@@ -100,8 +104,9 @@ async def hover_markdown(ls: "SffiLanguageServer", path: str, name: str, decl: E
         if resolution.provider is not None and resolution.provider.via:
             parts.append("Through dependencies: " + " → ".join(f"`{p}`" for p in resolution.provider.via))
         if resolution.status is not ResolutionStatus.RESOLVED:
-            for lib, absent in resolution.absences[:5]:
-                parts.append(f"- `{lib}`: {absent.detail or absent.reason.value}")
+            absences = [f"- `{lib}`: {a.detail or a.reason.value}" for lib, a in resolution.absences[:5]]
+            if absences:
+                parts.append("\n".join(absences))
             nearest = nearest_names(ls, path, name)
             if nearest:
                 parts.append("Nearest names: " + ", ".join(f"`{n}`" for n in nearest))
@@ -110,8 +115,7 @@ async def hover_markdown(ls: "SffiLanguageServer", path: str, name: str, decl: E
     if decl is not None:
         abi = abi_lines(ls, decl)
         if abi:
-            parts.append(f"ABI ({ls.config.abi}):")
-            parts += [f"- {line}" for line in abi]
+            parts.append(f"ABI ({ls.config.abi}):\n" + "\n".join(f"- {line}" for line in abi))
         else:
             parts.append(f"ABI profile: `{ls.config.abi}`")
     return "\n\n".join(p for p in parts if p)
@@ -132,8 +136,8 @@ def nearest_names(ls: "SffiLanguageServer", path: str, name: str) -> list[str]:
 def setup(ls: "SffiLanguageServer") -> None:
     @ls.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def hover(ls: "SffiLanguageServer", params: lsp.HoverParams) -> lsp.Hover | None:
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         decl, call = ls.symbol_at(path, params.position)
         if decl is None and call is None:
             return None

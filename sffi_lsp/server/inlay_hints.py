@@ -32,8 +32,8 @@ def resolution_label(resolution: Resolution | None) -> str:
 def setup(ls: "SffiLanguageServer") -> None:
     @ls.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
     async def inlay_hints(ls: "SffiLanguageServer", params: lsp.InlayHintParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         source = ls.sources.get(path)
         if source is None:
             return []

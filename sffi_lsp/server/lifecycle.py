@@ -96,14 +96,14 @@ def setup(ls: "SffiLanguageServer") -> None:
             await ls.check_for_changes()
 
     @ls.command(CMD_REINDEX)
-    async def reindex(ls: "SffiLanguageServer", *args: Any) -> dict[str, Any]:
+    async def reindex(ls, *args: Any) -> dict[str, Any]:  # no annotation: pygls evaluates them
         await ls.reload_backend("re-index command")
         count = await ls.index_workspace()
         await ls.analysed()
         return {"files": count, "externs": sum(len(s.externs) for s in ls.sources.values())}
 
     @ls.command(CMD_SHOW_EXPORTS)
-    async def show_exports(ls: "SffiLanguageServer", *args: Any) -> dict[str, Any]:
+    async def show_exports(ls, *args: Any) -> dict[str, Any]:
         spec = args[0] if args else None
         if isinstance(spec, dict):
             spec = spec.get("library")
@@ -113,6 +113,8 @@ def setup(ls: "SffiLanguageServer") -> None:
         current = ls.backend
         if current is None:
             return {"library": spec, "error": "no providers loaded"}
+        if not os.path.isabs(spec) and os.sep in spec:
+            spec = os.path.join(ls.config.root, spec)
         return await asyncio.get_running_loop().run_in_executor(ls.executor, _exports_of, current, spec)
 
 
@@ -124,7 +126,7 @@ def _exports_of(current: Any, spec: str) -> dict[str, Any]:
     if library.problem is not None:
         return {"library": spec, "path": library.path, "error": library.problem.message}
     try:
-        exports = current.index.exports(library)
+        exports = current.index.exports(library.path)
     except Exception as exc:  # noqa: BLE001
         return {"library": spec, "path": library.path, "error": str(exc)}
     symbols = getattr(exports, "symbols", exports)

@@ -31,8 +31,8 @@ def _name_at(ls: "SffiLanguageServer", path: str, position: lsp.Position) -> str
 def setup(ls: "SffiLanguageServer") -> None:
     @ls.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: "SffiLanguageServer", params: lsp.DefinitionParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         decl, call = ls.symbol_at(path, params.position)
         if call is not None:
             decls = ls.declarations_of(call.name, prefer_path=path)
@@ -49,8 +49,8 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     async def references(ls: "SffiLanguageServer", params: lsp.ReferenceParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         name = _name_at(ls, path, params.position)
         if name is None:
             return None
@@ -62,8 +62,8 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbols(ls: "SffiLanguageServer", params: lsp.DocumentSymbolParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         source = ls.sources.get(path)
         if source is None:
             return []
@@ -103,8 +103,8 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(ls: "SffiLanguageServer", params: lsp.PrepareRenameParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         decl, call = ls.symbol_at(path, params.position)
         if decl is not None:
             return ls.range_of(path, decl.name_span)
@@ -114,8 +114,8 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.TEXT_DOCUMENT_RENAME)
     async def rename(ls: "SffiLanguageServer", params: lsp.RenameParams):
-        await ls.analysed()
         path = ls.path_of(params.text_document.uri)
+        await ls.analysed(path)
         name = _name_at(ls, path, params.position)
         if name is None:
             return None

@@ -68,6 +68,8 @@ class SffiLanguageServer(LanguageServer):
         self._last_edit = 0.0
         self._analysis: asyncio.Task | None = None
         self._needs_check = False
+        self._in_flight: set[str] = set()
+        self._providers_changed = True  # resolutions may change: ask clients to refresh hints
         self._watch_task: asyncio.Task | None = None
         self._config_stamps: dict[str, tuple] = {}
         self._client_watching = False
@@ -187,12 +189,8 @@ class SffiLanguageServer(LanguageServer):
         roots = list(self.roots)
 
         def build() -> tuple[backend.Backend | None, str | None]:
-            error = None
-            try:
-                config = backend.load_config(roots, settings)
-            except backend.ConfigProblem as exc:
-                error = str(exc)
-                config = backend.fallback_config(roots, settings)
+            config, problems = backend.load_config(roots, settings)
+            error = "; ".join(problems) or None
             try:
                 return backend.Backend.build(config), error
             except Exception as exc:  # noqa: BLE001 - keep serving with what we have
@@ -211,6 +209,7 @@ class SffiLanguageServer(LanguageServer):
             self.backend = new_backend
             self._backend_generation += 1
             self._candidate_cache = None
+            self._providers_changed = True
         self._config_stamps = self._stamp_config_files()
         self.request_check()
 
@@ -281,6 +280,7 @@ class SffiLanguageServer(LanguageServer):
                     token,
                     lsp.WorkDoneProgressReport(message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))),
                 )
+        self._providers_changed = True
         known = set(paths) | self.open_paths
         for gone in [p for p in self.sources if p not in known]:
             self._remove_source(gone)
@@ -326,9 +326,13 @@ class SffiLanguageServer(LanguageServer):
         if self._analysis is None or self._analysis.done():
             self._analysis = asyncio.get_running_loop().create_task(self._analysis_loop())
 
-    async def analysed(self) -> None:
-        """Wait until every pending edit is parsed and checked."""
+    async def analysed(self, path: str | None = None) -> None:
+        """Wait until pending edits (of `path`, or all) are parsed and checked.
+
+        Requests about other files do not wait for a slow one (a 5 MB buffer)."""
         while self._analysis is not None and not self._analysis.done():
+            if path is not None and path not in self._dirty and path not in self._in_flight:
+                return
             await asyncio.shield(self._analysis)
 
     async def _analysis_loop(self) -> None:
@@ -339,6 +343,7 @@ class SffiLanguageServer(LanguageServer):
                 await asyncio.sleep(wait)
             self._needs_check = False
             dirty, self._dirty = self._dirty, {}
+            self._in_flight = set(dirty)
             jobs: list[tuple[str, str | None, bool]] = []
             for path in dirty:
                 if path in self.open_paths:
@@ -352,6 +357,7 @@ class SffiLanguageServer(LanguageServer):
                 parsed, result = await loop.run_in_executor(self.executor, _analyse, jobs, parsers, engine, backend_now)
             except Exception:  # noqa: BLE001 - an analysis failure must not stop the server
                 log.exception("analysis failed")
+                self._in_flight = set()
                 continue
             for path, source, index in parsed:
                 if source is None:
@@ -361,12 +367,13 @@ class SffiLanguageServer(LanguageServer):
                     self.sources[path] = source
                     self.line_indexes[path] = index
             if result is not None:
-                self._install_result(result)
+                self._install_result(result, edited=set(dirty))
+            self._in_flight = set()
 
     def _in_roots(self, path: str) -> bool:
         return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
 
-    def _install_result(self, result: CheckResult) -> None:
+    def _install_result(self, result: CheckResult, edited: set[str]) -> None:
         by_path: dict[str, list[Finding]] = {}
         for finding in result.findings:
             by_path.setdefault(os.path.normpath(finding.path), []).append(finding)
@@ -376,10 +383,11 @@ class SffiLanguageServer(LanguageServer):
         for path in changed:
             self._result_counter += 1
             self.result_ids[path] = str(self._result_counter)
-        if changed:
+        providers_changed, self._providers_changed = self._providers_changed, False
+        if changed or providers_changed:
             from .diagnostics import diagnostics_changed  # noqa: PLC0415
 
-            diagnostics_changed(self, changed)
+            diagnostics_changed(self, changed, edited, providers_changed)
 
     # --- model lookups ----------------------------------------------------------
     def resolution_for(self, path: str, name: str) -> Resolution | None:
@@ -467,8 +475,19 @@ class SffiLanguageServer(LanguageServer):
             return True
         current = self.backend
         if current is not None and await loop.run_in_executor(self.executor, current.stale):
-            await self.reload_backend("a library, manifest or built-in list changed")
-            return True
+            try:
+                changed = await loop.run_in_executor(self.executor, current.refresh)
+            except Exception:  # noqa: BLE001 - rebuild from scratch instead
+                log.warning("providers.refresh() failed", exc_info=True)
+                await self.reload_backend("a library, manifest or built-in list changed")
+                return True
+            if changed:
+                log.info("a library, manifest or built-in list changed: re-checking")
+                self._backend_generation += 1
+                self._candidate_cache = None
+                self._providers_changed = True
+                self.request_check()
+            return changed
         return False
 
 

@@ -110,6 +110,7 @@ async def start_client(
     )
     client = await config.start()
     assert isinstance(client, LanguageClient)
+    add_refresh_handlers(client)
     client.set_configuration(dict(settings or {"poll_interval_ms": 100}), section="sffi")
     await client.initialize_session(
         lsp.InitializeParams(
@@ -120,6 +121,15 @@ async def start_client(
         )
     )
     return client
+
+
+def add_refresh_handlers(client: LanguageClient) -> None:
+    """Neovim 0.10 answers workspace/inlayHint/refresh; pytest-lsp's client does not."""
+    client.inlay_hint_refresh_count = 0  # type: ignore[attr-defined]
+
+    @client.feature(lsp.WORKSPACE_INLAY_HINT_REFRESH)
+    def inlay_hint_refresh(params: None) -> None:
+        client.inlay_hint_refresh_count += 1  # type: ignore[attr-defined]
 
 
 @pytest_asyncio.fixture(params=CLIENTS)

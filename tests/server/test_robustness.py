@@ -30,13 +30,21 @@ async def still_answers(client, project) -> None:
     assert hover is not None and "rt_demo_add" in hover.contents.value
 
 
+def send_raw(client, body: bytes) -> None:
+    """Bytes straight to the server's stdin, past the client's type checks."""
+    client._server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
 async def test_garbage_requests(client, project):
     await wait_for(client, project / "src" / "main.spl", has_unresolved)
-    proto = client.protocol
+    send_raw(client, b"{this is not json")
+    send_raw(client, b'{"jsonrpc": "2.0", "id": 900001, "method": "textDocument/hover", "params": {"textDocument": 42, "position": "here"}}')
+    send_raw(client, b'{"jsonrpc": "2.0", "id": 900002, "method": "textDocument/completion", "params": null}')
+    send_raw(client, b'{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": "file:///nope.spl", "version": 3}, "contentChanges": [{"text": "x"}]}}')
+    send_raw(client, b'[1, 2, 3]')
+    send_raw(client, "\u00e9\u00e9 not utf-8 \xff".encode("latin-1"))
     with pytest.raises(Exception):
-        await proto.send_request_async("sffi/noSuchMethod", {"x": 1})
-    with pytest.raises(Exception):
-        await proto.send_request_async("textDocument/hover", {"textDocument": 42, "position": "here"})
+        await client.protocol.send_request_async("sffi/noSuchMethod", {"x": 1})
     # Unknown document, position far outside it, unknown command.
     unknown = await client.text_document_hover_async(
         lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri="file:///nope/x.spl"), position=pos(10**6, 10**6))
@@ -44,7 +52,7 @@ async def test_garbage_requests(client, project):
     assert unknown is None
     with pytest.raises(Exception):
         await client.workspace_execute_command_async(lsp.ExecuteCommandParams(command="sffi.nothing"))
-    proto.notify("sffi/garbageNotification", {"a": [1, 2, 3]})
+    client.protocol.notify("sffi/garbageNotification", {"a": [1, 2, 3]})
     await still_answers(client, project)
 
 
@@ -52,13 +60,15 @@ async def test_cancelled_requests(client, project):
     await wait_for(client, project / "src" / "main.spl", has_unresolved)
     main = project / "src" / "main.spl"
     params = lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri(main)), position=find(MAIN_SPL, "rt_demo_add"))
-    for _ in range(20):
-        task = asyncio.ensure_future(client.text_document_hover_async(params))
-        await asyncio.sleep(0)
-        task.cancel()
-    # Explicit $/cancelRequest for ids the server may or may not have seen.
+    pending = [asyncio.ensure_future(client.text_document_hover_async(params)) for _ in range(30)]
+    await asyncio.sleep(0)
+    for request_id in list(client.protocol._request_futures):
+        client.protocol.notify("$/cancelRequest", lsp.CancelParams(id=request_id))
+    # Ids the server never saw.
     for request_id in range(10000, 10020):
-        client.protocol.notify("$/cancelRequest", {"id": request_id})
+        client.protocol.notify("$/cancelRequest", lsp.CancelParams(id=request_id))
+    outcomes = await asyncio.gather(*pending, return_exceptions=True)
+    assert len(outcomes) == 30  # each one answered: a result or a cancellation error
     await still_answers(client, project)
 
 

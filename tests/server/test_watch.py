@@ -3,6 +3,8 @@ settings changed, client file watchers — diagnostics follow without a restart.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsprotocol import types as lsp
 from pytest_lsp import client_capabilities
@@ -49,8 +51,14 @@ async def test_bad_client_settings_keep_serving(client, project):
     settings = {"poll_interval_ms": 100, "abi": 42, "rules": "nonsense"}
     client.set_configuration(settings, section="sffi")
     client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings={"sffi": settings}))
-    await wait_for(client, main, has_unresolved)
-    assert any("sffi" in m.message for m in client.messages)
+    for _ in range(200):
+        if any("client settings ignored" in m.message for m in client.messages):
+            break
+        await asyncio.sleep(0.05)
+    assert any("abi" in m.message and "client settings ignored" in m.message for m in client.messages)
+    # The file's configuration still counts: rt_demo_add stays resolved, rt_demo_ad does not.
+    diags = await wait_for(client, main, has_unresolved)
+    assert codes(diags).count("SFFI001") == 1
 
 
 async def test_client_file_watchers_are_used_when_offered(project):
@@ -94,6 +102,9 @@ async def _client_with_registrations(project, caps, settings, registrations):
     )
     client = await config.start()
     assert isinstance(client, LanguageClient)
+    from .conftest import add_refresh_handlers
+
+    add_refresh_handlers(client)
 
     @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
     def register(params: lsp.RegistrationParams) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import parse_source
+from check_helpers import parse_source
 from sffi_lsp.check.engine import Workspace, check
 from sffi_lsp.check.types import ProviderKind, Severity
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import model_check
+from check_helpers import model_check
 
 
 def codes(result, code=None):
@@ -114,7 +114,7 @@ def test_select_ignore_and_severity_override(tmp_path):
     r = model_check(tmp_path, files, ignore=("unresolved-extern", "SFFI012"))
     assert {f.code for f in r.findings} == {"SFFI016"}
     from sffi_lsp.config_types import RuleSettings
-    from conftest import BuiltinOnlyProviders, parse_source
+    from check_helpers import BuiltinOnlyProviders, parse_source
     from sffi_lsp.check.engine import Workspace, check
     from sffi_lsp.config_types import Config
 

@@ -31,7 +31,7 @@ from sffi_lsp.model import (
 from sffi_lsp.syntax.parser import assemble, parse_source
 from sffi_lsp.syntax.lexer import Comment, mask_range
 from sffi_lsp.syntax.positions import LineIndex, make_call, make_span
-from sffi_lsp.syntax.scanner import Chunk, ChunkResult, Source, _balance, scan_chunk, split_chunks
+from sffi_lsp.syntax.scanner import _RESET, Chunk, ChunkResult, Source, _balance, scan_chunk, split_chunks
 
 
 def _sp(s: Span, do: int, dl: int) -> Span:
@@ -136,6 +136,7 @@ class IncrementalParser:
         self._chunks: list[Chunk] = []
         self._results: list[ChunkResult] = []
         self._by_text: dict[str, ChunkResult] = {}
+        self._prev_by_text: dict[str, ChunkResult] = {}
         self._model: SourceFile | None = None
         self.last_reused = 0  # chunks reused by the last update (tests, benchmarks)
         self.last_scanned = 0
@@ -162,7 +163,7 @@ class IncrementalParser:
 
     def _result_for(self, src: Source, c: Chunk) -> ChunkResult:
         key = src.text[c.start:c.end]
-        r = self._by_text.get(key)
+        r = self._by_text.get(key) or self._prev_by_text.get(key)
         if r is None:
             r = scan_chunk(src, c)
         elif r.start != c.start or r.line != c.line:
@@ -172,6 +173,8 @@ class IncrementalParser:
     def _commit(self, src: Source, chunks: list[Chunk], results: list[ChunkResult],
                 scanned: int, reused: int) -> SourceFile:
         self._src, self._chunks, self._results = src, chunks, results
+        # keep the previous generation too, so undo finds the chunks it brings back
+        self._prev_by_text = self._by_text
         self._by_text = {src.text[c.start:c.end]: r for c, r in zip(chunks, results)}
         self.last_scanned, self.last_reused = scanned, reused
         self._model = assemble(self.path, results, src.index.line_count)
@@ -200,7 +203,8 @@ class IncrementalParser:
                 j += 1
                 continue
             mid, mid_comments, overrun = mask_range(text, lo, x_new)
-            if j < len(chunks) and (overrun or _balance(mid, 0, len(mid)) != 0):
+            if j < len(chunks) and (overrun or (_balance(mid, 0, len(mid)) != 0
+                                                and not _RESET.match(text, x_new))):
                 j += 1
                 continue
             if j >= len(chunks):
@@ -217,23 +221,20 @@ class IncrementalParser:
         ]
         src = Source(self.path, text, masked, comments, LineIndex(text))
         src.comment_starts = [c.start for c in comments]
-        mid_chunks = split_chunks(src, lo, x_new)
-        dline = src.index.line_count - old.index.line_count
-        tail = [Chunk(c.start + delta, c.end + delta, c.line + dline) for c in chunks[j:]]
+        # Chunk boundaries are re-derived over the whole (spliced) masked text:
+        # cheap regex work, and exactly what a fresh parse finds. Chunk results
+        # come from the text cache, moved to their new place.
+        new_chunks = split_chunks(src)
         scanned = 0
-        mid_results = []
-        for c in mid_chunks:
+        results = []
+        for c in new_chunks:
             key = text[c.start:c.end]
-            hit = self._by_text.get(key)
+            hit = self._by_text.get(key) or self._prev_by_text.get(key)
             if hit is None:
                 scanned += 1
-                mid_results.append(scan_chunk(src, c))
+                results.append(scan_chunk(src, c))
             elif hit.start != c.start or hit.line != c.line:
-                mid_results.append(shift_result(hit, c.start - hit.start, c.line - hit.line))
+                results.append(shift_result(hit, c.start - hit.start, c.line - hit.line))
             else:
-                mid_results.append(hit)
-        tail_results = [shift_result(res, delta, dline) if (delta or dline) else res
-                        for res in self._results[j:]]
-        new_chunks = chunks[:r] + mid_chunks + tail
-        results = self._results[:r] + mid_results + tail_results
+                results.append(hit)
         return self._commit(src, new_chunks, results, scanned, len(new_chunks) - scanned)

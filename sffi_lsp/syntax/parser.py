@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 
 from sffi_lsp.model import SourceFile, SyntaxProblem
-from sffi_lsp.syntax.scanner import MAX_PROBLEMS, ChunkResult, Source, scan_region
+from sffi_lsp.syntax.scanner import MAX_PROBLEMS, ChunkResult, Source, scan_region, split_chunks
 
 
 def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFile:
@@ -58,8 +58,9 @@ def parse_source(text: str, path: str = "") -> SourceFile:
     """Read Simple source text. Never raises: bad input gives problems, not exceptions."""
     try:
         src = Source.of(text, path)
-        # one region: chunking only pays off when chunks are reused (incremental.py)
-        results = [scan_region(src, 0, len(text), 0)]
+        # the same chunks as the incremental parser, so both give identical models
+        # even on broken text (an unclosed bracket is contained by its chunk)
+        results = [scan_region(src, c.start, c.end, c.line) for c in split_chunks(src)]
         return assemble(path, results, src.index.line_count)
     except RecursionError:
         return _problem_file(path, "file nested too deeply to read")

@@ -45,6 +45,9 @@ _EXTERN = re.compile(
     rf"([ \t]*)((?:@[\w.]+(?:\([^()\n]*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
 )
 _EXTERN_WORD = re.compile(r"extern\b")
+# A column-0 line starting like this begins a new declaration even when an
+# earlier bracket was never closed (error recovery while the user types `f(`).
+_RESET = re.compile(r"(?:pub(?:\([^()\n]*\))?[ \t]+|export[ \t]+)?(?:extern|fn|class|struct|enum|trait|impl|use|mod|@when|@else|@end)\b")
 _DIRECTIVE_FIND = re.compile(r"@(?:when|elif|elsewhen|else|end)\b")
 _HEAD = re.compile(
     rf"^([ \t]*)((?:(?:pub(?:\([^()\n]*\))?|static|async|override|export|inline|unsafe|private|public|sync|kernel)[ \t]+)*)"
@@ -173,7 +176,7 @@ def _block_end(src: Source, header_start: int, indent: int, limit: int) -> int:
         cand = m.start() + 1
         depth += _balance(masked, prev, cand)
         prev = cand
-        if depth <= 0:
+        if depth <= 0 or (masked[cand] not in " \t" and _RESET.match(masked, cand)):
             return cand
         pos = cand
     return limit
@@ -271,7 +274,7 @@ def split_chunks(src: Source, lo: int = 0, hi: int | None = None) -> list[Chunk]
         pos = m.start()
         depth += _balance(masked, prev, pos)
         prev = pos
-        if depth < 0:
+        if depth < 0 or (depth > 0 and _RESET.match(masked, pos)):
             depth = 0
         if depth != 0:
             continue
@@ -594,6 +597,8 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
             skip_ranges.append((decl_start, decl_start + len(text)))
 
     # ---- one pass over line heads: fn and type headers, use/export/mod
+    block_ranges.sort()
+    block_starts = [b[0] for b in block_ranges]
     headers: list[tuple[int, int, str, bool, int]] = []  # (start, end, name, is_fn, name_start)
     decl_names: set[int] = set()
     use_heads: list[tuple[int, int, str]] = []
@@ -601,8 +606,10 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
         fn_name = m.group(3)
         if fn_name is not None:
             ns = m.start(3)
-            if block_ranges and any(a <= ns < b for a, b in block_ranges):
-                continue
+            if block_ranges:
+                bi = bisect_right(block_starts, ns) - 1
+                if bi >= 0 and ns < block_ranges[bi][1]:
+                    continue
             hs = m.start() + len(m.group(1))
             headers.append((hs, _block_end(src, hs, len(m.group(1)), ce), fn_name, True, ns))
             decl_names.add(ns)
@@ -634,15 +641,21 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
 
     fn_ranges = [h for h in headers if h[3]]
 
-    # local externs get their enclosing function
+    # local externs get their enclosing function (one sorted walk, like calls)
     if fn_ranges and res.externs:
         fixed = []
-        for e in res.externs:
-            inner = None
-            for h in fn_ranges:
-                if h[0] < e.span.start < h[1]:
-                    inner = h[2]
-            fixed.append(replace(e, enclosing_fn=inner) if inner is not None else e)
+        k = 0
+        open_fns: list[tuple[int, int, str, bool, int]] = []
+        for e in sorted(res.externs, key=lambda x: x.span.start):
+            at = e.span.start
+            while k < len(fn_ranges) and fn_ranges[k][0] < at:
+                while open_fns and open_fns[-1][1] <= fn_ranges[k][0]:
+                    open_fns.pop()
+                open_fns.append(fn_ranges[k])
+                k += 1
+            while open_fns and open_fns[-1][1] <= at:
+                open_fns.pop()
+            fixed.append(replace(e, enclosing_fn=open_fns[-1][2]) if open_fns else e)
         res.externs = fixed
 
     # ---- use / export / mod

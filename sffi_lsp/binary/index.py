@@ -286,7 +286,7 @@ class ExportIndex:
     def exports(self, library_or_path: Library | str) -> SymbolListing:
         path = library_or_path.path if isinstance(library_or_path, Library) else library_or_path
         if not path:
-            return SymbolListing(path="", symbols=())
+            return SymbolListing(path="", symbols=ExportTable.empty())
         ident = _stat_ident(path)
         real = os.path.realpath(path)
         held = self._listings.get(real)
@@ -294,7 +294,7 @@ class ExportIndex:
             return held[1]
         img, problem, _i = self._image_for(path, path)
         if img is None or problem is not None:
-            return SymbolListing(path=real, symbols=())
+            return SymbolListing(path=real, symbols=ExportTable.empty())
         table: ExportTable | None = None
         cache_key = (real, img.size, img.identity[2], img.identity[3])
         if self._listing_cache is not None:

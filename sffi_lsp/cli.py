@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to check (default: .)")
     p.add_argument("--library", action="append", default=[], metavar="PATH",
-                   help="a library that may provide externs (path, glob or bare name; repeatable)")
+                   help="a library that may provide externs (repeatable); a name without '/' is searched for as "
+                        "the dynamic linker would (write ./NAME for a file in the current directory)")
     p.add_argument("--builtins", action="append", default=[], metavar="FILE",
                    help="a runtime built-ins list (one name or signature a line; repeatable)")
     p.add_argument("--config", metavar="FILE", help="configuration file (default: sffi.toml or pyproject.toml found upwards)")
@@ -234,7 +235,10 @@ def _validate_selectors(selectors: Sequence[str], flag: str) -> None:
 def apply_cli(config: Config, args: argparse.Namespace) -> Config:
     libraries = list(config.libraries)
     for spec in args.library:
-        path = os.path.abspath(os.path.expanduser(spec)) if ("/" in spec or os.path.exists(spec)) else spec
+        # As dlopen does: a name with a slash is a path, a bare name is searched
+        # for (so `--library libm.so.6` means the system's, `./libm.so.6` the local file).
+        spec = os.path.expanduser(spec)
+        path = os.path.abspath(spec) if "/" in spec else spec
         libraries.append(LibrarySpec(spec=path, origin="--library"))
     builtin_lists = list(config.builtin_lists)
     for b in args.builtins:
@@ -312,8 +316,8 @@ def run_symbols(argv: Sequence[str]) -> int:
     from .binary import ExportIndex  # noqa: PLC0415
     from .binary.report import render_symbols  # noqa: PLC0415
 
-    spec = args.library
-    if "/" in spec or os.path.exists(spec):
+    spec = os.path.expanduser(args.library)
+    if "/" in spec:  # as dlopen: bare names are searched for
         spec = os.path.abspath(spec)
     index = ExportIndex(search_paths=tuple(os.path.abspath(p) for p in args.search_path))
     text = render_symbols(index, spec, list(args.names), as_json=args.json)

@@ -2,7 +2,8 @@
 
 A baseline file (JSON) holds one fingerprint per finding: a hash of the code,
 the path (relative to the baseline file, '/'-separated), the symbol and the
-message with line numbers masked. Line and column are left out on purpose, so
+message with line numbers masked and absolute paths cut to file names (so a
+baseline written on a laptop holds in CI). Line and column are left out on purpose, so
 findings survive code moving up or down; a finding whose message changes
 (a different library, another arity) is new. Fingerprints are counted: if two
 identical findings were baselined and a third appears, one is reported.
@@ -21,6 +22,8 @@ from .types import Finding
 
 BASELINE_VERSION = 1
 _LINE_REF = re.compile(r"(\.\w+:\d+)(:\d+)?|\bline \d+")
+# Absolute paths differ between a developer's machine and CI: keep the file name.
+_ABS_PATH = re.compile(r"(?<![\w.])/(?:[^\s`'\"():,;/]+/)+([^\s`'\"():,;/]+)")
 
 
 class BaselineError(Exception):
@@ -36,7 +39,8 @@ def _relative(path: str, base_dir: str) -> str:
 
 
 def fingerprint(finding: Finding, base_dir: str) -> str:
-    message = _LINE_REF.sub(lambda m: (m.group(1).rsplit(":", 1)[0] + ":N") if m.group(1) else "line N", finding.message)
+    message = _ABS_PATH.sub(r"\1", finding.message)
+    message = _LINE_REF.sub(lambda m: (m.group(1).rsplit(":", 1)[0] + ":N") if m.group(1) else "line N", message)
     key = "\0".join((finding.code, _relative(finding.path, base_dir), finding.symbol or "", message))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 

@@ -304,7 +304,7 @@ def check(
     if only_paths is not None:
         wanted = set(only_paths)
         kept = [f for f in kept if f.path in wanted]
-    kept = sorted(set(kept), key=Finding.sort_key)
+    kept = sorted(set(kept), key=lambda f: (*f.sort_key(), f.message))  # deterministic order
     result = CheckResult(findings=kept, suppressed=suppressed)
     result.by_decl = dict(ctx._resolutions)
     for (_, name), res in sorted(ctx._resolutions.items()):

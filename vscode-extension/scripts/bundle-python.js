@@ -20,11 +20,15 @@ const source = process.env.SFFI_BUNDLE_SOURCE || repoRoot;
 
 fs.rmSync(path.join(extDir, 'bundled'), { recursive: true, force: true });
 fs.mkdirSync(target, { recursive: true });
+// Build the project with the interpreter's own hatchling when it has one: no
+// download of build requirements (the .venv made by scripts/install.sh has it).
+const haveHatchling = spawnSync(python, ['-c', 'import hatchling'], { stdio: 'ignore' }).status === 0;
 const args = [
   '-m', 'pip', 'install',
-  '--disable-pip-version-check', '--no-input', '--quiet', '--no-compile',
+  '--disable-pip-version-check', '--no-input', '--quiet', '--no-compile',  // compiled below
   '--only-binary', ':all:',  // dependencies as wheels (all pure Python): no compiler, no sdist surprises
   '--no-binary', 'sffi-lsp',  // ...except the project itself, built from the checkout
+  ...(haveHatchling ? ['--no-build-isolation'] : []),
   '--target', target,
   source,
 ];
@@ -50,6 +54,16 @@ for (const entry of fs.readdirSync(target)) {
   };
   const full = path.join(target, entry);
   if (fs.statSync(full).isDirectory()) walk(full);
+}
+// Ship byte code: the first start would otherwise compile ~4 MB of Python (and
+// every start, where PYTHONDONTWRITEBYTECODE is set or the extension dir is
+// read-only). `unchecked-hash` pycs stay valid whatever mtimes the .vsix
+// extraction gives the sources; other Python versions just ignore them.
+const compile = spawnSync(python, ['-m', 'compileall', '-q', '-j', '0', '--invalidation-mode', 'unchecked-hash', target],
+  { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+if (compile.status !== 0) {
+  console.error('[bundle-python] compileall failed');
+  process.exit(1);
 }
 if (!fs.existsSync(path.join(target, 'sffi_lsp', 'server'))) {
   console.error('[bundle-python] sffi_lsp/server missing from the bundle');

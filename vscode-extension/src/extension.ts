@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import {
   ConfigurationParams,
+  DidChangeConfigurationNotification,
   ExecuteCommandSignature,
   LanguageClient,
   LanguageClientOptions,
@@ -39,6 +40,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(CMD_SHOW_OUTPUT, () => output.show(true)),
     vscode.commands.registerCommand(CMD_RESTART, restart),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration(SECTION)) return;
+      if (client?.isRunning()) {
+        // The server re-reads the section with workspace/configuration.
+        void client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: serverSettings() } });
+      }
       if (event.affectsConfiguration(`${SECTION}.server`)) {
         const choice = await vscode.window.showInformationMessage(
           'sffi: the server settings changed. Restart the language server?', 'Restart');
@@ -64,7 +70,9 @@ function clientOptions(): LanguageClientOptions {
     outputChannel: output,
     traceOutputChannel: output,
     initializationOptions: serverSettings(),
-    synchronize: { configurationSection: SECTION },
+    // No `synchronize.configurationSection`: it sends a didChangeConfiguration right
+    // after start, which makes the server load its configuration twice. The server
+    // pulls `sffi` itself; changes are announced by the listener in activate().
     diagnosticPullOptions: { onChange: true, onSave: true },
     middleware: {
       workspace: {

@@ -18,16 +18,30 @@ export function explicitValue<T>(config: vscode.WorkspaceConfiguration, key: str
   return undefined;
 }
 
+// A bare soname ("libm.so.6") is looked up as the dynamic linker would; anything
+// else is a path (relative to the project root) or a glob.
+function librarySpec(entry: unknown): unknown {
+  if (typeof entry !== 'string') return entry;
+  return /^lib[^/\\]*\.so(\.[0-9.]+)?$/.test(entry) ? { name: entry } : { path: entry };
+}
+
+/** The explicit VS Code settings, in the shape of sffi.toml keys (camelCase accepted by the server). */
 export function serverSettings(scope?: vscode.ConfigurationScope): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
-  const out: Record<string, unknown> = {};
+  const set: Record<string, unknown> = {};
   for (const key of SERVER_SETTINGS) {
     const value = explicitValue<unknown>(config, key);
-    if (value === undefined) continue;
+    if (value === undefined || value === '') continue;
     if (Array.isArray(value) && value.length === 0) continue;
-    if (value === '') continue;
-    out[key] = value;
+    set[key] = value;
   }
+  const out: Record<string, unknown> = {};
+  if (Array.isArray(set.libraries)) out.libraries = set.libraries.map(librarySpec);
+  if (Array.isArray(set.builtins)) out.builtins = { lists: set.builtins };
+  if (typeof set.manifest === 'string') out.manifest = { path: set.manifest };
+  if (set.runtimeMode !== undefined) out.runtimeMode = set.runtimeMode;
+  if (set.abi !== undefined) out.abi = set.abi;
+  if (typeof set.debounce === 'number') out.debounceMs = set.debounce;
   return out;
 }
 

@@ -1,0 +1,93 @@
+"""Neovim 0.7 (headless) and Emacs 28 + eglot (batch) on the bundled example,
+through the set-up files users copy (editors/neovim, editors/emacs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, Example, record_timing, require_tool, server_command, server_env
+
+HERE = Path(__file__).resolve().parent
+TARGET_S = 1.5  # from start to the first diagnostic
+
+
+def _probe_env(example: Example, out: Path) -> dict[str, str]:
+    env = server_env(example.root)
+    env.update(
+        SFFI_SERVER_CMD=json.dumps(server_command()),
+        SFFI_PROBE_FILE=str(example.unresolved.path),
+        SFFI_PROBE_ROOT=str(example.root),
+        SFFI_PROBE_HOVER_LINE=str(example.resolved.line),
+        SFFI_PROBE_HOVER_CHAR=str(example.resolved.col + 1),
+        SFFI_PROBE_OUT=str(out),
+        SFFI_PROBE_TIMEOUT_MS="30000",
+    )
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str], out: Path, cwd: Path) -> tuple[dict, float]:
+    started = time.time()
+    run = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert out.exists(), f"{cmd[0]} wrote no result (exit {run.returncode}):\n{run.stdout}\n{run.stderr}"
+    result = json.loads(out.read_text())
+    assert not result.get("errors"), f"{cmd[0]} probe errors: {result['errors']}\n{run.stderr}"
+    return result, started
+
+
+@pytest.fixture(scope="module")
+def same_file(example: Example) -> Example:
+    if example.resolved.path != example.unresolved.path:
+        pytest.fail("the probes open one file: the example should have both kinds of extern in one file")
+    return example
+
+
+def test_neovim_diagnostics_and_hover(same_file: Example, tmp_path: Path) -> None:
+    example = same_file
+    nvim = require_tool("nvim")
+    version = subprocess.run([nvim, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    out = tmp_path / "nvim.json"
+    env = _probe_env(example, out)
+    env["SFFI_NVIM_SETUP"] = str(REPO / "editors" / "neovim")
+    result, started = _run([nvim, "--headless", "--clean", "-u", str(HERE / "nvim_probe.lua")], env, out, example.root)
+
+    assert result["filetype"] == "simple", "the set-up's .spl filetype detection did not apply"
+    assert result.get("t_first_diagnostic"), f"no diagnostics arrived in {version}"
+    ours = [d for d in result["diagnostics"] if d["source"] == "sffi"]
+    unresolved = [d for d in ours if d["code"] == example.unresolved.code and d["lnum"] == example.unresolved.line]
+    assert unresolved, f"no {example.unresolved.code} on line {example.unresolved.line + 1}: {ours}"
+    assert unresolved[0]["col"] == example.unresolved.col
+    assert example.unresolved.name in unresolved[0]["message"]
+
+    hover = "\n".join(result["hover"])
+    assert example.resolved.library in hover, f"hover over {example.resolved.name} does not name its library: {hover!r}"
+    record_timing("neovim", f"first diagnostic from start ({version})", float(result["t_first_diagnostic"]) - started, TARGET_S)
+
+
+def test_emacs_eglot_flymake_diagnostics(same_file: Example, tmp_path: Path) -> None:
+    example = same_file
+    emacs = require_tool("emacs")
+    if not Path("/usr/share/emacs/site-lisp/elpa").is_dir() or not list(Path("/usr/share/emacs/site-lisp/elpa").glob("eglot*")):
+        pytest.fail("eglot is not installed (apt elpa-eglot): run `bash scripts/install-editors.sh`", pytrace=False)
+    out = tmp_path / "emacs.json"
+    env = _probe_env(example, out)
+    env["SFFI_EMACS_SETUP"] = str(REPO / "editors" / "emacs" / "sffi-eglot.el")
+    result, started = _run([emacs, "--batch", "-Q", "-l", str(HERE / "emacs_probe.el")], env, out, example.root)
+
+    assert result["major_mode"] == "sffi-simple-mode"
+    assert result.get("t_first_diagnostic"), "no flymake diagnostics arrived"
+    lines = [d for d in result["diagnostics"] if d["line"] == example.unresolved.line]
+    assert lines, f"no flymake diagnostic on line {example.unresolved.line + 1}: {result['diagnostics']}"
+    hit = [d for d in lines if example.unresolved.code in d["text"] and example.unresolved.name in d["text"]]
+    assert hit, f"no {example.unresolved.code} for {example.unresolved.name}: {lines}"
+    assert hit[0]["col"] == example.unresolved.col
+    assert hit[0]["type"] == "eglot-error"
+    assert example.resolved.library in (result.get("hover") or ""), f"hover: {result.get('hover')!r}"
+    record_timing(
+        "emacs", f"first diagnostic from start (Emacs {result['emacs_version']}, eglot {result['eglot_version']})",
+        float(result["t_first_diagnostic"]) - started, TARGET_S,
+    )

@@ -91,3 +91,42 @@ def test_emacs_eglot_flymake_diagnostics(same_file: Example, tmp_path: Path) -> 
         "emacs", f"first diagnostic from start (Emacs {result['emacs_version']}, eglot {result['eglot_version']})",
         float(result["t_first_diagnostic"]) - started, TARGET_S,
     )
+
+
+def test_neovim_setup_files_parse(tmp_path: Path) -> None:
+    """Every shipped Lua file loads (LuaJIT parse in the real Neovim), including the
+    0.11+ ones that Neovim 0.7 cannot run; lsp/sffi.lua must return its config table."""
+    nvim = require_tool("nvim")
+    files = sorted((REPO / "editors" / "neovim").rglob("*.lua"))
+    assert len(files) >= 4
+    out = tmp_path / "parse.txt"
+    lua = (
+        "local out = io.open(vim.env.SFFI_OUT, 'w') "
+        "for f in vim.gsplit(vim.env.SFFI_FILES, '\\n') do "
+        "  local chunk, err = loadfile(f) "
+        "  out:write(f .. '\\t' .. (chunk and 'ok' or tostring(err)) .. '\\n') "
+        "  if chunk and f:match('lsp/sffi%.lua$') then "
+        "    local cfg = chunk() out:write('lsp-config\\t' .. table.concat(cfg.filetypes, ',') .. '\\n') "
+        "  end "
+        "end out:close()"
+    )
+    env = {"SFFI_FILES": "\n".join(map(str, files)), "SFFI_OUT": str(out), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run([nvim, "--headless", "--clean", "-c", f"lua {lua}", "-c", "qa!"], env=env, timeout=60, check=True)
+    rows = dict(line.split("\t", 1) for line in out.read_text().splitlines())
+    assert rows.pop("lsp-config") == "simple"
+    assert rows == {str(f): "ok" for f in files}
+
+
+def test_emacs_setup_byte_compiles(tmp_path: Path) -> None:
+    emacs = require_tool("emacs")
+    src = tmp_path / "sffi-eglot.el"
+    src.write_text((REPO / "editors" / "emacs" / "sffi-eglot.el").read_text())
+    run = subprocess.run(
+        [emacs, "--batch", "-Q", "--eval",
+         "(progn (require 'package) (push \"/usr/share/emacs/site-lisp/elpa\" package-directory-list) (package-initialize)"
+         " (setq byte-compile-error-on-warn t))",
+         "-f", "batch-byte-compile", str(src)],
+        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "sffi-eglot.elc").exists()

@@ -12,6 +12,7 @@ logs to stderr. This module is an adapter: the checking is `sffi_lsp.check`.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -90,16 +91,28 @@ def build_symbols_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- files
 
 
-def _is_excluded(rel: str, patterns: Sequence[str]) -> bool:
-    from .config import path_matches  # noqa: PLC0415
+class _Globs:
+    """Config globs compiled once (a walk tests every file and directory)."""
 
-    return bool(patterns) and (path_matches(rel, patterns) or path_matches(rel + "/", patterns))
+    def __init__(self, patterns: Sequence[str]) -> None:
+        from .config import glob_to_regex  # noqa: PLC0415
+
+        self._res = [glob_to_regex(p.replace(os.sep, "/")) for p in patterns]
+
+    def __call__(self, rel: str) -> bool:
+        return any(r.match(rel) for r in self._res)
 
 
 def discover(paths: Sequence[str], config: Config) -> list[str]:
     """The `.spl` files to check (absolute, sorted). Files named explicitly are
     always checked; directories are walked with the include/exclude globs."""
     found: set[str] = set()
+    included = _Globs(config.include or ("**/*.spl",))
+    excluded = _Globs(config.exclude)
+
+    def is_excluded(rel: str) -> bool:
+        return excluded(rel) or excluded(rel + "/")
+
     for raw in paths:
         path = os.path.abspath(raw)
         if not os.path.exists(path):
@@ -114,22 +127,16 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
             rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
             rel_dir = "" if rel_dir == "." else rel_dir + "/"
             dirnames[:] = sorted(
-                d for d in dirnames if d != CACHE_DIR_NAME and not _is_excluded(rel_dir + d, config.exclude)
+                d for d in dirnames if d != CACHE_DIR_NAME and not is_excluded(rel_dir + d)
             )
             for name in filenames:
                 rel = rel_dir + name
                 full = os.path.join(dirpath, name)
-                if not _matches_include(rel, config.include) or _is_excluded(rel, config.exclude):
+                if not included(rel) or is_excluded(rel):
                     continue
                 if os.path.isfile(full):  # skips FIFOs, sockets and dangling links named *.spl
                     found.add(full)
     return sorted(found)
-
-
-def _matches_include(rel: str, patterns: Sequence[str]) -> bool:
-    from .config import path_matches  # noqa: PLC0415
-
-    return path_matches(rel, patterns or ("**/*.spl",))
 
 
 def _parser():
@@ -176,6 +183,20 @@ class Progress:
 
 
 def parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
+    # Loading or building hundreds of thousands of small model objects triggers
+    # the cyclic GC over and over (it doubled warm-run time); the models hold no
+    # cycles worth collecting, so pause it and freeze what was built.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_all(files, cache, jobs, quiet)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
     models: dict[str, SourceFile] = {}
     todo: list[tuple[str, FileKey | None]] = []
     for path in files:

@@ -183,33 +183,41 @@ class Progress:
 
 
 def parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
-    # Loading or building hundreds of thousands of small model objects triggers
-    # the cyclic GC over and over (it doubled warm-run time); the models hold no
-    # cycles worth collecting, so pause it and freeze what was built.
-    enabled = gc.isenabled()
-    gc.disable()
     try:
         return _parse_all(files, cache, jobs, quiet)
     finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+        gc.freeze()  # the models live until exit: keep later collections from rescanning them
 
 
 def _parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
     models: dict[str, SourceFile] = {}
     todo: list[tuple[str, FileKey | None]] = []
-    for path in files:
-        key = FileKey.of(path)
-        model = cache.get(key) if cache is not None and key is not None else None
-        if model is not None:
-            models[path] = model if model.path == path else model.with_path(path)
-        else:
-            todo.append((path, key))
+    # Loading hundreds of thousands of small model objects triggers the cyclic
+    # GC over and over (it doubled warm-run time), and they hold no cycles:
+    # pause it while entries load. Parsing runs with it on (parser garbage).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for path in files:
+            key = FileKey.of(path)
+            model = cache.get(key) if cache is not None and key is not None else None
+            if model is not None:
+                models[path] = model if model.path == path else model.with_path(path)
+            else:
+                todo.append((path, key))
+    finally:
+        if enabled:
+            gc.enable()
     progress = Progress(len(todo), not quiet and sys.stderr.isatty() and len(files) > PROGRESS_ABOVE)
     parsed: list[tuple[str, FileKey | None, SourceFile]] = []
     if jobs > 1 and len(todo) >= SERIAL_BELOW:
-        parsed = _parse_parallel(todo, jobs, progress)
+        # The parent only unpickles workers' models here: same reasoning as above.
+        gc.disable()
+        try:
+            parsed = _parse_parallel(todo, jobs, progress)
+        finally:
+            if enabled:
+                gc.enable()
     else:
         for path, key in todo:
             parsed.append((path, key, _parse_path(path)))
@@ -230,7 +238,7 @@ def _parse_parallel(todo, jobs, progress) -> list:
     chunk = max(1, min(64, len(paths) // (jobs * 4) or 1))
     out = []
     try:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable) as pool:
             for (path, key), model in zip(todo, pool.map(_parse_path, paths, chunksize=chunk)):
                 out.append((path, key, model))
                 progress.step()

@@ -1,7 +1,8 @@
 """A cache of parsed file models in `<project root>/.sffi_cache/` (safe to delete).
 
 One entry per source file, keyed by its absolute path, size, mtime_ns and the
-parser version; a changed key means a re-parse. Entries are pickles written
+parser version; a changed key means a re-parse. Entries are pickles, read back by an unpickler that admits only model
+types (a planted entry cannot run code), written
 atomically (temp file + rename) so a crash or a parallel run never leaves a
 half-written entry; an unreadable or corrupt entry is ignored and rewritten.
 The directory holds a `.gitignore` containing `*`, so it never shows up in git.
@@ -90,6 +91,24 @@ def _reducer(cls, fields):
 _register_fast_pickling()
 
 
+class _ModelUnpickler(pickle.Unpickler):
+    """Loads only what `put` writes: model classes, FileKey and plain containers.
+
+    A cache directory can come from anywhere (a checked-out tree, a CI cache),
+    and a general unpickler would run any callable a crafted entry names."""
+
+    _ALLOWED = {("builtins", n) for n in ("set", "frozenset", "tuple", "list", "dict")}
+
+    def find_class(self, module: str, name: str):  # noqa: D102
+        if module == model.__name__ and name in model.__all__:
+            return getattr(model, name)
+        if module == __name__ and name == "FileKey":
+            return FileKey
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a cache model type")
+
+
 @dataclass(frozen=True, slots=True)
 class FileKey:
     path: str
@@ -134,7 +153,7 @@ class ModelCache:
     def get(self, key: FileKey) -> SourceFile | None:
         try:
             with open(self._entry_path(key.path), "rb") as fh:
-                stored_key, version, model = pickle.load(fh)
+                stored_key, version, model = _ModelUnpickler(fh).load()
         except Exception:  # missing, truncated, corrupt or from another Python: just re-parse
             self.misses += 1
             return None

@@ -69,6 +69,10 @@ WIDE_SPL = """\
 
 @pytest.fixture
 def project(tmp_path: Path, native_dir: Path) -> Path:
+    return make_project(tmp_path, native_dir)
+
+
+def make_project(tmp_path: Path, native_dir: Path) -> Path:
     root = tmp_path / "proj"
     (root / "build").mkdir(parents=True)
     shutil.copy(native_dir / "libdemo.so", root / "build" / "libdemo.so")

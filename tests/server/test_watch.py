@@ -9,7 +9,7 @@ import pytest
 from lsprotocol import types as lsp
 from pytest_lsp import client_capabilities
 
-from .conftest import DEMO_C, codes, gcc, start_client, uri, wait_for
+from .conftest import DEMO_C, codes, gcc, open_doc, start_client, uri, wait_for
 
 pytestmark = pytest.mark.asyncio
 
@@ -141,3 +141,21 @@ async def test_multi_root_workspace(project, tmp_path):
         await client.shutdown_session()
         await client.stop()
 
+
+async def test_conflicting_declaration_has_related_information(client, project):
+    other = project / "src" / "other.spl"
+    other.write_text("extern fn rt_demo_add(a: i64) -> i64\n")
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(command="sffi.reindex"))
+    diags = await wait_for(client, other, lambda ds: any(d.related_information for d in ds))
+    related = [r for d in diags for r in d.related_information or []]
+    assert any(r.location.uri == uri(project / "src" / "main.spl") and r.location.range.start.line == 1 for r in related)
+
+
+async def test_file_outside_workspace_and_close(client, project, tmp_path):
+    loose = tmp_path / "loose.spl"
+    loose.write_text("extern fn rt_loose_missing() -> i64\n")
+    open_doc(client, loose)
+    await wait_for(client, loose, has_unresolved)
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri(loose))))
+    # Closed and outside every workspace folder: its diagnostics go away.
+    await wait_for(client, loose, lambda ds: ds == [])

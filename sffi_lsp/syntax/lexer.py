@@ -72,8 +72,72 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+# One alternation for the whole file, run by `re.sub`: the scan is C code and
+# Python only builds each token's replacement. Same rules as `mask_range`,
+# which stays the reference and handles what this cannot: nested or unclosed
+# block comments (`bad`) send the whole file to it.
+_TOKENS = re.compile(
+    # every branch starts with a literal (the kind is an empty group at its end),
+    # so `re` skips ordinary text with its fast first-character scan
+    r"#(?!\[)[^\n]*(?P<lc>)"
+    r'|"""[\s\S]*?(?:"""|\Z)(?P<tq>)' r"|'''[\s\S]*?(?:'''|\Z)(?P<tq2>)"
+    r"|/\*[^*/]*(?:(?:\*(?!/)|/(?!\*))[^*/]*)*\*/(?P<bc>)"
+    r"|/\*(?P<bad>)"
+    r'''|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?(?P<dq>)'''
+    r"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?(?P<sq>)"""
+)
+
+
+class _NeedsSlowPath(Exception):
+    pass
+
+
+def _quoted(s: str, n: int) -> str:
+    c = s[0]
+    if n >= 2 and s[-1] == c:
+        return c + " " * (n - 2) + c
+    return c + " " * (n - 1)
+
+
 def mask(text: str) -> tuple[str, list[Comment]]:
     """Return (masked text, comments in order). Never raises."""
+    comments: list[Comment] = []
+    add = comments.append
+
+    def repl(m: re.Match[str]) -> str:
+        kind = m.lastgroup
+        s = m.group()
+        n = len(s)
+        if kind == "dq" or kind == "sq":
+            a = m.start()
+            if a and text[a - 1] == "r" and (a < 2 or not _is_word(text[a - 2])):
+                if kind == "dq" and ("\\" in s or text.startswith("\\", m.end())):
+                    raise _NeedsSlowPath  # a raw string has no escapes: its extent differs
+                return _quoted(s, n)
+            return _mask_string(s, 1) if "{" in s else _quoted(s, n)
+        if kind == "lc":
+            a = m.start()
+            add(Comment(a, a + n, s))
+            return " " * n
+        if kind == "bc":
+            a = m.start()
+            add(Comment(a, a + n, s))
+            return _blank(s)
+        if kind == "tq" or kind == "tq2":
+            return _blank(s)
+        raise _NeedsSlowPath
+
+    try:
+        masked = _TOKENS.sub(repl, text)
+    except _NeedsSlowPath:
+        masked, comments, _ = mask_range(text, 0, len(text))
+    if masked and masked[0] == "\ufeff":
+        masked = " " + masked[1:]
+    return masked, comments
+
+
+def mask_slow(text: str) -> tuple[str, list[Comment]]:
+    """The reference masking (one token at a time); tests compare `mask` with it."""
     masked, comments, _ = mask_range(text, 0, len(text))
     if masked and masked[0] == "\ufeff":
         masked = " " + masked[1:]

@@ -17,6 +17,7 @@ import struct
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from . import elfspec as S
 from .types import LoadProblem, LoadReason, Target
@@ -37,8 +38,7 @@ def _corrupt(what: str) -> ElfFormatError:
     return ElfFormatError(LoadReason.CORRUPT, what)
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):  # a tuple: built for every program header of every object opened
     p_type: int
     offset: int
     vaddr: int
@@ -95,11 +95,13 @@ def classify_not_elf(head: bytes, shown: str) -> ElfFormatError:
     return ElfFormatError(LoadReason.NOT_ELF, f"{shown} is not an ELF object (bad magic)")
 
 
-def stat_problem(path: str, shown: str | None = None) -> tuple[os.stat_result | None, LoadProblem | None]:
-    """os.stat first: never open a FIFO, a device or a directory."""
+def stat_problem(path: str, shown: str | None = None, st: os.stat_result | None = None
+                 ) -> tuple[os.stat_result | None, LoadProblem | None]:
+    """os.stat first: never open a FIFO, a device or a directory (`st`: a stat already taken)."""
     shown = shown or path
     try:
-        st = os.stat(path)
+        if st is None:
+            st = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
             return None, LoadProblem(LoadReason.DANGLING_SYMLINK,
@@ -128,6 +130,7 @@ class ElfImage:
         self.path = path
         self.identity = file_identity(path, st)
         self.size = st.st_size
+        self._views: list[memoryview] = []
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         try:
             fst = os.fstat(fd)
@@ -149,12 +152,18 @@ class ElfImage:
             raise _corrupt(f"{path} has a corrupt ELF header ({e})") from None
         self._dyn_parsed = False
         self._dynsym_ready = False
+        self._lookup_ready = False
         self._versions: dict[int, tuple[str, int]] | None = None
-        self._hidden_scan: dict[str, list[int]] | None = None
+        self._hidden_scan: dict[bytes, tuple[str, str]] | None = None
         self._lookups: dict[str, tuple] = {}
         self._strong_undefined: list | None = None
+        self._explained: dict[bytes, tuple | None] = {}
+        self._symtab_loc: tuple | None = None
 
     def close(self) -> None:
+        for view in self._views:
+            view.release()
+        self._views.clear()
         mm = self.mm
         if isinstance(mm, mmap.mmap):
             try:
@@ -251,14 +260,14 @@ class ElfImage:
         if d.offset + d.filesz > self.size:
             raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path} is truncated (PT_DYNAMIC lies past the end)")
         count = d.filesz // L.dyn.size
-        for i in range(count):
-            tag, val = L.dyn.unpack_from(mm, d.offset + i * L.dyn.size)
+        needed, dyn_map = self.dyn_needed_offsets, self.dyn
+        for tag, val in L.dyn.iter_unpack(mm[d.offset: d.offset + count * L.dyn.size]):
             if tag == S.DT_NULL:
                 break
             if tag == S.DT_NEEDED:
-                self.dyn_needed_offsets.append(val)
-            elif tag not in self.dyn:
-                self.dyn[tag] = val
+                needed.append(val)
+            elif tag not in dyn_map:
+                dyn_map[tag] = val
         dyn = self.dyn
         if S.DT_RUNPATH in dyn:  # glibc: "If both RUNPATH and RPATH are given, the latter is ignored."
             dyn.pop(S.DT_RPATH, None)
@@ -290,26 +299,46 @@ class ElfImage:
         return self.dynstr_bytes(off).decode("utf-8", "surrogateescape")
 
     # ---------------------------------------------------------------- dynamic symbols
+    # Two depths of preparation. A dlsym lookup needs only the table offsets (O(1), zero-copy
+    # views on the mapping): that is all `prepare_lookup` does. Counting the symbols (walking
+    # the last GNU hash chain) and the bounds checks that need the count are for whole-table
+    # work -- load checks, listings -- and done by `prepare_dynsym`.
+    def prepare_lookup(self) -> None:
+        if self._lookup_ready:
+            return
+        self.parse_dynamic()
+        self._reset_tables()
+        try:
+            self._locate_tables(full=False)
+        except BaseException:
+            self._reset_tables()
+            raise
+        self._lookup_ready = True
+
     def prepare_dynsym(self) -> None:
         """Locate DT_SYMTAB, the hash tables and DT_VERSYM; count the symbols."""
         if self._dynsym_ready:
             return
         self.parse_dynamic()
+        self._reset_tables()
+        self._lookup_ready = False
+        try:
+            self._locate_tables(full=True)
+        except BaseException:
+            self._reset_tables()
+            raise
+        self._dynsym_ready = self._lookup_ready = True
+
+    def _reset_tables(self) -> None:
         self.nsyms = 0
+        self.sym_limit = 0  # symbol indices below this can be read (nsyms once counted)
         self.symoffset = 1
         self.gnu = None
         self.sysv = None
         self.versym_off = None
         self.symtab_off = self.symtab_end = 0
-        try:
-            self._prepare_dynsym()
-        except BaseException:
-            self.nsyms = 0
-            self.gnu = self.sysv = self.versym_off = None
-            raise
-        self._dynsym_ready = True
 
-    def _prepare_dynsym(self) -> None:
+    def _locate_tables(self, full: bool) -> None:
         L, mm, dyn = self.L, self.mm, self.dyn
         if not self.has_dynamic or S.DT_SYMTAB not in dyn:
             return
@@ -318,8 +347,9 @@ class ElfImage:
             raise _corrupt(f"{self.path}: DT_SYMENT is {syment}, expected {L.sym_size}")
         self.symtab_off = self.vaddr_to_offset(dyn[S.DT_SYMTAB], L.sym_size)
         max_syms = (self.size - self.symtab_off) // L.sym_size
+        counted = True
         if S.DT_GNU_HASH in dyn:
-            self._prepare_gnu_hash(max_syms)
+            counted = self._prepare_gnu_hash(max_syms, full)
         elif S.DT_HASH in dyn:
             off = self.vaddr_to_offset(dyn[S.DT_HASH], 8)
             nbucket, nchain = struct.unpack_from(("<" if self.little else ">") + "II", mm, off)
@@ -331,13 +361,30 @@ class ElfImage:
             self.symoffset = 1
         else:
             raise _corrupt(f"{self.path}: PT_DYNAMIC has DT_SYMTAB but no hash table (ld.so cannot look anything up)")
+        if not counted:
+            # Lookup only: reads past the real table end are bounded by the file (struct.error).
+            self.sym_limit = max_syms
+            if S.DT_VERSYM in dyn:
+                self.versym_off = self.vaddr_to_offset(dyn[S.DT_VERSYM], 2)
+            return
         if self.nsyms > max_syms:
             raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path}: the dynamic symbol table lies past the end")
+        self.sym_limit = self.nsyms
         self.symtab_end = self.symtab_off + self.nsyms * L.sym_size
         if S.DT_VERSYM in dyn and self.nsyms:
             self.versym_off = self.vaddr_to_offset(dyn[S.DT_VERSYM], 2 * self.nsyms)
 
-    def _prepare_gnu_hash(self, max_syms: int) -> None:
+    def _u32s(self, off: int, count: int, code: str = "I"):
+        """`count` words at file offset `off`: a zero-copy view when the byte order is the host's."""
+        size = array(code).itemsize
+        if self.little == _HOST_LITTLE and isinstance(self.mm, mmap.mmap):
+            view = memoryview(self.mm)[off: off + size * count].cast(code)
+            self._views.append(view)  # released before the mapping is closed
+            return view
+        return _int_array(code, self.mm[off: off + size * count], self.little)
+
+    def _prepare_gnu_hash(self, max_syms: int, full: bool) -> bool:
+        """Locate DT_GNU_HASH; with `full`, also count the symbols. Returns whether it counted."""
         L, mm = self.L, self.mm
         addr = self.dyn[S.DT_GNU_HASH]
         off = self.vaddr_to_offset(addr, 16)
@@ -350,30 +397,35 @@ class ElfImage:
         buckets_off = bloom_off + bloom_size * word
         chain_off = buckets_off + 4 * nbuckets
         self.vaddr_to_offset(addr, 16 + bloom_size * word + 4 * nbuckets)  # all within the file
-        buckets = _int_array("I", mm[buckets_off: buckets_off + 4 * nbuckets], self.little)
-        last = max(buckets)
-        if last >= max_syms:
-            raise _corrupt(f"{self.path}: DT_GNU_HASH bucket points past the symbol table")
-        nsyms = symoffset
-        if last >= symoffset:
-            # Walk the last chain to its end bit; bounded by the number of symbols that fit.
-            i = last
-            u32 = L.u32
-            while True:
-                pos = chain_off + 4 * (i - symoffset)
-                if pos + 4 > self.size or i >= max_syms:
-                    raise _corrupt(f"{self.path}: DT_GNU_HASH chain runs past the end")
-                if u32.unpack_from(mm, pos)[0] & 1:
-                    break
-                i += 1
-            nsyms = i + 1
-        self.nsyms = nsyms
+        buckets = self._u32s(buckets_off, nbuckets)
         self.symoffset = symoffset
+        if full:
+            last = max(buckets)
+            if last >= max_syms:
+                raise _corrupt(f"{self.path}: DT_GNU_HASH bucket points past the symbol table")
+            nsyms = symoffset
+            if last >= symoffset:
+                # Walk the last chain to its end bit; bounded by the number of symbols that fit.
+                i = last
+                u32 = L.u32
+                while True:
+                    pos = chain_off + 4 * (i - symoffset)
+                    if pos + 4 > self.size or i >= max_syms:
+                        raise _corrupt(f"{self.path}: DT_GNU_HASH chain runs past the end")
+                    if u32.unpack_from(mm, pos)[0] & 1:
+                        break
+                    i += 1
+                nsyms = i + 1
+            self.nsyms = nsyms
+            chain_count = nsyms - symoffset
+        else:
+            # Every chain walk stops at an end bit, or at the end of the file.
+            chain_count = max(0, min((self.size - chain_off) // 4, max_syms - symoffset))
         self.gnu = (nbuckets, symoffset, bloom_size, bloom_shift, bloom_off, buckets_off, chain_off, buckets)
-        self.chain_end = chain_off + 4 * (nsyms - symoffset)
-        # Plain integer arrays for the hot lookup path (no struct call per probe).
-        self.gnu_bloom = _int_array("Q" if L.word_bits == 64 else "I", mm[bloom_off: buckets_off], self.little)
-        self.gnu_chain = _int_array("I", mm[chain_off: self.chain_end], self.little)
+        self.chain_end = chain_off + 4 * chain_count
+        self.gnu_bloom = self._u32s(bloom_off, bloom_size, "Q" if L.word_bits == 64 else "I")
+        self.gnu_chain = self._u32s(chain_off, chain_count)
+        return full
 
     def raw_symbol(self, i: int) -> tuple[int, int, int, int, int, int]:
         L = self.L
@@ -494,7 +546,7 @@ class ElfImage:
         hit = self._lookups.get(name)
         if hit is not None:
             return hit
-        self.prepare_dynsym()
+        self.prepare_lookup()
         hit = self._lookup(name_b, gh)
         self._lookups[name] = hit
         return hit
@@ -503,7 +555,7 @@ class ElfImage:
         versioned = None
         num_versions = 0
         hint: tuple | None = None
-        if self.nsyms == 0:
+        if self.sym_limit == 0:
             return ("absent", None, "")
         for i in self.candidates(name_b, gh, None):
             f = self.raw_symbol(i)
@@ -533,10 +585,17 @@ class ElfImage:
 
     def explain_absence(self, name_b: bytes, *, use_symtab: bool = True) -> tuple | None:
         """(reason, detail) from the entries outside the hash table and .symtab; only for a final answer."""
+        key = name_b if use_symtab else b"\0" + name_b
         try:
-            return self._unhashed_hint(name_b, use_symtab)
+            return self._explained[key]
+        except KeyError:
+            pass
+        try:
+            why = self._unhashed_hint(name_b, use_symtab)
         except (ElfFormatError, struct.error, ValueError, IndexError, OverflowError):
-            return None
+            why = None
+        self._explained[key] = why
+        return why
 
     def _bind(self, i: int, f: tuple, v: int | None) -> tuple:
         bind = f[1] >> 4
@@ -547,22 +606,47 @@ class ElfImage:
     def _unhashed_hint(self, name_b: bytes, use_symtab: bool = True) -> tuple | None:
         """Undefined and local entries sit before GNU hash's symoffset: look there, then .symtab."""
         if self._hidden_scan is None:
-            self._hidden_scan = scan = {}
-            if self.gnu is not None:
-                for i in range(1, min(self.symoffset, self.nsyms, 200_000)):
-                    f = self.raw_symbol(i)
-                    try:
-                        scan.setdefault(self.dynstr(f[0]), []).append(i)
-                    except ElfFormatError:
-                        continue
-        name = name_b.decode("utf-8", "surrogateescape")
-        for i in self._hidden_scan.get(name, ()):
-            _n, info, other, shndx, _v, _s = self.raw_symbol(i)
-            if shndx == S.SHN_UNDEF:
-                return ("undefined", f"{self.path} imports it (undefined here), it does not define it")
-            if info >> 4 == S.STB_LOCAL:
-                return ("local", f"{self.path} has it with binding LOCAL")
+            self._hidden_scan = self._scan_unhashed()
+        why = self._hidden_scan.get(name_b)
+        if why is not None:
+            return why
         return symtab_hint(self, name_b) if use_symtab else None
+
+    def _scan_unhashed(self) -> dict[bytes, tuple[str, str]]:
+        """name -> hint for the undefined and LOCAL rows before symoffset, decoded in one pass."""
+        scan: dict[bytes, tuple[str, str]] = {}
+        self.prepare_lookup()
+        if self.gnu is None:
+            return scan
+        end = min(self.symoffset, self.sym_limit, 200_000)
+        if end <= 1:
+            return scan
+        L, mm = self.L, self.mm
+        blob = mm[self.symtab_off + L.sym_size: self.symtab_off + end * L.sym_size]
+        is64 = L.elf_class == S.ELFCLASS64
+        lo, hi = self.strtab_off, self.strtab_end
+        find = mm.find
+        undefined = ("undefined", f"{self.path} imports it (undefined here), it does not define it")
+        local = ("local", f"{self.path} has it with binding LOCAL")
+        for f in L.sym.iter_unpack(blob):
+            if is64:
+                st_name, info, _other, shndx = f[0], f[1], f[2], f[3]
+            else:
+                st_name, info, shndx = f[0], f[3], f[5]
+            if shndx == S.SHN_UNDEF:
+                why = undefined
+            elif info >> 4 == S.STB_LOCAL:
+                why = local
+            else:
+                continue
+            start = lo + st_name
+            if st_name < 0 or start >= hi:
+                continue
+            stop = find(b"\0", start, hi)
+            if stop < 0:
+                continue
+            scan.setdefault(mm[start:stop], why)  # the first row (lowest index) tells, as ld.so's order
+        return scan
 
     # ---------------------------------------------------------------- bulk decode
     def iter_dynsym(self, first: int = 1, last: int | None = None):
@@ -583,6 +667,7 @@ class ElfImage:
 
     def versym_array(self):
         """All DT_VERSYM entries as a sequence of ints (None when the object is unversioned)."""
+        self.prepare_dynsym()
         if self.versym_off is None:
             return None
         raw = self.mm[self.versym_off: self.versym_off + 2 * self.nsyms]
@@ -602,52 +687,68 @@ def _int_array(code: str, raw: bytes, little: bool) -> array:
     return a
 
 
-def symtab_hint(img: ElfImage, name_b: bytes) -> tuple | None:
-    """When section headers survive, .symtab tells whether a missing name is hidden or local."""
+def _symtab_location(img: ElfImage) -> tuple[int, int, int, int] | None:
+    """(symtab offset, size, strtab offset, size) of a searchable .symtab; found once per image."""
+    loc = img._symtab_loc
+    if loc is not None:
+        return loc or None
+    img._symtab_loc = ()
     L, mm = img.L, img.mm
     if not img.shnum or img.shentsize != L.shdr.size or img.shoff + img.shnum * img.shentsize > img.size:
         return None
-    try:
-        for k in range(min(img.shnum, 4096)):
-            (_n, sh_type, _f, _a, off, size, link, _i, _al, entsize) = L.shdr.unpack_from(mm, img.shoff + k * img.shentsize)
-            if sh_type != S.SHT_SYMTAB or entsize != L.sym_size or off + size > img.size:
-                continue
-            if link >= img.shnum:
-                return None
-            (_n, st_type, _f, _a, soff, ssize, *_r) = L.shdr.unpack_from(mm, img.shoff + link * img.shentsize)
-            if st_type != S.SHT_STRTAB or soff + ssize > img.size or ssize > SYMTAB_HINT_MAX:
-                return None  # too big to search on a keystroke (libtorch_cpu: 530k entries)
-            # Find each place the name (NUL-terminated, possibly a merged suffix) sits in .strtab,
-            # then the .symtab entry naming that offset (aligned match on st_name).
-            needle = name_b + b"\0"
-            pos = mm.find(needle, soff, soff + ssize)
-            tries = 0
-            while pos >= 0 and tries < 64:
-                tries += 1
-                key = L.u32.pack(pos - soff)  # any position: ld merges a name into a longer one's tail
-                p = mm.find(key, off, off + size)
-                inner = 0
-                while p >= 0 and inner < 4096:
-                    inner += 1
-                    if (p - off) % L.sym_size == 0:
-                        f = L.sym_fields(L.sym.unpack_from(mm, p))
-                        if f[3] != S.SHN_UNDEF:
-                            vis = f[2] & 3
-                            if vis in (S.STV_HIDDEN, S.STV_INTERNAL):
-                                return ("hidden", f"{img.path} defines it with {S.VISIBILITY_NAMES[vis]} visibility (not exported)")
-                            if f[1] >> 4 == S.STB_LOCAL:
-                                return ("local", f"{img.path} defines it only as a local symbol (static, or hidden visibility), not exported")
-                    p = mm.find(key, p + 1, off + size)
-                pos = mm.find(needle, pos + 1, soff + ssize)
+    for k in range(min(img.shnum, 4096)):
+        (_n, sh_type, _f, _a, off, size, link, _i, _al, entsize) = L.shdr.unpack_from(mm, img.shoff + k * img.shentsize)
+        if sh_type != S.SHT_SYMTAB or entsize != L.sym_size or off + size > img.size:
+            continue
+        if link >= img.shnum:
             return None
-    except (struct.error, ValueError, IndexError, OverflowError):
-        return None
+        (_n, st_type, _f, _a, soff, ssize, *_r) = L.shdr.unpack_from(mm, img.shoff + link * img.shentsize)
+        if st_type != S.SHT_STRTAB or soff + ssize > img.size or ssize > SYMTAB_HINT_MAX:
+            return None  # too big to search on a keystroke (libtorch_cpu: 530k entries)
+        img._symtab_loc = (off, size, soff, ssize)
+        return img._symtab_loc
     return None
 
 
-def open_image(path: str, shown: str | None = None) -> tuple[ElfImage | None, LoadProblem | None, os.stat_result | None]:
+def symtab_hint(img: ElfImage, name_b: bytes) -> tuple | None:
+    """When section headers survive, .symtab tells whether a missing name is hidden or local."""
+    L, mm = img.L, img.mm
+    try:
+        loc = _symtab_location(img)
+        if loc is None:
+            return None
+        off, size, soff, ssize = loc
+        # Find each place the name (NUL-terminated, possibly a merged suffix) sits in .strtab,
+        # then the .symtab entry naming that offset (aligned match on st_name).
+        needle = name_b + b"\0"
+        pos = mm.find(needle, soff, soff + ssize)
+        tries = 0
+        while pos >= 0 and tries < 64:
+            tries += 1
+            key = L.u32.pack(pos - soff)  # any position: ld merges a name into a longer one's tail
+            p = mm.find(key, off, off + size)
+            inner = 0
+            while p >= 0 and inner < 4096:
+                inner += 1
+                if (p - off) % L.sym_size == 0:
+                    f = L.sym_fields(L.sym.unpack_from(mm, p))
+                    if f[3] != S.SHN_UNDEF:
+                        vis = f[2] & 3
+                        if vis in (S.STV_HIDDEN, S.STV_INTERNAL):
+                            return ("hidden", f"{img.path} defines it with {S.VISIBILITY_NAMES[vis]} visibility (not exported)")
+                        if f[1] >> 4 == S.STB_LOCAL:
+                            return ("local", f"{img.path} defines it only as a local symbol (static, or hidden visibility), not exported")
+                p = mm.find(key, p + 1, off + size)
+            pos = mm.find(needle, pos + 1, soff + ssize)
+        return None
+    except (struct.error, ValueError, IndexError, OverflowError):
+        return None
+
+
+def open_image(path: str, shown: str | None = None, st: os.stat_result | None = None
+               ) -> tuple[ElfImage | None, LoadProblem | None, os.stat_result | None]:
     """stat, then open and parse; every failure becomes a LoadProblem."""
-    st, problem = stat_problem(path, shown)
+    st, problem = stat_problem(path, shown, st)
     if problem is not None:
         return None, problem, st
     try:

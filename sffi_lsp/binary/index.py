@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from .elf import ElfFormatError, ElfImage, open_image
 from .hashes import gnu_hash_cached
-from .listing import ExportTable, ListingCache, decode_exports, make_symbol
+from .listing import ExportTable, ListingCache, decode_exports, make_found, make_symbol
 from .loader import Loader, LoadOutcome
 from .types import (Absent, AbsenceReason, CSignature, Found, Library, LoadProblem, LoadReason, NoSignature,
                     SymbolListing, Target)
 
 
-VERDICT_FORMAT = "sffi-library-1"
+VERDICT_FORMAT = "sffi-library-2"
 
 
 def _stat_ident(path: str) -> tuple | None:
@@ -68,7 +68,8 @@ class _LibraryEntry:
     library: Library
     outcome: LoadOutcome | None
     watched: tuple[tuple[str, tuple | None], ...]  # re-statted on every library() call
-    images: tuple[ElfImage, ...]
+    reals: tuple[str, ...]  # real paths of the closure, breadth-first (dlsym's search order)
+    images: list[ElfImage | None]  # opened on first need: most names are found in the first objects
     via: dict[str, tuple[str, ...]]
     results: dict[str, Found | Absent]
 
@@ -91,13 +92,20 @@ class ExportIndex:
         self._loader = Loader(self.target, search_paths, ld_library_path, self._image_for)
 
     # ------------------------------------------------------------------ images, memoised by identity
-    def _image_for(self, path: str, shown: str) -> tuple[ElfImage | None, LoadProblem | None, tuple | None]:
-        ident = _stat_ident(path)
-        real = os.path.realpath(path) if ident is not None else path
+    def _image_for(self, path: str, shown: str, real: str | None = None
+                   ) -> tuple[ElfImage | None, LoadProblem | None, tuple | None]:
+        try:
+            st: os.stat_result | None = os.stat(path)
+        except OSError:
+            st = None
+        ident = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev) if st is not None else None
+        if real is None:
+            real = os.path.realpath(path) if ident is not None else path
         cached = self._images.get(real)
         if cached is not None and ident is not None and cached[0] == ident:
             return cached[1], cached[2], ident
-        img, problem, _st = open_image(real if ident is not None else path, shown)
+        # os.stat follows symlinks: `st` describes `real` too, so open_image need not stat again.
+        img, problem, _st = open_image(real if ident is not None else path, shown, st)
         if problem is not None and problem.path == real and path != real:
             problem = LoadProblem(problem.reason, problem.message, path)
         if ident is not None:
@@ -131,7 +139,8 @@ class ExportIndex:
         else:
             # Not loadable: also watch every place searched, so a newly built file is noticed.
             watched = tuple(dict.fromkeys((p, _stat_ident(p)) for p, _i in outcome.watched))
-        images = tuple(o.image for o in outcome.objects)
+        images: list[ElfImage | None] = [o.image for o in outcome.objects]
+        reals = tuple(o.real for o in outcome.objects)
         via: dict[str, tuple[str, ...]] = {}
         for o in outcome.objects[1:]:
             chain = [o.real]
@@ -143,9 +152,9 @@ class ExportIndex:
         for p, i in watched:
             if i is not None and os.path.isfile(p):
                 self._seen.setdefault(os.path.realpath(p), i)
-        self._libraries[key] = _LibraryEntry(lib, outcome, watched, images, via, {})
+        self._libraries[key] = _LibraryEntry(lib, outcome, watched, reals, images, via, {})
         if lib.loadable:
-            self._store_verdict(key, lib, watched, [o.path for o in outcome.objects], via)
+            self._store_verdict(key, lib, watched, reals, via)
         return lib
 
     # ------------------------------------------------------------------ persisted verdicts
@@ -160,7 +169,7 @@ class ExportIndex:
         digest = hashlib.sha256(repr(env).encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return os.path.join(self._listing_cache.directory, f"{digest}.library")
 
-    def _store_verdict(self, key, lib: Library, watched, object_paths: list[str], via) -> None:
+    def _store_verdict(self, key, lib: Library, watched, object_paths: tuple[str, ...], via) -> None:
         path = self._verdict_file(key)
         if path is None:
             return
@@ -191,18 +200,15 @@ class ExportIndex:
             for p, i in watched:
                 if _stat_ident(p) != i:
                     return None
-            images = []
-            for p in rec["objects"]:
-                img, problem, _ident = self._image_for(p, p)
-                if img is None or problem is not None:
-                    return None
-                images.append(img)
+            reals = tuple(rec["objects"])  # real paths; opened lazily by lookups
+            if not reals or not all(isinstance(p, str) for p in reals):
+                return None
             L = rec["library"]
             lib = Library(spec=L["spec"], path=L["path"], problem=None, soname=L["soname"], needed=tuple(L["needed"]),
                           closure=tuple(L["closure"]), unresolved_functions=tuple(L["unresolved_functions"]),
                           identity=tuple(L["identity"]))
             via = {k: tuple(v) for k, v in rec["via"].items()}
-            return _LibraryEntry(lib, None, watched, tuple(images), via, {})
+            return _LibraryEntry(lib, None, watched, reals, [None] * len(reals), via, {})
         except Exception:  # noqa: BLE001 -- a corrupt verdict file is just a miss
             return None
 
@@ -250,11 +256,27 @@ class ExportIndex:
             out[n] = r
         return out
 
+    def _object(self, entry: _LibraryEntry, k: int) -> ElfImage | None:
+        """The k-th object of the closure, opened on first need (None: it cannot be opened now)."""
+        img = entry.images[k]
+        if img is None:
+            real = entry.reals[k]
+            img, problem, _ident = self._image_for(real, real, real)
+            if problem is not None:
+                img = None
+            entry.images[k] = img
+        return img
+
     def _resolve(self, entry: _LibraryEntry, name: str) -> Found | Absent:
         name_b = name.encode("utf-8", "surrogateescape")
         gh = gnu_hash_cached(name_b)
         first_hint: tuple | None = None
-        for img in entry.images:
+        for k in range(len(entry.reals)):
+            img = self._object(entry, k)
+            if img is None:
+                first_hint = first_hint or ("not-present", f"{entry.reals[k]} could not be searched (it changed)",
+                                            entry.reals[k])
+                continue
             try:
                 hit = img.lookup(name, name_b, gh)
             except (ElfFormatError, struct.error, ValueError, IndexError, OverflowError) as e:
@@ -264,20 +286,21 @@ class ExportIndex:
                 _kind, i, f, v = hit
                 _n, info, other, _shndx, value, size = f
                 sym = make_symbol(name, info, other, img.version_name(v), size, value)
-                real = entry.library.path if img is entry.images[0] else os.path.realpath(img.path)
-                return Found(sym, real or img.path, entry.via.get(real, ()))
+                real = entry.library.path if k == 0 else entry.reals[k]
+                return make_found(sym, real or img.path, entry.via.get(real, ()))
             if hit[1] is not None and first_hint is None:
                 first_hint = (hit[1], hit[2], img.path)
-        if first_hint is None and entry.images:
+        if first_hint is None and entry.reals:
             # Only the requested object is asked why (its imports, locals, .symtab): that is what
             # the user named, and the dependencies' tables can be huge.
-            why = entry.images[0].explain_absence(name_b)
+            top = self._object(entry, 0)
+            why = top.explain_absence(name_b) if top is not None else None
             if why is not None:
-                first_hint = (why[0], why[1], entry.images[0].path)
+                first_hint = (why[0], why[1], top.path)  # type: ignore[union-attr]
         if first_hint is not None:
             reason, detail, obj = first_hint
             return Absent(name, AbsenceReason(reason), detail, obj)
-        n = len(entry.images) - 1
+        n = len(entry.reals) - 1
         deps = f" or its {n} dependenc{'y' if n == 1 else 'ies'}" if n else ""
         return Absent(name, AbsenceReason.NOT_PRESENT, f"{entry.library.path} does not define {name}{deps}",
                       entry.library.path)

@@ -21,7 +21,7 @@ from typing import overload
 
 from . import elfspec as S
 from .elf import ElfImage
-from .types import ExportedSymbol, SymbolKind
+from .types import ExportedSymbol, Found, SymbolKind
 
 
 KIND_OF_STT = {S.STT_FUNC: SymbolKind.FUNCTION, S.STT_GNU_IFUNC: SymbolKind.IFUNC, S.STT_OBJECT: SymbolKind.DATA,
@@ -32,9 +32,38 @@ def kind_of(info: int) -> SymbolKind:
     return KIND_OF_STT.get(info & 0xF, SymbolKind.OTHER)
 
 
+def _slot_setters(cls: type, names: tuple[str, ...]):
+    return tuple(cls.__dict__[n].__set__ for n in names)
+
+
+# A frozen dataclass's __init__ goes through object.__setattr__ per field; these set the slots
+# directly (same object, same equality and hash), which halves the cost of building answers.
+_SYM_SET = _slot_setters(ExportedSymbol, ("name", "kind", "binding", "visibility", "version", "size", "address"))
+_FOUND_SET = _slot_setters(Found, ("symbol", "provider", "via"))
+_new = object.__new__
+
+
 def make_symbol(name: str, info: int, other: int, version: str | None, size: int, value: int) -> ExportedSymbol:
-    return ExportedSymbol(name=name, kind=kind_of(info), binding=S.BINDING_NAMES.get(info >> 4, str(info >> 4)),
-                          visibility=S.VISIBILITY_NAMES[other & 3], version=version, size=size, address=value)
+    s_name, s_kind, s_bind, s_vis, s_ver, s_size, s_addr = _SYM_SET
+    sym = _new(ExportedSymbol)
+    s_name(sym, name)
+    s_kind(sym, KIND_OF_STT.get(info & 0xF, SymbolKind.OTHER))
+    b = info >> 4
+    s_bind(sym, S.BINDING_NAMES.get(b) or str(b))
+    s_vis(sym, S.VISIBILITY_NAMES[other & 3])
+    s_ver(sym, version)
+    s_size(sym, size)
+    s_addr(sym, value)
+    return sym
+
+
+def make_found(symbol: ExportedSymbol, provider: str, via: tuple[str, ...]) -> Found:
+    f = _new(Found)
+    s_sym, s_prov, s_via = _FOUND_SET
+    s_sym(f, symbol)
+    s_prov(f, provider)
+    s_via(f, via)
+    return f
 
 
 class ExportTable(Sequence[ExportedSymbol]):

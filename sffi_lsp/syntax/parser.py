@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 
 from sffi_lsp.model import SourceFile, SyntaxProblem
-from sffi_lsp.syntax.scanner import MAX_PROBLEMS, ChunkResult, Source, scan_region, split_chunks
+from sffi_lsp.syntax.scanner import MAX_PROBLEMS, ChunkResult, Source, scan_chunks, split_chunks
 
 
 def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFile:
@@ -60,7 +60,7 @@ def parse_source(text: str, path: str = "") -> SourceFile:
         src = Source.of(text, path)
         # the same chunks as the incremental parser, so both give identical models
         # even on broken text (an unclosed bracket is contained by its chunk)
-        results = [scan_region(src, c.start, c.end, c.line) for c in split_chunks(src)]
+        results = [scan_chunks(src, split_chunks(src))]
         return assemble(path, results, src.index.line_count)
     except RecursionError:
         return _problem_file(path, "file nested too deeply to read")

@@ -64,6 +64,18 @@ _MEMBER = re.compile(
 # no look-behind: `re` then skips non-identifier characters at C speed; `@name(`
 # is rejected in Python. A match cannot start mid-word (the leftmost start wins).
 _CALL = re.compile(rf"({_N})[ \t]*\(")
+# The same calls found in the *reversed* masked text: the pattern then starts
+# with the literal `(`, which `re` finds at C speed, instead of trying a match
+# at every identifier character. `[A-Za-z0-9_]*[A-Za-z_]` backtracks to the
+# longest name starting with a letter, exactly what `_CALL` matches leftmost.
+_CALL_REV = re.compile(r"\([ \t]*([A-Za-z0-9_]*[A-Za-z_])")
+# candidate header lines (first word could start a `_HEAD` match); `_HEAD` is
+# then matched only there instead of at every position of the file
+_HEAD_LINE = re.compile(
+    r"\n[ \t]*(?=pub|static|async|override|export|inline|unsafe|private|public|sync|kernel"
+    r"|fn|me|class|struct|enum|trait|impl|actor|union|extend|interface|mixin|use|mod|import)"
+)
+_COL0_NL = re.compile(r"\n(?=[^ \t\r\n\f])")
 _STRUCTURE = re.compile(r"[()\[\]{}\n:]")
 _STMT_START = re.compile(r"[ \t]*(?:fn|me|extern|val|var|class|struct|enum|impl|use|@|pub|static)\b")
 _SUPPRESS = re.compile(r"sffi:[ \t]*ignore(-file)?\b(?:[ \t]*\[([^\]\n]*)\])?")
@@ -86,6 +98,12 @@ class Source:
     comments: list[Comment]
     index: LineIndex
     comment_starts: list[int] = field(default_factory=list)
+    _rev: str | None = None
+
+    def reversed_masked(self) -> str:
+        if self._rev is None:
+            self._rev = self.masked[::-1]
+        return self._rev
 
     @classmethod
     def of(cls, text: str, path: str = "") -> "Source":
@@ -270,8 +288,13 @@ def split_chunks(src: Source, lo: int = 0, hi: int | None = None) -> list[Chunk]
     prev = lo
     sticky_line: int | None = None  # first line of attribute lines waiting for their decl
     last_boundary_line = index.line_of(lo)
-    for m in _COL0.finditer(masked, lo, hi):
-        pos = m.start()
+    col0 = [m.end() for m in _COL0_NL.finditer(masked, max(lo - 1, 0), hi) if m.end() < hi]
+    if lo < hi and (lo == 0 or masked[lo - 1] == "\n") and _COL0.match(masked, lo, hi):
+        if not col0 or col0[0] != lo:
+            col0.insert(0, lo)
+    for pos in col0:
+        if pos < lo:
+            continue
         depth += _balance(masked, prev, pos)
         prev = pos
         if depth < 0 or (depth > 0 and _RESET.match(masked, pos)):
@@ -525,8 +548,31 @@ def scan_chunk(src: Source, chunk: Chunk) -> ChunkResult:
 def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
     """Everything the text in [cs, ce) declares and calls (cs at a line start)."""
     res = ChunkResult(cs, first_line)
+    _scan(src, res, [cs], [ce], [first_line])
+    return res
+
+
+def scan_chunks(src: Source, chunks: list[Chunk]) -> ChunkResult:
+    """Everything `chunks` (consecutive) declare and call, in one result.
+
+    The same as joining `scan_chunk` of each: every search is bounded by the
+    end of the chunk it starts in, but the regex passes run once over the
+    whole range instead of once per chunk."""
+    if not chunks:
+        return ChunkResult(0, 0)
+    res = ChunkResult(chunks[0].start, chunks[0].line)
+    _scan(src, res, [c.start for c in chunks], [c.end for c in chunks], [c.line for c in chunks])
+    return res
+
+
+def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], clines: list[int]) -> None:
     masked = src.masked
     index = src.index
+    cs, ce = cstarts[0], cends[-1]
+    single = len(cstarts) == 1
+
+    def chunk_of(pos: int) -> int:
+        return 0 if single else bisect_right(cstarts, pos) - 1
 
     # @when/@else/@end at column 0
     if masked.find("@", cs, ce) >= 0:
@@ -549,10 +595,12 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
 
     # ---- externs: find the word, then check it starts a line
     for w in (_EXTERN_WORD.finditer(masked, cs, ce) if masked.find("extern", cs, ce) >= 0 else ()):
-        ls = masked.rfind("\n", cs, w.start()) + 1
-        if ls < cs:
-            ls = cs
-        m = _EXTERN.match(masked, ls, ce)
+        ci = chunk_of(w.start())
+        ccs, cce = cstarts[ci], cends[ci]
+        ls = masked.rfind("\n", ccs, w.start()) + 1
+        if ls < ccs:
+            ls = ccs
+        m = _EXTERN.match(masked, ls, cce)
         if m is None or m.end(3) != w.start():
             continue
         indent = len(m.group(1))
@@ -560,12 +608,12 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
         decl_start = m.start(3)  # `pub`/`export` or `extern` itself
         is_pub = m.group(3).startswith("pub")
         line = index.line_of(decl_start)
-        floor = first_line
+        floor = clines[ci]
         nxt = masked[after:after + 6]
         if nxt.startswith("fn") and not masked[after + 2:after + 3].isalnum() and masked[after + 2:after + 3] != "_":
-            got = _read_signature(src, res, decl_start, indent, ce, "extern declaration")
+            got = _read_signature(src, res, decl_start, indent, cce, "extern declaration")
             if got is None:
-                e, _ = _decl_end(masked, decl_start, indent, ce, True)
+                e, _ = _decl_end(masked, decl_start, indent, cce, True)
                 skip_ranges.append((decl_start, e))
                 continue
             sig, end = got
@@ -576,16 +624,16 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
                 attrs = attrs + inline
             res.externs.append(_extern_decl(src, sig, decl_start, end, attrs, doc, is_pub, None))
         elif nxt.startswith("class") or masked.startswith('"', after):
-            _extern_block(src, res, m, decl_start, indent, after, ce, skip_ranges, block_ranges)
+            _extern_block(src, res, m, decl_start, indent, after, cce, skip_ranges, block_ranges)
         elif nxt.startswith("type") and not (masked[after + 4:after + 5].isalnum() or masked[after + 4:after + 5] == "_"):
-            le = masked.find("\n", after, ce)
-            le = ce if le < 0 else le
+            le = masked.find("\n", after, cce)
+            le = cce if le < 0 else le
             text = masked[decl_start:le].rstrip()
             res.extern_types.append(index.span(decl_start, decl_start + len(text)))
             skip_ranges.append((decl_start, decl_start + len(text)))
-        elif after < ce and (masked[after].isalpha() or masked[after] == "_"):
-            le = masked.find("\n", after, ce)
-            le = ce if le < 0 else le
+        elif after < cce and (masked[after].isalpha() or masked[after] == "_"):
+            le = masked.find("\n", after, cce)
+            le = cce if le < 0 else le
             text = masked[decl_start:le].rstrip()
             if len(res.problems) < MAX_PROBLEMS:
                 word = re.match(r"\w+", masked[after:le])
@@ -596,13 +644,25 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
                 ))
             skip_ranges.append((decl_start, decl_start + len(text)))
 
-    # ---- one pass over line heads: fn and type headers, use/export/mod
+    # ---- line heads: fn and type headers, use/export/mod. `_HEAD` is tried
+    # only on lines whose first word can start one (see `_HEAD_LINE`).
     block_ranges.sort()
     block_starts = [b[0] for b in block_ranges]
     headers: list[tuple[int, int, str, bool, int]] = []  # (start, end, name, is_fn, name_start)
     decl_names: set[int] = set()
-    use_heads: list[tuple[int, int, str]] = []
-    for m in _HEAD.finditer(masked, cs, ce):
+    use_heads: list[tuple[int, int, str, int]] = []
+    line_starts = [m.end() - len(m.group()) + 1 for m in _HEAD_LINE.finditer(masked, cs, ce)]
+    if not line_starts or line_starts[0] != cs:
+        line_starts.insert(0, cs)
+    head_match = _HEAD.match
+    for hpos in line_starts:
+        if hpos >= ce:
+            continue
+        ci = chunk_of(hpos)
+        cce = cends[ci]
+        m = head_match(masked, hpos, cce)
+        if m is None:
+            continue
         fn_name = m.group(3)
         if fn_name is not None:
             ns = m.start(3)
@@ -611,32 +671,33 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
                 if bi >= 0 and ns < block_ranges[bi][1]:
                     continue
             hs = m.start() + len(m.group(1))
-            headers.append((hs, _block_end(src, hs, len(m.group(1)), ce), fn_name, True, ns))
+            headers.append((hs, _block_end(src, hs, len(m.group(1)), cce), fn_name, True, ns))
             decl_names.add(ns)
         elif m.group(4) is not None:
             hs = m.start() + len(m.group(1))
             name = m.group(5) or m.group(4)
-            headers.append((hs, _block_end(src, hs, len(m.group(1)), ce), name, False, m.start(4)))
+            headers.append((hs, _block_end(src, hs, len(m.group(1)), cce), name, False, m.start(4)))
             decl_names.add(m.start(4))
         else:
             mods = m.group(2)
             kw = m.group(6)
             if kw is None:
                 if "export" in mods:
-                    use_heads.append((m.start() + len(m.group(1)), m.end(), "export"))
+                    use_heads.append((m.start() + len(m.group(1)), m.end(), "export", cce))
             else:
                 kind = "export" if "export" in mods else ("mod" if kw == "mod" else "use")
-                use_heads.append((m.start() + len(m.group(1)), m.end(), kind))
+                use_heads.append((m.start() + len(m.group(1)), m.end(), kind, cce))
     headers.sort()
 
     stack: list[tuple[int, int, str, bool, int]] = []
+    functions = res.functions
+    span = index.span
     for h in headers:
         while stack and stack[-1][1] <= h[0]:
             stack.pop()
         if h[3]:
-            enclosing = stack[-1][2] if stack else None
             ns = h[4]
-            res.functions.append(FunctionDecl(h[2], index.span(ns, ns + len(h[2])), enclosing))
+            functions.append(FunctionDecl(h[2], span(ns, ns + len(h[2])), stack[-1][2] if stack else None))
         stack.append(h)
 
     fn_ranges = [h for h in headers if h[3]]
@@ -659,11 +720,11 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
         res.externs = fixed
 
     # ---- use / export / mod
-    for start, body_start, kind in use_heads:
-        _use_item(src, res, start, body_start, kind, ce)
+    for start, body_start, kind, cce in use_heads:
+        _use_item(src, res, start, body_start, kind, cce)
     skip_ranges.extend((u.span.start, u.span.end) for u in res.uses)
 
-    # ---- calls
+    # ---- calls (found right to left in the reversed text, walked left to right)
     calls = res.calls
     fi = 0
     nf = len(fn_ranges)
@@ -671,13 +732,25 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
     skip_ranges.sort()
     si = 0
     ns_ = len(skip_ranges)
-    span = index.span
     starts = index.starts
     nlines = len(starts)
-    for m in _CALL.finditer(masked, cs, ce):
-        s = m.start()
+    n = len(masked)
+    rev = src.reversed_masked()
+    not_calls = _NOT_CALLS
+    found = list(_CALL_REV.finditer(rev, n - ce, n - cs))
+    found.reverse()
+    sl = 0
+    next_ls = starts[1] if nlines > 1 else n + 1
+    ci = 0
+    cce = cends[0]
+    last_chunk = len(cends) - 1
+    for m in found:
+        e1 = m.end(1)
+        s = n - e1
         name = m.group(1)
-        if name in _NOT_CALLS or s in decl_names:
+        if len(name) > 1:
+            name = name[::-1]
+        if name in not_calls or s in decl_names:
             continue
         prev = masked[s - 1] if s else "\n"
         if prev == "@" or prev == "$":
@@ -688,8 +761,11 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
             continue
         if prev == "[" and s >= 2 and masked[s - 2] == "#":
             continue
-        open_pos = m.end() - 1
-        count, close = _arg_count(masked, open_pos, ce)
+        while ci < last_chunk and cends[ci] <= s:
+            ci += 1
+            cce = cends[ci]
+        open_pos = n - 1 - m.start()
+        count, close = _arg_count(masked, open_pos, cce)
         while fi < nf and fn_ranges[fi][0] <= s:
             while fstack and fstack[-1][1] <= fn_ranges[fi][0]:
                 fstack.pop()
@@ -697,12 +773,14 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
             fi += 1
         while fstack and fstack[-1][1] <= s:
             fstack.pop()
-        sl = bisect_right(starts, s) - 1
+        if s >= next_ls:
+            sl = bisect_right(starts, s) - 1
+            next_ls = starts[sl + 1] if sl + 1 < nlines else n + 1
         ls = starts[sl]
         name_span = make_span(s, s + len(name), sl, s - ls, sl, s - ls + len(name))
         if close < 0:
             args_span = None
-        elif sl + 1 >= nlines or close < starts[sl + 1]:
+        elif close < next_ls:
             args_span = make_span(open_pos, close + 1, sl, open_pos - ls, sl, close + 1 - ls)
         else:
             args_span = span(open_pos, close + 1)
@@ -722,7 +800,6 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
                     index.span(c.start + sm.start(), c.start + sm.end()),
                 ))
         i += 1
-    return res
 
 
 def _inline_attrs(src: Source, a: int, b: int) -> tuple[Attribute, ...]:

@@ -144,10 +144,16 @@ def normalise_type_text(raw: str) -> str:
 # ---------------------------------------------------------------- fast path ---
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# Parameters may spread over lines (and end with a comma); simple generics
+# `<T, U>` are read here too. Whitespace is what the grammar ignores, no more.
 _FAST_HEAD = re.compile(
-    rf"(pub[ \t]+)?extern[ \t]+fn[ \t]+({_NAME})[ \t]*\(([^()\n]*)\)[ \t]*(?:->[ \t]*([^\n]*?))?[ \t]*\Z"
+    rf"(pub[ \t]+)?extern[ \t]+fn[ \t]+({_NAME})"
+    rf"(?:[ \t]*<[ \t]*({_NAME}(?:[ \t]*,[ \t]*{_NAME})*)[ \t]*>)?"
+    rf"[ \t]*\(([^()]*)\)[ \t]*(?:->[ \t]*([^\n]*?))?[ \t]*\Z"
 )
-_FAST_PARAM = re.compile(rf"[ \t]*({_NAME})[ \t]*:[ \t]*(\S+?)[ \t]*\Z")
+_FAST_PARAM = re.compile(rf"[ \t\n\r\f]*({_NAME})[ \t]*:[ \t]*([^ \t\n\r\f]+?)[ \t\n\r\f]*\Z")
+_FAST_BLANK = re.compile(r"[ \t\n\r\f]*\Z")
+_GENERIC_SEP = re.compile(r"[ \t]*,[ \t]*")
 _DOTTED = re.compile(rf"{_NAME}(?:\.{_NAME})*\Z")
 _KEYWORD_NAMES = frozenset({"fn", "extern", "me", "static", "pub", "mut", "const"})
 
@@ -211,10 +217,13 @@ def _fast_signature(text: str) -> Signature | None:
     if m is None:
         return None
     params: list[ParamSig] = []
-    body = m.group(3)
-    pos = m.start(3)
-    if body.strip():
-        for part in body.split(","):
+    body = m.group(4)
+    pos = m.start(4)
+    if not _FAST_BLANK.match(body):
+        parts = body.split(",")
+        if len(parts) > 1 and _FAST_BLANK.match(parts[-1]):
+            parts.pop()  # a trailing comma (multi-line lists)
+        for part in parts:
             pm = _FAST_PARAM.match(part)
             if pm is None or pm.group(1) in _KEYWORD_NAMES:
                 return None
@@ -225,20 +234,23 @@ def _fast_signature(text: str) -> Signature | None:
             params.append(ParamSig(pm.group(1), pos + pm.start(1), pos + pm.end(1),
                                    pos + pm.start(1), t.end, t, None))
             pos += len(part) + 1
-    elif body:
-        pass
     returns = None
-    if m.group(4) is not None:
-        rs, re_ = m.span(4)
+    if m.group(5) is not None:
+        rs, re_ = m.span(5)
         returns = _fast_type(text, rs, re_)
         if returns is None or returns.start != rs or returns.end != re_:
             return None
-    elif "->" in text[m.end(3):]:
+    elif "->" in text[m.end(4):]:
         return None
     name = m.group(2)
     if name in _KEYWORD_NAMES:
         return None
-    return Signature(name, m.start(2), m.end(2), (), m.group(1) is not None,
+    generics: tuple[str, ...] = ()
+    if m.group(3) is not None:
+        generics = tuple(_GENERIC_SEP.split(m.group(3)))
+        if any(g in _KEYWORD_NAMES for g in generics):
+            return None
+    return Signature(name, m.start(2), m.end(2), generics, m.group(1) is not None,
                      tuple(params), returns, len(text.rstrip()))
 
 

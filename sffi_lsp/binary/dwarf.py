@@ -1,18 +1,28 @@
 """C signatures from DWARF, read in a separate, limited worker process.
 
 pyelftools can hang or blow up on a hostile file (see shared/elf-facts.md), so the caller
-never parses DWARF itself: it runs `python -m sffi_lsp.binary.dwarf` with a wall-clock
-timeout, and the worker caps its own address space and CPU time with setrlimit. Within the
-worker, `.debug_aranges` maps a symbol's address to its compile unit so only that unit is
-walked.
+never parses DWARF itself. A `DwarfWorker` keeps one long-lived `python -m sffi_lsp.binary.dwarf
+--serve` process (started on first need, so the 0.5-1.5 s start and pyelftools import are paid
+once) and talks to it in JSON lines. Every request has a wall-clock limit enforced by the caller
+(the worker is killed and restarted on the next request when it is exceeded, or when the worker
+dies); the worker caps its address space with RLIMIT_AS and gives each request its own CPU-time
+budget with RLIMIT_CPU. Within the worker, `.debug_aranges` maps a symbol's address to its
+compile unit so only that unit is walked, and opened debug information is kept for the next
+request while the file is unchanged.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import select
 import subprocess
 import sys
+import threading
+import time
+import weakref
+from collections import OrderedDict
 from typing import Any
 
 from .types import CParam, CSignature, CType, NoSignature
@@ -20,6 +30,8 @@ from .types import CParam, CSignature, CType, NoSignature
 MEMORY_LIMIT = 2 << 30  # bytes of address space for the worker
 MAX_DIES = 500_000  # DIEs visited per request, a bound against pathological units
 MAX_TYPE_DEPTH = 24
+OPEN_FILES = 4  # debug information kept open in the worker between requests
+MAX_ANSWER = 64 << 20  # bytes: a worker answer larger than this is refused
 
 # DWARF constants (DWARF 5, section 7): tags and base-type encodings by name.
 DW_ATE = {1: "address", 2: "bool", 3: "complex_float", 4: "float", 5: "signed", 6: "signed_char", 7: "unsigned",
@@ -33,33 +45,169 @@ _QUALIFIERS = {"DW_TAG_const_type": "const", "DW_TAG_volatile_type": "volatile",
 
 
 # ---------------------------------------------------------------------------- caller side
+class WorkerFailure(Exception):
+    """The worker gave no usable answer (timed out, died, could not start): a transient reason."""
+
+
+class DwarfWorker:
+    """One long-lived DWARF worker process, shared by the threads of its owner.
+
+    Requests are serialised by a lock. A request that exceeds its time limit, or a worker that
+    dies, costs that request (its names get a "timed out"/"failed" NoSignature) and the process;
+    the next request starts a fresh one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._next_id = 0
+        self.starts = 0  # processes started so far (for tests and diagnostics)
+        _LIVE.add(self)
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def request(self, targets: dict[str, tuple[str, int]], timeout: float = 10.0, *, op: str = "signatures",
+                arg: float = 0.0) -> dict[str, Any]:
+        """name -> raw JSON answer from the worker; raises WorkerFailure with a reason."""
+        with self._lock:
+            deadline = time.monotonic() + timeout
+            proc = self._ensure_started()
+            self._next_id += 1
+            rid = self._next_id
+            line = json.dumps({"id": rid, "op": op, "arg": arg, "timeout": timeout,
+                               "targets": {n: [p, a] for n, (p, a) in targets.items()}}) + "\n"
+            try:
+                assert proc.stdin is not None
+                proc.stdin.write(line.encode("utf-8", "surrogateescape"))
+                proc.stdin.flush()
+            except (OSError, ValueError):
+                self._kill()
+                raise WorkerFailure("reading debug information failed (the worker stopped)") from None
+            reply = self._read_line(proc, deadline, timeout)
+            try:
+                answer = json.loads(reply)
+            except ValueError:
+                self._kill()
+                raise WorkerFailure("the debug-information worker gave no answer") from None
+            if not isinstance(answer, dict) or answer.get("id") != rid or not isinstance(answer.get("answer"), dict):
+                self._kill()
+                raise WorkerFailure("the debug-information worker gave no answer")
+            if answer.get("exit"):
+                self._kill()  # it asked to be replaced (e.g. after running out of memory)
+            return answer["answer"]
+
+    def _ensure_started(self) -> subprocess.Popen:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            return proc
+        self._kill()
+        pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = pkg_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        try:
+            self._proc = subprocess.Popen(_worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, env=env, bufsize=0, close_fds=True)
+        except OSError as e:
+            raise WorkerFailure(f"the debug-information worker could not start ({e})") from None
+        self.starts += 1
+        self._buffer = b""
+        return self._proc
+
+    def _read_line(self, proc: subprocess.Popen, deadline: float, timeout: float) -> bytes:
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        buf = self._buffer
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._kill()
+                raise WorkerFailure(f"reading debug information timed out after {timeout:g} s")
+            ready, _w, _x = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:  # the worker died: killed by a limit, or crashed
+                code = proc.wait()
+                self._proc = None
+                why = "ran out of memory or CPU time" if code < 0 else "failed"
+                raise WorkerFailure(f"reading debug information {why}")
+            buf += chunk
+            if len(buf) > MAX_ANSWER:
+                self._kill()
+                raise WorkerFailure("the debug-information worker gave no answer")
+        line, _nl, self._buffer = buf.partition(b"\n")
+        return line
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        self._buffer = b""
+        if proc is None:
+            return
+        try:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Stop the worker (it also stops by itself when its stdin closes)."""
+        with self._lock:
+            self._kill()
+
+    def __del__(self) -> None:  # best effort; atexit covers interpreter shutdown
+        try:
+            self._kill()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+_LIVE: "weakref.WeakSet[DwarfWorker]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for w in list(_LIVE):
+        try:
+            w._kill()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def signatures_from_worker(worker: DwarfWorker, targets: dict[str, tuple[str, int]], timeout: float = 10.0
+                           ) -> tuple[dict[str, CSignature | NoSignature], bool]:
+    """(answers, lasting): `lasting` is False when the answers only say the worker failed."""
+    if not targets:
+        return {}, True
+    try:
+        answer = worker.request(targets, timeout)
+    except WorkerFailure as e:
+        return {n: NoSignature(n, str(e)) for n in targets}, False
+    return {n: _from_json(n, answer.get(n)) for n in targets}, True
+
+
 def read_signatures(targets: dict[str, tuple[str, int]], timeout: float = 10.0) -> dict[str, CSignature | NoSignature]:
-    """name -> (object path, symbol address or -1) ==> signatures, never raising, never hanging."""
+    """name -> (object path, symbol address or -1) ==> signatures, never raising, never hanging (one-shot)."""
     if not targets:
         return {}
-    request = json.dumps({"targets": {n: [p, a] for n, (p, a) in targets.items()}, "timeout": timeout})
-    pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = pkg_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    worker = DwarfWorker()
     try:
-        proc = subprocess.run(_worker_command(), input=request.encode(),
-                              capture_output=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return {n: NoSignature(n, f"reading debug information timed out after {timeout:g} s") for n in targets}
-    except OSError as e:
-        return {n: NoSignature(n, f"the debug-information worker could not start ({e})") for n in targets}
-    if proc.returncode != 0:
-        why = "ran out of memory or CPU time" if proc.returncode < 0 or b"MemoryError" in proc.stderr else "failed"
-        return {n: NoSignature(n, f"reading debug information {why}") for n in targets}
-    try:
-        answer = json.loads(proc.stdout)
-    except ValueError:
-        return {n: NoSignature(n, "the debug-information worker gave no answer") for n in targets}
-    return {n: _from_json(n, answer.get(n)) for n in targets}
+        return signatures_from_worker(worker, targets, timeout)[0]
+    finally:
+        worker.close()
 
 
 def _worker_command() -> list[str]:
-    return [sys.executable, "-m", "sffi_lsp.binary.dwarf"]
+    return [sys.executable, "-m", "sffi_lsp.binary.dwarf", "--serve"]
 
 
 def _from_json(name: str, d: Any) -> CSignature | NoSignature:
@@ -80,13 +228,26 @@ def _from_json(name: str, d: Any) -> CSignature | NoSignature:
 
 
 # ---------------------------------------------------------------------------- worker side
-def _limit_resources(timeout: float) -> None:
+def _limit_memory() -> None:
     try:
         import resource  # noqa: PLC0415
 
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-        cpu = int(timeout) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _limit_cpu(timeout: float) -> None:
+    """This request's CPU budget: what the process has used so far plus the request's limit."""
+    try:
+        import resource  # noqa: PLC0415
+
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        soft = int(ru.ru_utime + ru.ru_stime + timeout) + 2
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        if hard != resource.RLIM_INFINITY and soft > hard:
+            soft = hard
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
     except (ImportError, ValueError, OSError):
         pass
 
@@ -400,45 +561,134 @@ def _signature(dwarf: Any, name: str, address: int, budget: list[int]) -> dict:
             "line": line}
 
 
-def worker_main() -> int:
-    request = json.loads(sys.stdin.buffer.read())
-    _limit_resources(float(request.get("timeout", 10.0)))
+def _file_identity(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def _cached_dwarf(path: str, cache: OrderedDict) -> tuple[Any, str]:
+    """Open (or reuse, while the library and its debug file are unchanged) a file's DWARF."""
+    key = (path, _file_identity(path))
+    held = cache.get(key)
+    if held is not None:
+        streams, dwarf, source, source_ident = held
+        if source == path or _file_identity(source) == source_ident:
+            cache.move_to_end(key)
+            return dwarf, source
+        _close_streams(cache.pop(key)[0])
+    streams: list = []
+    try:
+        dwarf, source = _open_dwarf(path, streams)
+    except BaseException:
+        _close_streams(streams)
+        raise
+    if key[1] is not None:
+        cache[key] = (streams, dwarf, source, _file_identity(source))
+        while len(cache) > OPEN_FILES:
+            _close_streams(cache.popitem(last=False)[1][0])
+    return dwarf, source
+
+
+def _close_streams(streams: list) -> None:
+    for s in streams:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def _answer(targets: dict, cache: OrderedDict) -> tuple[dict[str, dict], bool]:
+    """Answers for name -> [path, address]; True as second item when memory ran out."""
     out: dict[str, dict] = {}
     by_path: dict[str, list[tuple[str, int]]] = {}
-    for name, (path, addr) in request["targets"].items():
+    for name, (path, addr) in targets.items():
         by_path.setdefault(path, []).append((name, addr))
     for path, items in by_path.items():
-        streams: list = []
         try:
-            dwarf, source = _open_dwarf(path, streams)
+            dwarf, source = _cached_dwarf(path, cache)
             budget = [MAX_DIES]
             for name, addr in items:
                 try:
                     sig = _signature(dwarf, name, addr, budget)
                     if "params" in sig:
                         sig["library"] = path
+                        if source != path:
+                            sig["debug_file"] = source
                     out[name] = sig
                 except _NoDwarf as e:
                     out[name] = {"no": str(e)}
                 except RecursionError:
                     out[name] = {"no": "the debug information nests too deeply"}
+                except MemoryError:
+                    raise
                 except Exception as e:  # noqa: BLE001 -- hostile DWARF: ELFError, AssertionError, KeyError, ...
                     out[name] = {"no": f"the debug information could not be read ({type(e).__name__}: {e})"[:300]}
         except _NoDwarf as e:
             for name, _a in items:
                 out[name] = {"no": str(e)}
+        except MemoryError:
+            for c in list(cache.values()):
+                _close_streams(c[0])
+            cache.clear()
+            for name, _a in items:
+                out.setdefault(name, {"no": "reading debug information ran out of memory"})
+            return out, True
         except Exception as e:  # noqa: BLE001
             text = f"{type(e).__name__}: {e}"[:300]
             reason = ("compressed debug sections cannot be read" if "ompress" in text
                       else f"the debug information could not be read ({text})")
             for name, _a in items:
                 out[name] = {"no": reason}
-        finally:
-            for s in streams:
-                s.close()
+    return out, False
+
+
+def serve() -> int:
+    """The persistent worker: one JSON request per line on stdin, one JSON answer per line on stdout."""
+    _limit_memory()
+    cache: OrderedDict = OrderedDict()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        line = stdin.readline()
+        if not line:
+            return 0  # the owner closed the pipe (or died): stop
+        try:
+            req = json.loads(line)
+            rid = req.get("id")
+            timeout = float(req.get("timeout", 10.0))
+        except (ValueError, AttributeError, TypeError):
+            return 2
+        _limit_cpu(timeout)
+        op = req.get("op")
+        exhausted = False
+        out: dict = {}
+        if op == "sleep":  # diagnostics and tests: a request that takes `arg` seconds
+            time.sleep(float(req.get("arg", 0)))
+        elif op == "crash":  # tests: a worker that dies mid-request
+            os._exit(3)
+        else:
+            out, exhausted = _answer(req.get("targets") or {}, cache)
+        reply: dict[str, Any] = {"id": rid, "answer": out}
+        if exhausted:
+            reply["exit"] = True
+        stdout.write((json.dumps(reply) + "\n").encode("utf-8", "surrogateescape"))
+        stdout.flush()
+        if exhausted:
+            return 0
+
+
+def worker_main() -> int:
+    """One-shot mode: one JSON request on stdin, one answer on stdout."""
+    request = json.loads(sys.stdin.buffer.read())
+    timeout = float(request.get("timeout", 10.0))
+    _limit_memory()
+    _limit_cpu(timeout)
+    out, _exhausted = _answer(request["targets"], OrderedDict())
     sys.stdout.write(json.dumps(out))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(worker_main())
+    sys.exit(serve() if "--serve" in sys.argv[1:] else worker_main())

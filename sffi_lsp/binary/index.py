@@ -12,6 +12,7 @@ import json
 import os
 import struct
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from .elf import ElfFormatError, ElfImage, open_image
 from .hashes import gnu_hash_cached
 from .listing import ExportTable, ListingCache, decode_exports, make_found, make_symbol
 from .loader import Loader, LoadOutcome
+from .sigcache import SignatureCache
 from .types import (Absent, AbsenceReason, CSignature, Found, Library, LoadProblem, LoadReason, NoSignature,
                     SymbolListing, Target)
 
@@ -87,6 +89,9 @@ class ExportIndex:
         self._libraries: dict[tuple[str, str | None], _LibraryEntry] = {}
         self._listings: dict[str, tuple[tuple, SymbolListing]] = {}
         self._signatures: dict[tuple, CSignature | NoSignature] = {}
+        self._sig_cache = SignatureCache(cache_dir) if cache_dir is not None else None
+        self._worker = None  # DwarfWorker, created on the first signatures() call
+        self._worker_lock = threading.Lock()
         self._seen: dict[str, tuple | None] = {}
         self._stats = _StatWindow(STAT_WINDOW)
         self._loader = Loader(self.target, search_paths, ld_library_path, self._image_for)
@@ -335,16 +340,32 @@ class ExportIndex:
         return listing
 
     # ------------------------------------------------------------------ signatures()
+    def _dwarf_worker(self):
+        from .dwarf import DwarfWorker  # noqa: PLC0415 -- only when signatures are asked for
+
+        with self._worker_lock:
+            if self._worker is None:
+                self._worker = DwarfWorker()  # the process itself starts on the first request
+            return self._worker
+
+    def close(self) -> None:
+        """Stop the DWARF worker process, if one was started (it is also stopped at exit)."""
+        with self._worker_lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
+
     def signatures(self, library: Library, names: Iterable[str], timeout: float = 10.0
                    ) -> dict[str, CSignature | NoSignature]:
-        from .dwarf import read_signatures  # noqa: PLC0415 -- pyelftools only when asked
+        from .dwarf import WorkerFailure, _from_json  # noqa: PLC0415
+        from .sigcache import lasting, library_identity  # noqa: PLC0415
 
         names = list(names)
         out: dict[str, CSignature | NoSignature] = {}
         if not library.path:
             return {n: NoSignature(n, "the library was not found") for n in names}
         ident = library.identity or (library.path,)
-        todo = [n for n in names if (ident, n) not in self._signatures]
+        todo = [n for n in dict.fromkeys(names) if (ident, n) not in self._signatures]
         if todo:
             found = self.lookup(library, todo) if library.loadable else {}
             targets: dict[str, tuple[str, int]] = {}
@@ -354,7 +375,35 @@ class ExportIndex:
                     targets[n] = (r.provider, r.symbol.address)
                 else:
                     targets[n] = (library.path, -1)
-            for n, sig in read_signatures(targets, timeout=timeout).items():
+            raw: dict[str, object] = {}
+            by_provider: dict[str, list[str]] = {}
+            for n, (provider, _addr) in targets.items():
+                by_provider.setdefault(provider, []).append(n)
+            identities = {p: library_identity(p) for p in by_provider}
+            if self._sig_cache is not None:
+                for provider, ns in by_provider.items():
+                    pid = identities[provider]
+                    if pid is not None:
+                        raw.update(self._sig_cache.load(pid, ns))
+            ask = {n: t for n, t in targets.items() if n not in raw}
+            if ask:  # one request for every name still unknown, whatever object provides it
+                try:
+                    answer = self._dwarf_worker().request(ask, timeout)
+                except WorkerFailure as e:
+                    for n in ask:
+                        self._signatures[(ident, n)] = NoSignature(n, str(e))
+                    answer = None
+                if answer is not None:
+                    fresh = {n: answer.get(n) for n in ask}
+                    raw.update(fresh)
+                    if self._sig_cache is not None:
+                        for provider, ns in by_provider.items():
+                            keep = {n: fresh[n] for n in ns if n in fresh and lasting(fresh[n])}
+                            pid = identities[provider]
+                            if keep and pid is not None and library_identity(provider) == pid:
+                                self._sig_cache.store(pid, keep)
+            for n, d in raw.items():
+                sig = _from_json(n, d)
                 if isinstance(sig, CSignature) and sig.library is None:
                     sig = CSignature(sig.name, sig.params, sig.returns, sig.variadic, sig.file, sig.line, targets[n][0])
                 self._signatures[(ident, n)] = sig

@@ -38,31 +38,41 @@ def _stat_ident(path: str) -> tuple | None:
 
 
 class _StatWindow:
-    """Stat results shared for STAT_WINDOW seconds.
+    """Each file's stat identity is reused for STAT_WINDOW seconds after it was taken.
 
     One check of a workspace asks library() for several libraries whose closures share files
-    (libc, libstdc++, ld.so): within one millisecond a file is statted once. No rebuild can
-    both happen and be noticed inside that window, so answers stay exact.
+    (libc, libstdc++, ld.so.cache): within the window each file is statted once, however the
+    check's calls are spread or interrupted (every path has its own timestamp; nothing expires
+    all at once). An answer therefore reflects the files as they were at most STAT_WINDOW ago,
+    well under what any edit-build-check cycle can observe.
     """
+
+    MAX_PATHS = 1 << 16
 
     def __init__(self, window: float) -> None:
         self.window = window
-        self._at = 0.0
-        self._memo: dict[str, tuple | None] = {}
+        self._memo: dict[str, tuple[float, tuple | None]] = {}
 
-    def ident(self, path: str) -> tuple | None:
-        now = time.monotonic()
-        if now - self._at > self.window:
-            self._memo.clear()
-            self._at = now
-        try:
-            return self._memo[path]
-        except KeyError:
-            i = self._memo[path] = _stat_ident(path)
-            return i
+    def unchanged(self, watched: tuple[tuple[str, tuple | None], ...]) -> bool:
+        """True when every (path, identity) still holds."""
+        now = time.monotonic()  # taken before any stat: a reuse never outlives the window
+        oldest = now - self.window
+        memo = self._memo
+        for path, ident in watched:
+            held = memo.get(path)
+            if held is None or held[0] < oldest:
+                if len(memo) >= self.MAX_PATHS:
+                    memo.clear()
+                cur = _stat_ident(path)
+                memo[path] = (now, cur)
+            else:
+                cur = held[1]
+            if cur != ident:
+                return False
+        return True
 
 
-STAT_WINDOW = 0.001
+STAT_WINDOW = 0.002
 
 
 @dataclass
@@ -124,13 +134,8 @@ class ExportIndex:
     def library(self, spec: str, origin: str | None = None) -> Library:
         key = (spec, origin)
         entry = self._libraries.get(key)
-        if entry is not None:
-            stat = self._stats.ident
-            for path, ident in entry.watched:
-                if stat(path) != ident:
-                    break
-            else:
-                return entry.library
+        if entry is not None and self._stats.unchanged(entry.watched):
+            return entry.library
         restored = self._restore_verdict(key)
         if restored is not None:
             self._libraries[key] = restored
@@ -254,6 +259,12 @@ class ExportIndex:
             if entry is None or not lib.loadable:
                 return self.lookup(lib, names)
         results = entry.results
+        if not isinstance(names, (list, tuple)):
+            names = list(names)
+        try:  # everything answered before (a repeated check): build the answer at C speed
+            return dict(zip(names, map(results.__getitem__, names)))
+        except KeyError:
+            pass
         for n in names:
             r = results.get(n)
             if r is None:

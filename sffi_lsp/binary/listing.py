@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import operator
 import sys
 import os
 import json
@@ -180,6 +179,7 @@ _U32 = struct.Struct("<I")
 _INFO_OK = bytes(1 if (1 << (i & 0xF)) & S.ALLOWED_STT and (i >> 4) in (S.STB_GLOBAL, S.STB_WEAK, S.STB_GNU_UNIQUE)
                  else 0 for i in range(256))
 _HIDDEN_VERSIONED = S.VERSYM_HIDDEN | 2  # versym >= this: a hidden non-base version (name@V, compat only)
+_VERSYM_HI_OK = bytes(1 if b < 0x80 else 2 if b == 0x80 else 0 for b in range(256))
 
 
 def _columns(img: ElfImage, first: int):
@@ -219,11 +219,20 @@ def _select_rows(infos: bytes, shndxs: array, values: array, versyms: array) -> 
             if test is None or not (shndxs[i] == S.SHN_ABS or infos[i] & 0xF == S.STT_TLS):
                 ok[i] = 0
             i = _index_or_none(column, 0, i + 1)
+    n = len(infos)
     if versyms:
-        selectors = map(operator.mul, ok, map(_HIDDEN_VERSIONED.__gt__, versyms))
-    else:
-        selectors = iter(ok)
-    return array("I", itertools.compress(range(len(infos)), selectors))
+        # versym < 0x8002 (not a hidden non-base version), a byte per row: the high byte decides
+        # except for 0x80 (0x8000/0x8001 pass, 0x80xx with xx >= 2 do not).
+        raw = versyms.tobytes()
+        lo, hi = (raw[0::2], raw[1::2]) if sys.byteorder == "little" else (raw[1::2], raw[0::2])
+        visible = bytearray(hi.translate(_VERSYM_HI_OK))
+        k = visible.find(2)
+        while k >= 0:
+            visible[k] = 1 if lo[k] < 2 else 0
+            k = visible.find(2, k + 1)
+        # Both masks are 0/1 bytes: one big-integer AND combines them at C speed.
+        ok = (int.from_bytes(ok, "little") & int.from_bytes(visible, "little")).to_bytes(n, "little")
+    return array("I", itertools.compress(range(n), ok))
 
 
 def _index_or_none(column: array, value: int, start: int) -> int | None:
@@ -242,8 +251,12 @@ def decode_exports(img: ElfImage) -> ExportTable:
     if first >= img.nsyms:
         return ExportTable.empty()
     name_offs, infos, others, shndxs, values, sizes = _columns(img, first)
-    versym_all = img.versym_array()
-    versyms = array("H", versym_all[first:]) if versym_all is not None else array("H")
+    versioned = img.versym_off is not None
+    versyms = array("H")
+    if versioned:
+        versyms.frombytes(img.mm[img.versym_off + 2 * first: img.versym_off + 2 * img.nsyms])
+        if img.little != (sys.byteorder == "little"):
+            versyms.byteswap()
     rows = _select_rows(infos, shndxs, values, versyms)
     offs = list(map(name_offs.__getitem__, rows))
     names: list[str] | None = None
@@ -264,7 +277,7 @@ def decode_exports(img: ElfImage) -> ExportTable:
                 kept.append(r)
         rows = kept
     version_names: list[str | None] = []
-    if versym_all is not None:
+    if versioned:
         defs = img.versions()
         top = max(defs, default=1)
         version_names = [None] * (min(top, S.VERSYM_VERSION) + 1)

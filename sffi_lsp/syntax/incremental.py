@@ -31,7 +31,16 @@ from sffi_lsp.model import (
 from sffi_lsp.syntax.parser import assemble, parse_source
 from sffi_lsp.syntax.lexer import Comment, mask_range
 from sffi_lsp.syntax.positions import LineIndex, make_call, make_span
-from sffi_lsp.syntax.scanner import _RESET, Chunk, ChunkResult, Source, _balance, scan_chunk, split_chunks
+from sffi_lsp.syntax.scanner import (
+    _RESET,
+    Chunk,
+    ChunkResult,
+    Source,
+    _balance,
+    scan_chunk,
+    split_chunks,
+    split_chunks_until,
+)
 
 
 def _sp(s: Span, do: int, dl: int) -> Span:
@@ -221,13 +230,16 @@ class IncrementalParser:
         ]
         src = Source(self.path, text, masked, comments, LineIndex(text))
         src.comment_starts = [c.start for c in comments]
-        # Chunk boundaries are re-derived over the whole (spliced) masked text:
-        # cheap regex work, and exactly what a fresh parse finds. Chunk results
-        # come from the text cache, moved to their new place.
-        new_chunks = split_chunks(src)
+        # Re-split from `lo` only until the split meets one of the old
+        # boundaries beyond the re-masked range: from there on the old chunks
+        # are the new ones, moved by the edit.
+        known_from = bisect_left(cstarts, x_old)
+        known = {c + delta for c in cstarts[known_from:]}
+        mid_chunks, stop = split_chunks_until(src, lo, n_new, known, x_new)
+        head = bisect_left(cstarts, lo)
         scanned = 0
-        results = []
-        for c in new_chunks:
+        results = self._results[:head]
+        for c in mid_chunks:
             key = text[c.start:c.end]
             hit = self._by_text.get(key) or self._prev_by_text.get(key)
             if hit is None:
@@ -237,4 +249,11 @@ class IncrementalParser:
                 results.append(shift_result(hit, c.start - hit.start, c.line - hit.line))
             else:
                 results.append(hit)
+        new_chunks = chunks[:head] + mid_chunks
+        if stop is not None:
+            dl = src.index.line_count - old.index.line_count
+            k = bisect_left(cstarts, stop - delta)
+            for c, r in zip(chunks[k:], self._results[k:]):
+                new_chunks.append(Chunk(c.start + delta, c.end + delta, c.line + dl))
+                results.append(shift_result(r, delta, dl))
         return self._commit(src, new_chunks, results, scanned, len(new_chunks) - scanned)

@@ -279,6 +279,18 @@ def _doc_line(src: Source, line: int) -> bool:
 
 def split_chunks(src: Source, lo: int = 0, hi: int | None = None) -> list[Chunk]:
     """Top-level chunks of [lo, hi) (lo must be a chunk start, hi a chunk start or the end)."""
+    return split_chunks_until(src, lo, hi)[0]
+
+
+def split_chunks_until(src: Source, lo: int = 0, hi: int | None = None, known: set[int] | None = None,
+                       stop_from: int = 0) -> tuple[list[Chunk], int | None]:
+    """`split_chunks`, stopping early at the first boundary `b >= stop_from` that
+    is in `known` (the editor's previous boundaries, moved by the edit).
+
+    Returns (chunks before the stop, the stop offset or None). Sound because a
+    boundary resets all splitting state (outside brackets, no pending
+    attribute line, lookback limited to it): from the same boundary over the
+    same text, the old split goes on exactly as a new one would."""
     masked = src.masked
     index = src.index
     starts = index.starts
@@ -287,7 +299,10 @@ def split_chunks(src: Source, lo: int = 0, hi: int | None = None) -> list[Chunk]
     depth = 0
     prev = lo
     sticky_line: int | None = None  # first line of attribute lines waiting for their decl
-    last_boundary_line = index.line_of(lo)
+    # `lo` is a boundary, but the declaration that put it there is read again
+    # below: let it pull doc lines back down to `lo` (at line 0 too), which
+    # re-creates `lo` (a duplicate, dropped) instead of a boundary after it.
+    last_boundary_line = index.line_of(lo) - 1
     col0 = [m.end() for m in _COL0_NL.finditer(masked, max(lo - 1, 0), hi) if m.end() < hi]
     if lo < hi and (lo == 0 or masked[lo - 1] == "\n") and _COL0.match(masked, lo, hi):
         if not col0 or col0[0] != lo:
@@ -320,11 +335,18 @@ def split_chunks(src: Source, lo: int = 0, hi: int | None = None) -> list[Chunk]
         while first - 1 > last_boundary_line and _doc_line(src, first - 1):
             first -= 1
         if first > last_boundary_line:
-            boundaries.append(starts[first])
+            b = starts[first]
+            boundaries.append(b)
             last_boundary_line = first
+            if known is not None and b >= stop_from and b in known:
+                return _chunks_of(index, boundaries, lo, b), b
     if sticky_line is not None and sticky_line > last_boundary_line:
         boundaries.append(starts[sticky_line])
     boundaries.append(hi)
+    return _chunks_of(index, boundaries, lo, hi), None
+
+
+def _chunks_of(index: LineIndex, boundaries: list[int], lo: int, hi: int) -> list[Chunk]:
     chunks = []
     for i in range(len(boundaries) - 1):
         s, e = boundaries[i], boundaries[i + 1]

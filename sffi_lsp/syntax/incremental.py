@@ -72,31 +72,79 @@ def _extern(e: ExternDecl, do: int, dl: int) -> ExternDecl:
     )
 
 
+_S_NEW = Span.__new__
+_S_START, _S_END, _S_SL, _S_SC, _S_EL, _S_EC = (
+    getattr(Span, f).__set__ for f in Span.__slots__  # type: ignore[attr-defined]
+)
+_C_NEW = CallSite.__new__
+_C_SET = tuple(getattr(CallSite, f).__set__ for f in CallSite.__slots__)  # type: ignore[attr-defined]
+
+
+def _shift_calls(calls: list[CallSite], do: int, dl: int) -> list[CallSite]:
+    """Calls moved down: the hot loop of an edit near the top of a big file
+    (thousands of calls after it), so span and call objects are filled in
+    place here rather than through helper calls."""
+    new, a, b, c, d, e, f = _S_NEW, _S_START, _S_END, _S_SL, _S_SC, _S_EL, _S_EC
+    cnew = _C_NEW
+    c_name, c_span, c_count, c_enc, c_qual, c_args = _C_SET
+    out = []
+    append = out.append
+    for call in calls:
+        s = call.span
+        ns = new(Span)
+        a(ns, s.start + do)
+        b(ns, s.end + do)
+        c(ns, s.start_line + dl)
+        d(ns, s.start_column)
+        e(ns, s.end_line + dl)
+        f(ns, s.end_column)
+        s = call.args_span
+        if s is not None:
+            na = new(Span)
+            a(na, s.start + do)
+            b(na, s.end + do)
+            c(na, s.start_line + dl)
+            d(na, s.start_column)
+            e(na, s.end_line + dl)
+            f(na, s.end_column)
+        else:
+            na = None
+        o = cnew(CallSite)
+        c_name(o, call.name)
+        c_span(o, ns)
+        c_count(o, call.arg_count)
+        c_enc(o, call.enclosing_fn)
+        c_qual(o, call.qualified)
+        c_args(o, na)
+        append(o)
+    return out
+
+
 def shift_result(r: ChunkResult, do: int, dl: int) -> ChunkResult:
     """The same chunk result, `do` code points and `dl` lines further down."""
-    members = {id(m): _extern(m, do, dl) for b in r.extern_blocks for m in b.members}
+    if do == 0 and dl == 0:
+        return r
+    members = {id(m): _extern(m, do, dl) for b in r.extern_blocks for m in b.members} if r.extern_blocks else {}
+    # empty lists are shared with `r`: results are never mutated once built
     return ChunkResult(
         start=r.start + do,
         line=r.line + dl,
-        externs=[members.get(id(e)) or _extern(e, do, dl) for e in r.externs],
+        externs=[members.get(id(e)) or _extern(e, do, dl) for e in r.externs] if r.externs else r.externs,
         extern_blocks=[
             ExternBlock(b.kind, b.name, _sp(b.span, do, dl), tuple(members[id(m)] for m in b.members))
             for b in r.extern_blocks
-        ],
-        extern_types=[_sp(s, do, dl) for s in r.extern_types],
-        calls=[
-            make_call(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
-                      _sp(c.args_span, do, dl) if c.args_span is not None else None)
-            for c in r.calls
-        ],
-        functions=[FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions],
-        uses=[UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses],
+        ] if r.extern_blocks else r.extern_blocks,
+        extern_types=[_sp(s, do, dl) for s in r.extern_types] if r.extern_types else r.extern_types,
+        calls=_shift_calls(r.calls, do, dl) if r.calls else r.calls,
+        functions=[FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions]
+        if r.functions else r.functions,
+        uses=[UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses] if r.uses else r.uses,
         suppressions=[
             Suppression(s.codes, s.line + dl, s.file_wide, _sp(s.span, do, dl) if s.span else None)
             for s in r.suppressions
-        ],
-        problems=[SyntaxProblem(p.message, _sp(p.span, do, dl)) for p in r.problems],
-        directives=[(o + do, k, c) for o, k, c in r.directives],
+        ] if r.suppressions else r.suppressions,
+        problems=[SyntaxProblem(p.message, _sp(p.span, do, dl)) for p in r.problems] if r.problems else r.problems,
+        directives=[(o + do, k, c) for o, k, c in r.directives] if r.directives else r.directives,
     )
 
 

@@ -33,7 +33,7 @@ from sffi_lsp.model import (
 )
 from sffi_lsp.syntax.decl import DeclError, Signature, TypeSig, parse_signature
 from sffi_lsp.syntax.lexer import Comment, comment_body, mask
-from sffi_lsp.syntax.positions import LineIndex, make_call, make_span
+from sffi_lsp.syntax.positions import _C_NEW, _C_SET, _S_NEW, _S_SET, LineIndex, make_span
 
 MAX_PROBLEMS = 100  # per file: bad input must not flood a client
 _DECL_MAX = 20_000  # longest extern declaration text we try to read
@@ -549,8 +549,8 @@ def _arg_count(masked: str, open_pos: int, limit: int) -> tuple[int | None, int]
     if "\\" in seg:
         # a lambda `\a, b: a + b` is the last argument: its commas are not separators
         lam = seg.index("\\")
-        return _arg_count(masked[:open_pos + 1 + lam] + ")", open_pos, open_pos + lam + 2)[0] + 1 \
-            if seg[:lam].strip() else 1, close
+        head = masked[open_pos:open_pos + 1 + lam] + ")"  # the arguments before the lambda
+        return _arg_count(head, 0, len(head))[0] + 1 if seg[:lam].strip() else 1, close
     st = seg.strip()
     if not st:
         return 0, close
@@ -759,6 +759,8 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     n = len(masked)
     rev = src.reversed_masked()
     not_calls = _NOT_CALLS
+    s_new, (s_a, s_b, s_c, s_d, s_e, s_f) = _S_NEW, _S_SET
+    c_new, (c_a, c_b, c_c, c_d, c_e, c_f) = _C_NEW, _C_SET
     found = list(_CALL_REV.finditer(rev, n - ce, n - cs))
     found.reverse()
     sl = 0
@@ -798,16 +800,37 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
         if s >= next_ls:
             sl = bisect_right(starts, s) - 1
             next_ls = starts[sl + 1] if sl + 1 < nlines else n + 1
+        # spans and the call filled in place (see positions.py): this loop
+        # runs once per call of every file, the hottest code of a cold run
         ls = starts[sl]
-        name_span = make_span(s, s + len(name), sl, s - ls, sl, s - ls + len(name))
+        e = s + len(name)
+        name_span = s_new(Span)
+        s_a(name_span, s)
+        s_b(name_span, e)
+        s_c(name_span, sl)
+        s_d(name_span, s - ls)
+        s_e(name_span, sl)
+        s_f(name_span, e - ls)
         if close < 0:
             args_span = None
         elif close < next_ls:
-            args_span = make_span(open_pos, close + 1, sl, open_pos - ls, sl, close + 1 - ls)
+            args_span = s_new(Span)
+            s_a(args_span, open_pos)
+            s_b(args_span, close + 1)
+            s_c(args_span, sl)
+            s_d(args_span, open_pos - ls)
+            s_e(args_span, sl)
+            s_f(args_span, close + 1 - ls)
         else:
             args_span = span(open_pos, close + 1)
-        calls.append(make_call(name, name_span, count, fstack[-1][2] if fstack else None,
-                               prev == ".", args_span))
+        o = c_new(CallSite)
+        c_a(o, name)
+        c_b(o, name_span)
+        c_c(o, count)
+        c_d(o, fstack[-1][2] if fstack else None)
+        c_e(o, prev == ".")
+        c_f(o, args_span)
+        calls.append(o)
 
     # ---- suppressions
     i = bisect_left(src.comment_starts, cs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate
+from typing import Any, Callable
 
 from sffi_lsp.model import CallSite, Span
 
@@ -66,3 +67,26 @@ class LineIndex:
             return make_span(start, end, sl, start - starts[sl], sl, start - starts[sl])
         el = bisect_right(starts, end, sl) - 1
         return make_span(start, end, sl, start - starts[sl], el, end - starts[el])
+
+
+def fast_constructor(cls: type) -> "Callable[..., Any]":
+    """A constructor for a frozen slotted model dataclass that fills the slots
+    directly (same parameters and defaults as the class; no default factories).
+
+    The generated `__init__` of a frozen dataclass sets each field through
+    `object.__setattr__`; building the model of a cold run makes tens of
+    thousands of these objects, and this is about three times faster. The
+    objects are the same (same class, same values, equal and hashable alike)."""
+    import dataclasses
+
+    fields = cls.__slots__  # type: ignore[attr-defined]
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)
+                if f.default is not dataclasses.MISSING}
+    params = ", ".join(f"{f}=default_{f}" if f in defaults else f for f in fields)
+    body = "".join(f"    set_{f}(o, {f})\n" for f in fields)
+    code = f"def ctor({params}):\n    o = new(cls)\n{body}    return o\n"
+    ns: dict[str, Any] = {"new": cls.__new__, "cls": cls}
+    ns.update({f"default_{k}": v for k, v in defaults.items()})
+    ns.update({f"set_{f}": getattr(cls, f).__set__ for f in fields})
+    exec(code, ns)  # noqa: S102 - generated from the class's own field names
+    return ns["ctor"]

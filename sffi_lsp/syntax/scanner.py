@@ -33,7 +33,12 @@ from sffi_lsp.model import (
 )
 from sffi_lsp.syntax.decl import DeclError, Signature, TypeSig, parse_signature
 from sffi_lsp.syntax.lexer import Comment, comment_body, mask
-from sffi_lsp.syntax.positions import _C_NEW, _C_SET, _S_NEW, _S_SET, LineIndex, make_span
+from sffi_lsp.syntax.positions import _C_NEW, _C_SET, _S_NEW, _S_SET, LineIndex, fast_constructor, make_span
+
+_new_type_ref = fast_constructor(TypeRef)
+_new_param = fast_constructor(Param)
+_new_extern = fast_constructor(ExternDecl)
+_new_function = fast_constructor(FunctionDecl)
 
 MAX_PROBLEMS = 100  # per file: bad input must not flood a client
 _DECL_MAX = 20_000  # longest extern declaration text we try to read
@@ -358,7 +363,7 @@ def _chunks_of(index: LineIndex, boundaries: list[int], lo: int, hi: int) -> lis
 # --------------------------------------------------------- chunk reading ---
 
 def _type_ref(sig: TypeSig, base: int, index: LineIndex) -> TypeRef:
-    return TypeRef(
+    return _new_type_ref(
         sig.kind, sig.text, sig.name,
         tuple(_type_ref(a, base, index) for a in sig.args),
         _type_ref(sig.returns, base, index) if sig.returns is not None else None,
@@ -496,7 +501,7 @@ def _extern_decl(src: Source, sig: Signature, start: int, end: int, attrs: tuple
                  doc: str | None, is_pub: bool, block: str | None) -> ExternDecl:
     index = src.index
     params = tuple(
-        Param(p.name, _type_ref(p.type, start, index) if p.type is not None else None,
+        _new_param(p.name, _type_ref(p.type, start, index) if p.type is not None else None,
               index.span(start + p.start, start + p.end),
               index.span(start + p.name_start, start + p.name_end), p.default_text)
         for p in sig.params
@@ -505,7 +510,7 @@ def _extern_decl(src: Source, sig: Signature, start: int, end: int, attrs: tuple
     for a in attrs:
         if a.name == "when" and a.args_text is not None:
             when = a.args_text.strip()
-    return ExternDecl(
+    return _new_extern(
         name=sig.name,
         name_span=index.span(start + sig.name_start, start + sig.name_end),
         span=index.span(start, start + sig.end),
@@ -719,7 +724,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
             stack.pop()
         if h[3]:
             ns = h[4]
-            functions.append(FunctionDecl(h[2], span(ns, ns + len(h[2])), stack[-1][2] if stack else None))
+            functions.append(_new_function(h[2], span(ns, ns + len(h[2])), stack[-1][2] if stack else None))
         stack.append(h)
 
     fn_ranges = [h for h in headers if h[3]]

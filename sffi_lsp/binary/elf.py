@@ -330,6 +330,7 @@ class ElfImage:
         self._dynsym_ready = self._lookup_ready = True
 
     def _reset_tables(self) -> None:
+        self.gnu_bloom_test: tuple | None = None
         self.nsyms = 0
         self.sym_limit = 0  # symbol indices below this can be read (nsyms once counted)
         self.symoffset = 1
@@ -424,6 +425,7 @@ class ElfImage:
         self.gnu = (nbuckets, symoffset, bloom_size, bloom_shift, bloom_off, buckets_off, chain_off, buckets)
         self.chain_end = chain_off + 4 * chain_count
         self.gnu_bloom = self._u32s(bloom_off, bloom_size, "Q" if L.word_bits == 64 else "I")
+        self.gnu_bloom_test = (L.word_bits, bloom_size - 1, bloom_shift, self.gnu_bloom)
         self.gnu_chain = self._u32s(chain_off, chain_count)
         return full
 
@@ -546,7 +548,16 @@ class ElfImage:
         hit = self._lookups.get(name)
         if hit is not None:
             return hit
-        self.prepare_lookup()
+        if not self._lookup_ready:
+            self.prepare_lookup()
+        bloom = self.gnu_bloom_test
+        if bloom is not None:
+            # The Bloom filter rejects most names a dependency does not define; answered
+            # inline, without a memo entry (cheaper than the memo itself).
+            bits, mask, shift, words = bloom
+            w = words[(gh // bits) & mask]
+            if not ((w >> (gh & (bits - 1))) & (w >> ((gh >> shift) & (bits - 1))) & 1):
+                return _NOT_HERE
         hit = self._lookup(name_b, gh)
         self._lookups[name] = hit
         return hit
@@ -676,6 +687,7 @@ class ElfImage:
         return struct.unpack(f">{self.nsyms}H", raw)
 
 
+_NOT_HERE = ("absent", None, "")
 SYMTAB_HINT_MAX = 1 << 20  # bytes of .strtab we are willing to search for a "why absent" hint
 
 

@@ -287,8 +287,11 @@ class ExportIndex:
         name_b = name.encode("utf-8", "surrogateescape")
         gh = gnu_hash_cached(name_b)
         first_hint: tuple | None = None
-        for k in range(len(entry.reals)):
-            img = self._object(entry, k)
+        images = entry.images
+        for k in range(len(images)):
+            img = images[k]
+            if img is None:
+                img = self._object(entry, k)
             if img is None:
                 first_hint = first_hint or ("not-present", f"{entry.reals[k]} could not be searched (it changed)",
                                             entry.reals[k])

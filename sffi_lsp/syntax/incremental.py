@@ -30,7 +30,7 @@ from sffi_lsp.model import (
 )
 from sffi_lsp.syntax.parser import assemble, parse_source
 from sffi_lsp.syntax.lexer import Comment, mask_range
-from sffi_lsp.syntax.positions import LineIndex, make_call, make_span
+from sffi_lsp.syntax.positions import LazyCallSite, LineIndex, lazy_call, make_span
 from sffi_lsp.syntax.scanner import (
     _RESET,
     Chunk,
@@ -72,56 +72,25 @@ def _extern(e: ExternDecl, do: int, dl: int) -> ExternDecl:
     )
 
 
-_S_NEW = Span.__new__
-_S_START, _S_END, _S_SL, _S_SC, _S_EL, _S_EC = (
-    getattr(Span, f).__set__ for f in Span.__slots__  # type: ignore[attr-defined]
-)
-_C_NEW = CallSite.__new__
-_C_SET = tuple(getattr(CallSite, f).__set__ for f in CallSite.__slots__)  # type: ignore[attr-defined]
-
-
-def _shift_calls(calls: list[CallSite], do: int, dl: int) -> list[CallSite]:
-    """Calls moved down: the hot loop of an edit near the top of a big file
-    (thousands of calls after it), so span and call objects are filled in
-    place here rather than through helper calls."""
-    new, a, b, c, d, e, f = _S_NEW, _S_START, _S_END, _S_SL, _S_SC, _S_EL, _S_EC
-    cnew = _C_NEW
-    c_name, c_span, c_count, c_enc, c_qual, c_args = _C_SET
+def _shift_calls(calls: list[CallSite], do: int, dl: int, starts: list[int]) -> list[CallSite]:
+    """Calls moved down by `do` code points, in a file with line starts `starts`.
+    Calls are lazy (positions.LazyCallSite): moving one makes no span at all."""
     out = []
     append = out.append
-    for call in calls:
-        s = call.span
-        ns = new(Span)
-        a(ns, s.start + do)
-        b(ns, s.end + do)
-        c(ns, s.start_line + dl)
-        d(ns, s.start_column)
-        e(ns, s.end_line + dl)
-        f(ns, s.end_column)
-        s = call.args_span
-        if s is not None:
-            na = new(Span)
-            a(na, s.start + do)
-            b(na, s.end + do)
-            c(na, s.start_line + dl)
-            d(na, s.start_column)
-            e(na, s.end_line + dl)
-            f(na, s.end_column)
-        else:
-            na = None
-        o = cnew(CallSite)
-        c_name(o, call.name)
-        c_span(o, ns)
-        c_count(o, call.arg_count)
-        c_enc(o, call.enclosing_fn)
-        c_qual(o, call.qualified)
-        c_args(o, na)
-        append(o)
+    for c in calls:
+        if isinstance(c, LazyCallSite):
+            close = c._close
+            append(lazy_call(c.name, c.arg_count, c.enclosing_fn, c.qualified, starts,
+                             c._s + do, c._open + do, close + do if close >= 0 else -1))
+        else:  # not made by the scanner; kept exact
+            append(CallSite(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
+                            _sp(c.args_span, do, dl) if c.args_span is not None else None))
     return out
 
 
-def shift_result(r: ChunkResult, do: int, dl: int) -> ChunkResult:
-    """The same chunk result, `do` code points and `dl` lines further down."""
+def shift_result(r: ChunkResult, do: int, dl: int, starts: list[int]) -> ChunkResult:
+    """The same chunk result, `do` code points and `dl` lines further down
+    (`starts`: the line starts of the text it is now part of)."""
     if do == 0 and dl == 0:
         return r
     members = {id(m): _extern(m, do, dl) for b in r.extern_blocks for m in b.members} if r.extern_blocks else {}
@@ -135,7 +104,7 @@ def shift_result(r: ChunkResult, do: int, dl: int) -> ChunkResult:
             for b in r.extern_blocks
         ] if r.extern_blocks else r.extern_blocks,
         extern_types=[_sp(s, do, dl) for s in r.extern_types] if r.extern_types else r.extern_types,
-        calls=_shift_calls(r.calls, do, dl) if r.calls else r.calls,
+        calls=_shift_calls(r.calls, do, dl, starts) if r.calls else r.calls,
         functions=[FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions]
         if r.functions else r.functions,
         uses=[UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses] if r.uses else r.uses,
@@ -224,7 +193,7 @@ class IncrementalParser:
         if r is None:
             r = scan_chunk(src, c)
         elif r.start != c.start or r.line != c.line:
-            r = shift_result(r, c.start - r.start, c.line - r.line)
+            r = shift_result(r, c.start - r.start, c.line - r.line, src.index.starts)
         return r
 
     def _commit(self, src: Source, chunks: list[Chunk], results: list[ChunkResult],
@@ -294,7 +263,7 @@ class IncrementalParser:
                 scanned += 1
                 results.append(scan_chunk(src, c))
             elif hit.start != c.start or hit.line != c.line:
-                results.append(shift_result(hit, c.start - hit.start, c.line - hit.line))
+                results.append(shift_result(hit, c.start - hit.start, c.line - hit.line, src.index.starts))
             else:
                 results.append(hit)
         new_chunks = chunks[:head] + mid_chunks
@@ -303,5 +272,5 @@ class IncrementalParser:
             k = bisect_left(cstarts, stop - delta)
             for c, r in zip(chunks[k:], self._results[k:]):
                 new_chunks.append(Chunk(c.start + delta, c.end + delta, c.line + dl))
-                results.append(shift_result(r, delta, dl))
+                results.append(shift_result(r, delta, dl, src.index.starts))
         return self._commit(src, new_chunks, results, scanned, len(new_chunks) - scanned)

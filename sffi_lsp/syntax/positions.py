@@ -90,3 +90,100 @@ def fast_constructor(cls: type) -> "Callable[..., Any]":
     ns.update({f"set_{f}": getattr(cls, f).__set__ for f in fields})
     exec(code, ns)  # noqa: S102 - generated from the class's own field names
     return ns["ctor"]
+
+
+_CS_SPAN = CallSite.__dict__["span"]  # the slots of the dataclass itself
+_CS_ARGS = CallSite.__dict__["args_span"]
+
+
+def _span_in(starts: list[int], start: int, end: int) -> Span:
+    sl = bisect_right(starts, start) - 1
+    el = sl if end == start else bisect_right(starts, end, sl) - 1
+    return make_span(start, end, sl, start - starts[sl], el, end - starts[el])
+
+
+class LazyCallSite(CallSite):
+    """A `CallSite` whose two spans are made on first use.
+
+    A cold run reads tens of thousands of calls and looks at the span of a
+    handful (the ones a finding is about); an editor moves every call below an
+    edit. So a call keeps offsets and the file's line-start table, and builds
+    `span` / `args_span` when asked (then keeps them). Equal, hashable and
+    printable like any `CallSite`; it pickles as a plain `CallSite`."""
+
+    __slots__ = ("_starts", "_s", "_e", "_open", "_close")
+
+    @property  # type: ignore[override]
+    def span(self) -> Span:
+        try:
+            return _CS_SPAN.__get__(self)
+        except AttributeError:
+            v = _span_in(self._starts, self._s, self._e)
+            _CS_SPAN.__set__(self, v)
+            return v
+
+    @span.setter
+    def span(self, value: Span) -> None:
+        _CS_SPAN.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def args_span(self) -> Span | None:
+        try:
+            return _CS_ARGS.__get__(self)
+        except AttributeError:
+            v = None if self._close < 0 else _span_in(self._starts, self._open, self._close + 1)
+            _CS_ARGS.__set__(self, v)
+            return v
+
+    @args_span.setter
+    def args_span(self, value: Span | None) -> None:
+        _CS_ARGS.__set__(self, value)
+
+    def _fields(self) -> tuple:
+        return (self.name, self.span, self.arg_count, self.enclosing_fn, self.qualified, self.args_span)
+
+    # equal to a plain CallSite with the same fields (the dataclass `__eq__`
+    # only compares objects of one class)
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CallSite):
+            return self._fields() == (other.name, other.span, other.arg_count, other.enclosing_fn,
+                                      other.qualified, other.args_span)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "CallSite(name=%r, span=%r, arg_count=%r, enclosing_fn=%r, qualified=%r, args_span=%r)" % (
+            self._fields())
+
+    def __reduce__(self):  # type: ignore[override]
+        return (CallSite, (self.name, self.span, self.arg_count, self.enclosing_fn, self.qualified,
+                           self.args_span))
+
+
+_L_NEW = LazyCallSite.__new__
+# name, arg_count, enclosing_fn, qualified (the CallSite slots a lazy call fills)
+# then the LazyCallSite slots
+_L_SET = (
+    CallSite.__dict__["name"].__set__, CallSite.__dict__["arg_count"].__set__,
+    CallSite.__dict__["enclosing_fn"].__set__, CallSite.__dict__["qualified"].__set__,
+    *(LazyCallSite.__dict__[f].__set__ for f in LazyCallSite.__slots__),
+)
+
+
+def lazy_call(name: str, arg_count: int | None, enclosing_fn: str | None, qualified: bool,
+              starts: list[int], start: int, open_pos: int, close: int) -> LazyCallSite:
+    """A call named at `start`, its argument list from `open_pos` to `close` (-1: unclosed)."""
+    o = _L_NEW(LazyCallSite)
+    a, b, c, d, e, f, g, h, i = _L_SET
+    a(o, name)
+    b(o, arg_count)
+    c(o, enclosing_fn)
+    d(o, qualified)
+    e(o, starts)
+    f(o, start)
+    g(o, start + len(name))
+    h(o, open_pos)
+    i(o, close)
+    return o

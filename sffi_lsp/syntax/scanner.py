@@ -33,7 +33,14 @@ from sffi_lsp.model import (
 )
 from sffi_lsp.syntax.decl import DeclError, Signature, TypeSig, parse_signature
 from sffi_lsp.syntax.lexer import Comment, comment_body, mask
-from sffi_lsp.syntax.positions import _C_NEW, _C_SET, _S_NEW, _S_SET, LineIndex, fast_constructor, make_span
+from sffi_lsp.syntax.positions import (
+    _L_NEW,
+    _L_SET,
+    LazyCallSite,
+    LineIndex,
+    fast_constructor,
+    make_span,
+)
 
 _new_type_ref = fast_constructor(TypeRef)
 _new_param = fast_constructor(Param)
@@ -760,16 +767,12 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     si = 0
     ns_ = len(skip_ranges)
     starts = index.starts
-    nlines = len(starts)
     n = len(masked)
     rev = src.reversed_masked()
     not_calls = _NOT_CALLS
-    s_new, (s_a, s_b, s_c, s_d, s_e, s_f) = _S_NEW, _S_SET
-    c_new, (c_a, c_b, c_c, c_d, c_e, c_f) = _C_NEW, _C_SET
+    l_new, (l_name, l_count, l_enc, l_qual, l_starts, l_s, l_e, l_open, l_close) = _L_NEW, _L_SET
     found = list(_CALL_REV.finditer(rev, n - ce, n - cs))
     found.reverse()
-    sl = 0
-    next_ls = starts[1] if nlines > 1 else n + 1
     ci = 0
     cce = cends[0]
     last_chunk = len(cends) - 1
@@ -802,39 +805,18 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
             fi += 1
         while fstack and fstack[-1][1] <= s:
             fstack.pop()
-        if s >= next_ls:
-            sl = bisect_right(starts, s) - 1
-            next_ls = starts[sl + 1] if sl + 1 < nlines else n + 1
-        # spans and the call filled in place (see positions.py): this loop
-        # runs once per call of every file, the hottest code of a cold run
-        ls = starts[sl]
-        e = s + len(name)
-        name_span = s_new(Span)
-        s_a(name_span, s)
-        s_b(name_span, e)
-        s_c(name_span, sl)
-        s_d(name_span, s - ls)
-        s_e(name_span, sl)
-        s_f(name_span, e - ls)
-        if close < 0:
-            args_span = None
-        elif close < next_ls:
-            args_span = s_new(Span)
-            s_a(args_span, open_pos)
-            s_b(args_span, close + 1)
-            s_c(args_span, sl)
-            s_d(args_span, open_pos - ls)
-            s_e(args_span, sl)
-            s_f(args_span, close + 1 - ls)
-        else:
-            args_span = span(open_pos, close + 1)
-        o = c_new(CallSite)
-        c_a(o, name)
-        c_b(o, name_span)
-        c_c(o, count)
-        c_d(o, fstack[-1][2] if fstack else None)
-        c_e(o, prev == ".")
-        c_f(o, args_span)
+        # filled in place (see positions.lazy_call): this loop runs once per
+        # call of every file, the hottest code of a cold run
+        o = l_new(LazyCallSite)
+        l_name(o, name)
+        l_count(o, count)
+        l_enc(o, fstack[-1][2] if fstack else None)
+        l_qual(o, prev == ".")
+        l_starts(o, starts)
+        l_s(o, s)
+        l_e(o, s + len(name))
+        l_open(o, open_pos)
+        l_close(o, close)
         calls.append(o)
 
     # ---- suppressions

@@ -102,6 +102,7 @@ class ExportIndex:
         self._sig_cache = SignatureCache(cache_dir) if cache_dir is not None else None
         self._worker = None  # DwarfWorker, created on the first signatures() call
         self._worker_lock = threading.Lock()
+        self._open_lock = threading.RLock()
         self._seen: dict[str, tuple | None] = {}
         self._stats = _StatWindow(STAT_WINDOW)
         self._loader = Loader(self.target, search_paths, ld_library_path, self._image_for)
@@ -109,6 +110,11 @@ class ExportIndex:
     # ------------------------------------------------------------------ images, memoised by identity
     def _image_for(self, path: str, shown: str, real: str | None = None
                    ) -> tuple[ElfImage | None, LoadProblem | None, tuple | None]:
+        with self._open_lock:
+            return self._image_for_locked(path, shown, real)
+
+    def _image_for_locked(self, path: str, shown: str, real: str | None
+                          ) -> tuple[ElfImage | None, LoadProblem | None, tuple | None]:
         try:
             st: os.stat_result | None = os.stat(path)
         except OSError:
@@ -276,11 +282,14 @@ class ExportIndex:
         """The k-th object of the closure, opened on first need (None: it cannot be opened now)."""
         img = entry.images[k]
         if img is None:
-            real = entry.reals[k]
-            img, problem, _ident = self._image_for(real, real, real)
-            if problem is not None:
-                img = None
-            entry.images[k] = img
+            with self._open_lock:  # the server's threads may look up in the same closure at once
+                img = entry.images[k]
+                if img is None:
+                    real = entry.reals[k]
+                    img, problem, _ident = self._image_for(real, real, real)
+                    if problem is not None:
+                        img = None
+                    entry.images[k] = img
         return img
 
     def _resolve(self, entry: _LibraryEntry, name: str) -> Found | Absent:

@@ -568,6 +568,8 @@ class ElfImage:
         hint: tuple | None = None
         if self.sym_limit == 0:
             return ("absent", None, "")
+        if self.gnu is not None:
+            return self._lookup_gnu(name_b, gh)
         for i in self.candidates(name_b, gh, None):
             f = self.raw_symbol(i)
             st_name, info, _other, shndx, value, _size = f
@@ -592,6 +594,62 @@ class ElfImage:
             return self._bind(i, f, v)
         if num_versions == 1:
             return self._bind(*versioned)
+        return ("absent",) + (hint if hint else (None, ""))
+
+    def _lookup_gnu(self, name_b: bytes, gh: int) -> tuple:
+        """_lookup for DT_GNU_HASH, fused into one loop (the hot path: one call per name and object).
+
+        Same rules, same order as `candidates` + `_lookup`; the Bloom filter was tested by `lookup`.
+        """
+        nbuckets, symoffset = self.gnu[0], self.gnu[1]
+        i = self.gnu[7][gh % nbuckets]
+        if i < symoffset:  # 0: empty bucket
+            return _NOT_HERE
+        chain = self.gnu_chain
+        k = i - symoffset
+        n = len(chain)
+        mm, L = self.mm, self.L
+        unpack, sym_size, base = L.sym.unpack_from, L.sym_size, self.symtab_off
+        is64 = L.elf_class == S.ELFCLASS64
+        lo, hi = self.strtab_off, self.strtab_end
+        ln = len(name_b)
+        versym_off, u16 = self.versym_off, L.u16.unpack_from
+        versioned = None
+        num_versions = 0
+        hint: tuple | None = None
+        gh_key = gh >> 1
+        while k < n:  # bounded by the chain length (or the file); the end bit stops a real chain
+            h = chain[k]
+            if h >> 1 == gh_key:
+                idx = k + symoffset
+                f = unpack(mm, base + idx * sym_size)
+                if not is64:
+                    f = L.sym_fields(f)
+                start = lo + f[0]
+                end = start + ln
+                if end < hi and mm[start:end] == name_b and mm[end] == 0:
+                    info, shndx, value = f[1], f[3], f[4]
+                    stt = info & 0xF
+                    if value == 0 and shndx != S.SHN_ABS and stt != S.STT_TLS:
+                        hint = hint or ("undefined", f"{self.path} imports it (undefined here)")
+                    elif (1 << stt) & S.ALLOWED_STT:
+                        v = u16(mm, versym_off + 2 * idx)[0] if versym_off is not None else None
+                        if v is not None and (v & S.VERSYM_VERSION) >= 2:
+                            if not v & S.VERSYM_HIDDEN:
+                                if num_versions == 0:
+                                    versioned = (idx, f, v)
+                                num_versions += 1
+                            else:
+                                vn = self.version_name(v) or f"index {v & S.VERSYM_VERSION}"
+                                hint = hint or ("compat-only", f"only {name_b.decode(errors='replace')}@{vn} "
+                                                f"(a compat version, not the default) exists in {self.path}")
+                        else:
+                            return self._bind(idx, f, v)
+            if h & 1:
+                break
+            k += 1
+        if num_versions == 1:
+            return self._bind(*versioned)  # type: ignore[misc]
         return ("absent",) + (hint if hint else (None, ""))
 
     def explain_absence(self, name_b: bytes, *, use_symtab: bool = True) -> tuple | None:

@@ -187,3 +187,27 @@ def lazy_call(name: str, arg_count: int | None, enclosing_fn: str | None, qualif
     h(o, open_pos)
     i(o, close)
     return o
+
+
+def _lazy_call_reducer(c: LazyCallSite) -> tuple:
+    try:
+        return lazy_call, (c.name, c.arg_count, c.enclosing_fn, c.qualified, c._starts, c._s, c._open, c._close)
+    except AttributeError:  # made by dataclasses.replace(): no offsets, spans are set
+        return c.__reduce__()
+
+
+def _span_reducer(s: Span) -> tuple:
+    return make_span, (s.start, s.end, s.start_line, s.start_column, s.end_line, s.end_column)
+
+
+def register_process_pickling() -> None:
+    """Send models between processes compactly (`multiprocessing` only).
+
+    A worker's lazy calls travel as offsets plus the file's line-start table
+    (shared by all calls of the file, so pickled once) instead of two spans
+    each, and spans are rebuilt by `make_span`. The on-disk cache is not
+    affected: plain `pickle` still writes plain model classes."""
+    from multiprocessing.reduction import ForkingPickler
+
+    ForkingPickler.register(LazyCallSite, _lazy_call_reducer)
+    ForkingPickler.register(Span, _span_reducer)

@@ -309,7 +309,7 @@ class ElfImage:
         self.parse_dynamic()
         self._reset_tables()
         try:
-            self._locate_tables(full=False)
+            self._locate_tables()
         except BaseException:
             self._reset_tables()
             raise
@@ -319,27 +319,24 @@ class ElfImage:
         """Locate DT_SYMTAB, the hash tables and DT_VERSYM; count the symbols."""
         if self._dynsym_ready:
             return
-        self.parse_dynamic()
-        self._reset_tables()
-        self._lookup_ready = False
-        try:
-            self._locate_tables(full=True)
-        except BaseException:
-            self._reset_tables()
-            raise
-        self._dynsym_ready = self._lookup_ready = True
+        self.prepare_lookup()
+        # Counting only adds to what lookups use (never resets it): another thread may be
+        # looking names up in this image meanwhile.
+        self._count_symbols()
+        self._dynsym_ready = True
 
     def _reset_tables(self) -> None:
         self.gnu_bloom_test: tuple | None = None
         self.nsyms = 0
         self.sym_limit = 0  # symbol indices below this can be read (nsyms once counted)
+        self._max_syms = 0
         self.symoffset = 1
         self.gnu = None
         self.sysv = None
         self.versym_off = None
         self.symtab_off = self.symtab_end = 0
 
-    def _locate_tables(self, full: bool) -> None:
+    def _locate_tables(self) -> None:
         L, mm, dyn = self.L, self.mm, self.dyn
         if not self.has_dynamic or S.DT_SYMTAB not in dyn:
             return
@@ -347,10 +344,10 @@ class ElfImage:
         if syment != L.sym_size:
             raise _corrupt(f"{self.path}: DT_SYMENT is {syment}, expected {L.sym_size}")
         self.symtab_off = self.vaddr_to_offset(dyn[S.DT_SYMTAB], L.sym_size)
-        max_syms = (self.size - self.symtab_off) // L.sym_size
-        counted = True
+        max_syms = self._max_syms = (self.size - self.symtab_off) // L.sym_size
         if S.DT_GNU_HASH in dyn:
-            counted = self._prepare_gnu_hash(max_syms, full)
+            self._locate_gnu_hash(max_syms)
+            self.sym_limit = max_syms  # reads past the real table end are bounded by the file
         elif S.DT_HASH in dyn:
             off = self.vaddr_to_offset(dyn[S.DT_HASH], 8)
             nbucket, nchain = struct.unpack_from(("<" if self.little else ">") + "II", mm, off)
@@ -358,49 +355,24 @@ class ElfImage:
                 raise _corrupt(f"{self.path}: DT_HASH has {nbucket} buckets and {nchain} chains")
             self.vaddr_to_offset(dyn[S.DT_HASH], 8 + 4 * (nbucket + nchain))
             self.sysv = (nbucket, nchain, off + 8, off + 8 + 4 * nbucket)
-            self.nsyms = nchain
             self.symoffset = 1
+            self.sym_limit = nchain
         else:
             raise _corrupt(f"{self.path}: PT_DYNAMIC has DT_SYMTAB but no hash table (ld.so cannot look anything up)")
-        if not counted:
-            # Lookup only: reads past the real table end are bounded by the file (struct.error).
-            self.sym_limit = max_syms
-            if S.DT_VERSYM in dyn:
+        if S.DT_VERSYM in dyn:
+            try:  # checked against the symbol count by _count_symbols
                 self.versym_off = self.vaddr_to_offset(dyn[S.DT_VERSYM], 2)
-            return
-        if self.nsyms > max_syms:
-            raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path}: the dynamic symbol table lies past the end")
-        self.sym_limit = self.nsyms
-        self.symtab_end = self.symtab_off + self.nsyms * L.sym_size
-        if S.DT_VERSYM in dyn and self.nsyms:
-            self.versym_off = self.vaddr_to_offset(dyn[S.DT_VERSYM], 2 * self.nsyms)
+            except ElfFormatError:
+                self.versym_off = None
 
-    def _u32s(self, off: int, count: int, code: str = "I"):
-        """`count` words at file offset `off`: a zero-copy view when the byte order is the host's."""
-        size = array(code).itemsize
-        if self.little == _HOST_LITTLE and isinstance(self.mm, mmap.mmap):
-            view = memoryview(self.mm)[off: off + size * count].cast(code)
-            self._views.append(view)  # released before the mapping is closed
-            return view
-        return _int_array(code, self.mm[off: off + size * count], self.little)
-
-    def _prepare_gnu_hash(self, max_syms: int, full: bool) -> bool:
-        """Locate DT_GNU_HASH; with `full`, also count the symbols. Returns whether it counted."""
-        L, mm = self.L, self.mm
-        addr = self.dyn[S.DT_GNU_HASH]
-        off = self.vaddr_to_offset(addr, 16)
-        nbuckets, symoffset, bloom_size, bloom_shift = L.gnu_hash_header.unpack_from(mm, off)
-        if nbuckets == 0 or bloom_size == 0 or symoffset > max_syms:
-            raise _corrupt(f"{self.path}: DT_GNU_HASH header is invalid "
-                           f"({nbuckets} buckets, {bloom_size} bloom words, symoffset {symoffset})")
-        word = L.word.size
-        bloom_off = off + 16
-        buckets_off = bloom_off + bloom_size * word
-        chain_off = buckets_off + 4 * nbuckets
-        self.vaddr_to_offset(addr, 16 + bloom_size * word + 4 * nbuckets)  # all within the file
-        buckets = self._u32s(buckets_off, nbuckets)
-        self.symoffset = symoffset
-        if full:
+    def _count_symbols(self) -> None:
+        """nsyms (GNU hash: walk the last chain to its end bit) and the checks that need it."""
+        L, mm, dyn = self.L, self.mm, self.dyn
+        if self.gnu is None and self.sysv is None:
+            return  # no dynamic symbols
+        max_syms = self._max_syms
+        if self.gnu is not None:
+            _nb, symoffset, _bs, _sh, _bo, _bu, chain_off, buckets = self.gnu
             last = max(buckets)
             if last >= max_syms:
                 raise _corrupt(f"{self.path}: DT_GNU_HASH bucket points past the symbol table")
@@ -417,17 +389,54 @@ class ElfImage:
                         break
                     i += 1
                 nsyms = i + 1
-            self.nsyms = nsyms
-            chain_count = nsyms - symoffset
         else:
-            # Every chain walk stops at an end bit, or at the end of the file.
-            chain_count = max(0, min((self.size - chain_off) // 4, max_syms - symoffset))
+            nsyms = self.sysv[1]  # type: ignore[index]
+        if nsyms > max_syms:
+            raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path}: the dynamic symbol table lies past the end")
+        versym_off = None
+        if S.DT_VERSYM in dyn and nsyms:
+            versym_off = self.vaddr_to_offset(dyn[S.DT_VERSYM], 2 * nsyms)
+        if self.gnu is not None:
+            chain_off = self.gnu[6]
+            self.gnu_chain = self._u32s(chain_off, nsyms - self.gnu[1])
+            self.chain_end = chain_off + 4 * (nsyms - self.gnu[1])
+        self.symtab_end = self.symtab_off + nsyms * L.sym_size
+        self.versym_off = versym_off
+        self.nsyms = nsyms
+        self.sym_limit = nsyms
+
+    def _u32s(self, off: int, count: int, code: str = "I"):
+        """`count` words at file offset `off`: a zero-copy view when the byte order is the host's."""
+        size = array(code).itemsize
+        if self.little == _HOST_LITTLE and isinstance(self.mm, mmap.mmap):
+            view = memoryview(self.mm)[off: off + size * count].cast(code)
+            self._views.append(view)  # released before the mapping is closed
+            return view
+        return _int_array(code, self.mm[off: off + size * count], self.little)
+
+    def _locate_gnu_hash(self, max_syms: int) -> None:
+        """DT_GNU_HASH's header, Bloom filter, buckets and chains, in O(1) (zero-copy views)."""
+        L, mm = self.L, self.mm
+        addr = self.dyn[S.DT_GNU_HASH]
+        off = self.vaddr_to_offset(addr, 16)
+        nbuckets, symoffset, bloom_size, bloom_shift = L.gnu_hash_header.unpack_from(mm, off)
+        if nbuckets == 0 or bloom_size == 0 or symoffset > max_syms:
+            raise _corrupt(f"{self.path}: DT_GNU_HASH header is invalid "
+                           f"({nbuckets} buckets, {bloom_size} bloom words, symoffset {symoffset})")
+        word = L.word.size
+        bloom_off = off + 16
+        buckets_off = bloom_off + bloom_size * word
+        chain_off = buckets_off + 4 * nbuckets
+        self.vaddr_to_offset(addr, 16 + bloom_size * word + 4 * nbuckets)  # all within the file
+        buckets = self._u32s(buckets_off, nbuckets)
+        self.symoffset = symoffset
+        # Until the symbols are counted, every chain walk stops at an end bit or the end of the file.
+        chain_count = max(0, min((self.size - chain_off) // 4, max_syms - symoffset))
         self.gnu = (nbuckets, symoffset, bloom_size, bloom_shift, bloom_off, buckets_off, chain_off, buckets)
         self.chain_end = chain_off + 4 * chain_count
         self.gnu_bloom = self._u32s(bloom_off, bloom_size, "Q" if L.word_bits == 64 else "I")
         self.gnu_bloom_test = (L.word_bits, bloom_size - 1, bloom_shift, self.gnu_bloom)
         self.gnu_chain = self._u32s(chain_off, chain_count)
-        return full
 
     def raw_symbol(self, i: int) -> tuple[int, int, int, int, int, int]:
         L = self.L

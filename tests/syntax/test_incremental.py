@@ -6,6 +6,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from sffi_lsp.syntax import IncrementalParser, parse_source
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "spl"
@@ -86,3 +88,71 @@ def test_one_char_edit_in_a_large_file_is_quick():
     times.sort()
     # generous bound for a loaded CI machine; the benchmark reports the real figure
     assert times[len(times) // 2] < 0.5
+
+
+EDIT_PIECES = INSERTS + ["'", "[", "]", "{", "}", "@a\n", "@a(\n", "#[x]\n", "# c\n", "@else:\n",
+                         "fn f():\n", "    ", "\n\n", "class A:\n", "extern class C:\n    fn m()\n",
+                         "r\"", "\\"]
+
+
+def _random_edit(rng: random.Random, text: str) -> str:
+    pos = rng.randrange(len(text) + 1)
+    r = rng.random()
+    if r < 0.5:
+        return text[:pos] + rng.choice(EDIT_PIECES) + text[pos:]
+    if r < 0.85:
+        return text[:pos] + text[pos + rng.randint(1, 15):]
+    # move a block of text elsewhere (paste)
+    end = min(len(text), pos + rng.randint(1, 300))
+    at = rng.randrange(len(text) + 1)
+    return text[:at] + text[pos:end] + text[at:]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edit_sessions_match_full_parse(seed):
+    """Every update equals a fresh full parse: one-character and block edits,
+    pastes, undo to an earlier version, edits at both ends of the file."""
+    rng = random.Random(seed)
+    base = _text()
+    text = base
+    parser = IncrementalParser("doc.spl")
+    parser.update(text)
+    history = [text]
+    for _ in range(120):
+        roll = rng.random()
+        if roll < 0.05:
+            text = rng.choice(history)  # undo/redo
+        elif roll < 0.12:
+            text = text + rng.choice(EDIT_PIECES) if rng.random() < 0.5 else text[:-rng.randint(1, 5)]
+        else:
+            text = _random_edit(rng, text)
+        history.append(text)
+        _same(parser.update(text), parse_source(text, "doc.spl"))
+
+
+@pytest.mark.parametrize("before, after", [
+    # the re-split restarts at a chunk whose boundary a doc comment pulled up:
+    # the declaration under the doc must not open a second chunk (it lost its doc)
+    ("\"\"\"\n\"\"\"\n## Doc.\nextern fn rt_a() -> i64\nextern fn rt_b(h: i64)  # tail\n",
+     "\"\"\"\n\"\"\"\n## Doc.\nextern fn rt_a() -> i64\nextern fn rt_b(h: i64)  # tail"),
+    ("## Doc.\nextern fn rt_a() -> i64\nfn f():\n    g()\n", "## Doc.\nextern fn rt_a() -> i64\nfn f():\n    g(1)\n"),
+    ("## Doc.\n@unsafe(x)\nextern fn rt_a() -> i64\nfn f():\n    g()\n",
+     "## Doc.\n@unsafe(x)\nextern fn rt_a() -> i64\nfn f():\n    gg()\n"),
+    ("fn f():\n    g()\n## Doc.\n\nextern fn rt_a() -> i64\n", "fn f():\n    g()\n## Doc.\nextern fn rt_a() -> i64\n"),
+])
+def test_resplit_edge_cases(before, after):
+    parser = IncrementalParser("doc.spl")
+    parser.update(before)
+    _same(parser.update(after), parse_source(after, "doc.spl"))
+    _same(parser.update(before), parse_source(before, "doc.spl"))
+
+
+def test_one_char_edit_rescans_one_chunk_in_the_middle_of_a_big_file():
+    text = _text() * 6
+    parser = IncrementalParser()
+    parser.update(text)
+    pos = text.index("fn spawn_all", len(text) // 2)
+    edited = text[:pos] + "x" + text[pos:]
+    model = parser.update(edited)
+    assert parser.last_scanned == 1
+    _same(model, parse_source(edited))

@@ -60,6 +60,8 @@ class DwarfWorker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
+        self._owner = os.getpid()
+        self._buffer = b""
         self._next_id = 0
         self.starts = 0  # processes started so far (for tests and diagnostics)
         _LIVE.add(self)
@@ -100,6 +102,8 @@ class DwarfWorker:
             return answer["answer"]
 
     def _ensure_started(self) -> subprocess.Popen:
+        if self._owner != os.getpid():  # a forked child: the process and its pipes are the parent's
+            self._proc, self._buffer, self._owner = None, b"", os.getpid()
         proc = self._proc
         if proc is not None and proc.poll() is None:
             return proc
@@ -144,8 +148,8 @@ class DwarfWorker:
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
         self._buffer = b""
-        if proc is None:
-            return
+        if proc is None or self._owner != os.getpid():
+            return  # never stop a worker that belongs to the parent of a forked process
         try:
             if proc.poll() is None:
                 proc.kill()

@@ -230,14 +230,10 @@ class ExportIndex:
 
     def stale(self) -> bool:
         """True when a library file seen so far changed on disk (for watchers)."""
-        for real, ident in self._seen.items():
-            if _stat_ident(real) != ident:
-                return True
-        for entry in self._libraries.values():
-            for path, ident in entry.watched:
-                if _stat_ident(path) != ident:
-                    return True
-        return False
+        stats = self._stats  # each file statted once, however many closures hold it
+        if not stats.unchanged(tuple(self._seen.items())):
+            return True
+        return not all(stats.unchanged(entry.watched) for entry in list(self._libraries.values()))
 
     def _entry_for(self, library: Library) -> _LibraryEntry | None:
         for key in ((library.spec, None),):

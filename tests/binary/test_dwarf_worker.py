@@ -170,3 +170,26 @@ def test_worker_failures_are_not_written_to_disk(built: Built, tmp_path: Path, m
         assert isinstance(_sig(ix2, built["sig"], "sig_add"), CSignature)
     finally:
         ix2.close()
+
+
+def test_a_forked_child_does_not_share_the_parents_worker(built: Built) -> None:
+    ix = ExportIndex(ld_library_path=[])
+    try:
+        assert isinstance(_sig(ix, built["sig"]), CSignature)
+        pid = ix._worker.pid
+        child = os.fork()
+        if child == 0:  # the child: its own worker, and it must leave the parent's alone
+            code = 1
+            try:
+                got = _sig(ix, built["sig"], "sig_int64")
+                code = 0 if got.text() == "int64_t sig_int64(int8_t a, int64_t *out)" and ix._worker.pid != pid else 2
+                ix.close()
+            finally:
+                os._exit(code)
+        _p, status = os.waitpid(child, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        assert ix._worker.pid == pid and _alive(pid)
+        assert _sig(ix, built["sig"], "sig_ptr").text() == "void *sig_ptr(void **pp)"
+        assert ix._worker.starts == 1
+    finally:
+        ix.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sffi_lsp.model import TypeKind
+from sffi_lsp.syntax.positions import fast_constructor
 
 GRAMMAR_NAME = "simple.lark"
 
@@ -74,6 +75,13 @@ class Signature:
     params: tuple[ParamSig, ...]
     returns: TypeSig | None
     end: int  # end of the signature proper (before a stub-body colon)
+
+
+# built by slot-filling constructors (see positions.fast_constructor): one
+# cold run makes a few of these per extern, and frozen dataclass __init__ is slow
+_TS = fast_constructor(TypeSig)
+_PS = fast_constructor(ParamSig)
+_SIG = fast_constructor(Signature)
 
 
 # ---------------------------------------------------------------- grammar ---
@@ -172,14 +180,14 @@ def _fast_type(text: str, s: int, e: int) -> TypeSig | None:
         inner = _fast_type(text, s, e - 1)
         if inner is None or text[e - 2] in " \t":
             return None
-        return TypeSig(TypeKind.OPTIONAL, inner.text + "?", None, (inner,), None, False, s, e)
+        return _TS(TypeKind.OPTIONAL, inner.text + "?", None, (inner,), None, False, s, e)
     if c == "[":
         if last != "]":
             return None
         inner = _fast_type(text, s + 1, e - 1)
         if inner is None or inner.start != s + 1 or inner.end != e - 1:
             return None
-        return TypeSig(TypeKind.ARRAY, f"[{inner.text}]", None, (inner,), None, False, s, e)
+        return _TS(TypeKind.ARRAY, f"[{inner.text}]", None, (inner,), None, False, s, e)
     if c == "(":
         if last != ")":
             return None
@@ -187,7 +195,7 @@ def _fast_type(text: str, s: int, e: int) -> TypeSig | None:
         if not body.strip():
             if body:
                 return None
-            return TypeSig(TypeKind.UNIT, "()", None, (), None, False, s, e)
+            return _TS(TypeKind.UNIT, "()", None, (), None, False, s, e)
         if "," not in body or body.rstrip().endswith(","):
             return None
         members = []
@@ -201,12 +209,12 @@ def _fast_type(text: str, s: int, e: int) -> TypeSig | None:
         if members[0].start != s + 1 or members[-1].end != e - 1:
             return None
         tx = normalise_type_text(text[s:e])
-        return TypeSig(TypeKind.TUPLE, tx, None, tuple(members), None, False, s, e)
+        return _TS(TypeKind.TUPLE, tx, None, tuple(members), None, False, s, e)
     word = text[s:e]
     if _DOTTED.match(word) and word not in _KEYWORD_NAMES:
         if word == "void":
-            return TypeSig(TypeKind.UNIT, word, None, (), None, False, s, e)
-        return TypeSig(TypeKind.NAMED, word, word, (), None, False, s, e)
+            return _TS(TypeKind.UNIT, word, None, (), None, False, s, e)
+        return _TS(TypeKind.NAMED, word, word, (), None, False, s, e)
     return None
 
 
@@ -231,7 +239,7 @@ def _fast_signature(text: str) -> Signature | None:
             t = _fast_type(text, ts, ts + len(pm.group(2)))
             if t is None or t.start != ts or t.end != ts + len(pm.group(2)):
                 return None
-            params.append(ParamSig(pm.group(1), pos + pm.start(1), pos + pm.end(1),
+            params.append(_PS(pm.group(1), pos + pm.start(1), pos + pm.end(1),
                                    pos + pm.start(1), t.end, t, None))
             pos += len(part) + 1
     returns = None
@@ -250,7 +258,7 @@ def _fast_signature(text: str) -> Signature | None:
         generics = tuple(_GENERIC_SEP.split(m.group(3)))
         if any(g in _KEYWORD_NAMES for g in generics):
             return None
-    return Signature(name, m.start(2), m.end(2), generics, m.group(1) is not None,
+    return _SIG(name, m.start(2), m.end(2), generics, m.group(1) is not None,
                      tuple(params), returns, len(text.rstrip()))
 
 
@@ -272,7 +280,7 @@ def _type_from_tree(tree: Any, text: str) -> TypeSig:
     qmarks = [c for c in tree.children[1:] if isinstance(c, Token) and c.type == "QMARK"]
     sig = _base_from_tree(base, text)
     for q in qmarks:
-        sig = TypeSig(TypeKind.OPTIONAL, sig.text + "?", None, (sig,), None, False,
+        sig = _TS(TypeKind.OPTIONAL, sig.text + "?", None, (sig,), None, False,
                       tree.meta.start_pos, q.end_pos)
     return sig
 
@@ -292,32 +300,32 @@ def _base_from_tree(base: Any, text: str) -> TypeSig:
         if len(kids) > 1:
             args = tuple(
                 _type_from_tree(a, text) if not isinstance(a, Token)
-                else TypeSig(TypeKind.NAMED, str(a), str(a), (), None, False, a.start_pos, a.end_pos)
+                else _TS(TypeKind.NAMED, str(a), str(a), (), None, False, a.start_pos, a.end_pos)
                 for a in kids[1].children
             )
         if name == "void" and not args:
-            return TypeSig(TypeKind.UNIT, raw, None, (), None, False, s, e)
-        return TypeSig(TypeKind.NAMED, raw, name, args, None, False, s, e)
+            return _TS(TypeKind.UNIT, raw, None, (), None, False, s, e)
+        return _TS(TypeKind.NAMED, raw, name, args, None, False, s, e)
     if kind == "array":
-        return TypeSig(TypeKind.ARRAY, raw, None, (_type_from_tree(types[0], text),), None, False, s, e)
+        return _TS(TypeKind.ARRAY, raw, None, (_type_from_tree(types[0], text),), None, False, s, e)
     if kind == "unit":
-        return TypeSig(TypeKind.UNIT, raw, None, (), None, False, s, e)
+        return _TS(TypeKind.UNIT, raw, None, (), None, False, s, e)
     if kind == "paren":
         return _type_from_tree(types[0], text)
     if kind == "tuple":
-        return TypeSig(TypeKind.TUPLE, raw, None, tuple(_type_from_tree(t, text) for t in types),
+        return _TS(TypeKind.TUPLE, raw, None, tuple(_type_from_tree(t, text) for t in types),
                        None, False, s, e)
     if kind == "dict":
-        return TypeSig(TypeKind.DICT, raw, None, tuple(_type_from_tree(t, text) for t in types),
+        return _TS(TypeKind.DICT, raw, None, tuple(_type_from_tree(t, text) for t in types),
                        None, False, s, e)
     if kind == "pointer":
         mutable = any(isinstance(k, Token) and k.type == "PTR_KIND" and k == "mut" for k in kids)
-        return TypeSig(TypeKind.POINTER, raw, None, (_type_from_tree(types[0], text),), None,
+        return _TS(TypeKind.POINTER, raw, None, (_type_from_tree(types[0], text),), None,
                        mutable, s, e)
     # fn_type
     ret_tree = [k for k in kids if not isinstance(k, Token) and k.data == "fn_ret"]
     ret = _type_from_tree(ret_tree[0].children[0], text) if ret_tree else None
-    return TypeSig(TypeKind.FUNCTION, raw, None, tuple(_type_from_tree(t, text) for t in types),
+    return _TS(TypeKind.FUNCTION, raw, None, tuple(_type_from_tree(t, text) for t in types),
                    ret, False, s, e)
 
 
@@ -385,13 +393,13 @@ def _lark_signature(text: str) -> Signature:
                         ds, de = k.meta.start_pos, k.meta.end_pos
                         default = normalise_type_text(text[ds:de])
                 ps, pe = p.meta.start_pos, p.meta.end_pos
-                params.append(ParamSig(str(pname), pname.start_pos, pname.end_pos, ps, pe,
+                params.append(_PS(str(pname), pname.start_pos, pname.end_pos, ps, pe,
                                        ptype, default))
         elif d == "ret":
             returns = _type_from_tree(child.children[0], text)
     assert name_tok is not None
     end = len(text[:end].rstrip())
-    return Signature(str(name_tok), name_tok.start_pos, name_tok.end_pos, generics, is_pub,
+    return _SIG(str(name_tok), name_tok.start_pos, name_tok.end_pos, generics, is_pub,
                      tuple(params), returns, end)
 
 

@@ -30,7 +30,7 @@ from sffi_lsp.model import (
 )
 from sffi_lsp.syntax.parser import assemble, parse_source
 from sffi_lsp.syntax.lexer import Comment, mask_range
-from sffi_lsp.syntax.positions import LazyCallSite, LineIndex, lazy_call, make_span
+from sffi_lsp.syntax.positions import LazyCallSite, LazyFunctionDecl, LineIndex, lazy_call, lazy_function, make_span
 from sffi_lsp.syntax.scanner import (
     _RESET,
     Chunk,
@@ -105,7 +105,8 @@ def shift_result(r: ChunkResult, do: int, dl: int, starts: list[int]) -> ChunkRe
         ] if r.extern_blocks else r.extern_blocks,
         extern_types=[_sp(s, do, dl) for s in r.extern_types] if r.extern_types else r.extern_types,
         calls=_shift_calls(r.calls, do, dl, starts) if r.calls else r.calls,
-        functions=[FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions]
+        functions=[lazy_function(f.name, f.enclosing, starts, f._s + do) if isinstance(f, LazyFunctionDecl)
+                   else FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions]
         if r.functions else r.functions,
         uses=[UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses] if r.uses else r.uses,
         suppressions=[

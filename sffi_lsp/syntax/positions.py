@@ -6,7 +6,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Any, Callable
 
-from sffi_lsp.model import CallSite, Span
+from sffi_lsp.model import CallSite, FunctionDecl, Span
 
 # Spans and call sites are made by the ten thousand; the frozen dataclasses'
 # generated __init__ goes through object.__setattr__ per field, about four
@@ -210,4 +210,66 @@ def register_process_pickling() -> None:
     from multiprocessing.reduction import ForkingPickler
 
     ForkingPickler.register(LazyCallSite, _lazy_call_reducer)
+    ForkingPickler.register(LazyFunctionDecl, _lazy_function_reducer)
     ForkingPickler.register(Span, _span_reducer)
+
+
+_FD_SPAN = FunctionDecl.__dict__["name_span"]
+
+
+class LazyFunctionDecl(FunctionDecl):
+    """A `FunctionDecl` whose `name_span` is made on first use (as `LazyCallSite`:
+    a cold run reads ten thousand functions and the checker only wants names)."""
+
+    __slots__ = ("_starts", "_s")
+
+    @property  # type: ignore[override]
+    def name_span(self) -> Span:
+        try:
+            return _FD_SPAN.__get__(self)
+        except AttributeError:
+            s = self._s
+            v = _span_in(self._starts, s, s + len(self.name))
+            _FD_SPAN.__set__(self, v)
+            return v
+
+    @name_span.setter
+    def name_span(self, value: Span) -> None:
+        _FD_SPAN.__set__(self, value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FunctionDecl):
+            return (self.name, self.name_span, self.enclosing) == (other.name, other.name_span, other.enclosing)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.name_span, self.enclosing))
+
+    def __repr__(self) -> str:
+        return "FunctionDecl(name=%r, name_span=%r, enclosing=%r)" % (self.name, self.name_span, self.enclosing)
+
+    def __reduce__(self):  # type: ignore[override]
+        return (FunctionDecl, (self.name, self.name_span, self.enclosing))
+
+
+_F_NEW = LazyFunctionDecl.__new__
+_F_SET = (FunctionDecl.__dict__["name"].__set__, FunctionDecl.__dict__["enclosing"].__set__,
+          LazyFunctionDecl.__dict__["_starts"].__set__, LazyFunctionDecl.__dict__["_s"].__set__)
+
+
+def lazy_function(name: str, enclosing: str | None, starts: list[int], start: int) -> LazyFunctionDecl:
+    """A function declared with its name at `start`."""
+    o = _F_NEW(LazyFunctionDecl)
+    a, b, c, d = _F_SET
+    a(o, name)
+    b(o, enclosing)
+    c(o, starts)
+    d(o, start)
+    return o
+
+
+def _lazy_function_reducer(f: LazyFunctionDecl) -> tuple:
+    try:
+        return lazy_function, (f.name, f.enclosing, f._starts, f._s)
+    except AttributeError:
+        return f.__reduce__()

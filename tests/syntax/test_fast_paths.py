@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from sffi_lsp.model import CallSite, Span
+from sffi_lsp.model import CallSite, FunctionDecl, Span
 from sffi_lsp.syntax import parse_source
 from sffi_lsp.syntax.decl import DeclError, _fast_signature, _lark_signature
 from sffi_lsp.syntax.lexer import mask, mask_slow
-from sffi_lsp.syntax.positions import LazyCallSite, fast_constructor
+from sffi_lsp.syntax.positions import LazyCallSite, LazyFunctionDecl, fast_constructor
 from sffi_lsp.syntax.scanner import Source, _decl_end, scan_chunk, scan_chunks, split_chunks
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "spl"
@@ -140,6 +140,16 @@ def test_lazy_call_sites_behave_like_call_sites():
     assert type(back) is CallSite and back == g
     renamed = dataclasses.replace(g, name="k")
     assert renamed.name == "k" and renamed.span == g.span
+
+
+def test_lazy_functions_behave_like_functions():
+    model = parse_source("class A:\n    fn run():\n        pass\n")
+    (f,) = model.functions
+    assert isinstance(f, LazyFunctionDecl)
+    plain = FunctionDecl("run", Span(17, 20, 1, 7, 1, 10), "A")
+    assert f == plain and plain == f and hash(f) == hash(plain) and repr(f) == repr(plain)
+    assert type(pickle.loads(pickle.dumps(f))) is FunctionDecl
+    assert dataclasses.replace(f, enclosing=None).name_span == plain.name_span
 
 
 def test_process_pickling_is_compact_and_exact():

@@ -146,7 +146,7 @@ def test_lazy_functions_behave_like_functions():
     model = parse_source("class A:\n    fn run():\n        pass\n")
     (f,) = model.functions
     assert isinstance(f, LazyFunctionDecl)
-    plain = FunctionDecl("run", Span(17, 20, 1, 7, 1, 10), "A")
+    plain = FunctionDecl("run", Span(16, 19, 1, 7, 1, 10), "A")
     assert f == plain and plain == f and hash(f) == hash(plain) and repr(f) == repr(plain)
     assert type(pickle.loads(pickle.dumps(f))) is FunctionDecl
     assert dataclasses.replace(f, enclosing=None).name_span == plain.name_span

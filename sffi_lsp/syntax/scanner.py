@@ -775,6 +775,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     rev = src.reversed_masked()
     not_calls = _NOT_CALLS
     l_new, (l_name, l_count, l_enc, l_qual, l_starts, l_s, l_e, l_open, l_close) = _L_NEW, _L_SET
+    find = masked.find
     found = list(_CALL_REV.finditer(rev, n - ce, n - cs))
     found.reverse()
     ci = 0
@@ -801,7 +802,19 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
             ci += 1
             cce = cends[ci]
         open_pos = n - 1 - m.start()
-        count, close = _arg_count(masked, open_pos, cce)
+        # `_arg_count`, inlined for the common flat argument list
+        close = find(")", open_pos + 1, cce)
+        seg = masked[open_pos + 1:close] if close >= 0 else "("
+        if "(" in seg or "[" in seg or "{" in seg or "\\" in seg:
+            count, close = _arg_count(masked, open_pos, cce)
+        else:
+            st = seg.strip()
+            if not st:
+                count = 0
+            elif "..." in seg or st[0] == "*":
+                count = None
+            else:
+                count = seg.count(",") + (0 if st[-1] == "," else 1)
         while fi < nf and fn_ranges[fi][0] <= s:
             while fstack and fstack[-1][1] <= fn_ranges[fi][0]:
                 fstack.pop()

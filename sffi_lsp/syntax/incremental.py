@@ -32,6 +32,7 @@ from sffi_lsp.syntax.parser import assemble, parse_source
 from sffi_lsp.syntax.lexer import Comment, mask_range
 from sffi_lsp.syntax.positions import LazyCallSite, LazyFunctionDecl, LineIndex, lazy_call, lazy_function, make_span
 from sffi_lsp.syntax.scanner import (
+    _ONE_BRACKET,
     _RESET,
     Chunk,
     ChunkResult,
@@ -248,6 +249,10 @@ class IncrementalParser:
         ]
         src = Source(self.path, text, masked, comments, LineIndex(text))
         src.comment_starts = [c.start for c in comments]
+        if old._brk is not None and len(masked) == n_new:
+            # the bracket view, spliced like the masked text (`Source.brackets`)
+            ob = old._brk
+            src._brk = ob[:lo] + masked[lo:len(masked) - (n_old - x_old)].translate(_ONE_BRACKET) + ob[x_old:]
         # Re-split from `lo` only until the split meets one of the old
         # boundaries beyond the re-masked range: from there on the old chunks
         # are the new ones, moved by the edit.

@@ -114,6 +114,14 @@ class Source:
     index: LineIndex
     comment_starts: list[int] = field(default_factory=list)
     _rev: str | None = None
+    _brk: str | None = None
+
+    def brackets(self) -> str:
+        """The masked text with every opening bracket as `(` and closing one as
+        `)`: a bracket balance is then two `count`s instead of six."""
+        if self._brk is None:
+            self._brk = self.masked.translate(_ONE_BRACKET)
+        return self._brk
 
     def reversed_masked(self) -> str:
         if self._rev is None:
@@ -170,6 +178,9 @@ class ChunkResult:
 
 # ---------------------------------------------------------------- helpers ---
 
+_ONE_BRACKET = str.maketrans({"[": "(", "{": "(", "]": ")", "}": ")"})
+
+
 def _balance(s: str, a: int, b: int) -> int:
     return (s.count("(", a, b) + s.count("[", a, b) + s.count("{", a, b)
             - s.count(")", a, b) - s.count("]", a, b) - s.count("}", a, b))
@@ -199,6 +210,7 @@ def _block_end(src: Source, header_start: int, indent: int, limit: int) -> int:
     if pat is None:
         pat = _INDENT_RES[indent] = re.compile(r"\n[ \t]{0,%d}(?=[^ \t\r\n\f])" % indent)
     masked = src.masked
+    brk = src.brackets()
     depth = 0
     prev = header_start
     pos = masked.find("\n", header_start, limit)
@@ -207,7 +219,7 @@ def _block_end(src: Source, header_start: int, indent: int, limit: int) -> int:
         if m is None:
             return limit
         cand = m.start() + 1
-        depth += _balance(masked, prev, cand)
+        depth += brk.count("(", prev, cand) - brk.count(")", prev, cand)
         prev = cand
         if depth <= 0 or (masked[cand] not in " \t" and _RESET.match(masked, cand)):
             return cand
@@ -278,7 +290,7 @@ def _doc_line(src: Source, line: int) -> bool:
     starts = src.index.starts
     ls = starts[line]
     le = starts[line + 1] - 1 if line + 1 < len(starts) else len(src.text)
-    if src.masked[ls:le].strip():
+    if ls == le or src.masked[ls:le].strip():  # (an empty line: the usual case)
         return False
     c = src.comment_at(ls)
     if c is None:
@@ -311,6 +323,7 @@ def split_chunks_until(src: Source, lo: int = 0, hi: int | None = None, known: s
     starts = index.starts
     hi = len(src.text) if hi is None else hi
     boundaries: list[int] = [lo]
+    brk = src.brackets()
     depth = 0
     prev = lo
     sticky_line: int | None = None  # first line of attribute lines waiting for their decl
@@ -325,7 +338,7 @@ def split_chunks_until(src: Source, lo: int = 0, hi: int | None = None, known: s
     for pos in col0:
         if pos < lo:
             continue
-        depth += _balance(masked, prev, pos)
+        depth += brk.count("(", prev, pos) - brk.count(")", prev, pos)
         prev = pos
         if depth < 0 or (depth > 0 and _RESET.match(masked, pos)):
             depth = 0

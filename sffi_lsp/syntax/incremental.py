@@ -30,7 +30,15 @@ from sffi_lsp.model import (
 )
 from sffi_lsp.syntax.parser import assemble, parse_source
 from sffi_lsp.syntax.lexer import Comment, mask_range
-from sffi_lsp.syntax.positions import LazyCallSite, LazyFunctionDecl, LineIndex, lazy_call, lazy_function, make_span
+from sffi_lsp.syntax.positions import (
+    LazyCallSite,
+    LazyFunctionDecl,
+    LineIndex,
+    fast_constructor,
+    lazy_call,
+    lazy_function,
+    make_span,
+)
 from sffi_lsp.syntax.scanner import (
     _ONE_BRACKET,
     _RESET,
@@ -49,28 +57,51 @@ def _sp(s: Span, do: int, dl: int) -> Span:
                      s.end_line + dl, s.end_column)
 
 
+_new_type_ref = fast_constructor(TypeRef)
+_new_param = fast_constructor(Param)
+_new_extern = fast_constructor(ExternDecl)
+
+
 def _type(t: TypeRef, do: int, dl: int) -> TypeRef:
-    return replace(
-        t,
-        args=tuple(_type(a, do, dl) for a in t.args),
-        returns=_type(t.returns, do, dl) if t.returns is not None else None,
-        span=_sp(t.span, do, dl) if t.span is not None else None,
+    return _new_type_ref(
+        t.kind, t.text, t.name,
+        tuple(_type(a, do, dl) for a in t.args) if t.args else (),
+        _type(t.returns, do, dl) if t.returns is not None else None,
+        t.mutable,
+        _sp(t.span, do, dl) if t.span is not None else None,
     )
 
 
 def _extern(e: ExternDecl, do: int, dl: int) -> ExternDecl:
-    return replace(
-        e,
+    # every field of ExternDecl, by keyword (a field added later keeps its value
+    # through `replace` below, which the test-suite compares with a full parse)
+    moved = _new_extern(
+        name=e.name,
         name_span=_sp(e.name_span, do, dl),
         span=_sp(e.span, do, dl),
         params=tuple(
-            Param(p.name, _type(p.type, do, dl) if p.type is not None else None,
-                  _sp(p.span, do, dl), _sp(p.name_span, do, dl), p.default_text)
+            _new_param(p.name, _type(p.type, do, dl) if p.type is not None else None,
+                       _sp(p.span, do, dl), _sp(p.name_span, do, dl), p.default_text)
             for p in e.params
         ),
         returns=_type(e.returns, do, dl) if e.returns is not None else None,
-        attributes=tuple(Attribute(a.name, a.args_text, _sp(a.span, do, dl)) for a in e.attributes),
+        generics=e.generics,
+        is_pub=e.is_pub,
+        attributes=tuple(Attribute(a.name, a.args_text, _sp(a.span, do, dl)) for a in e.attributes)
+        if e.attributes else (),
+        doc=e.doc,
+        when=e.when,
+        enclosing_fn=e.enclosing_fn,
+        block=e.block,
+        trailing_comment=e.trailing_comment,
+        path=e.path,
     )
+    return moved if len(ExternDecl.__slots__) == _EXTERN_FIELDS else replace(  # type: ignore[attr-defined]
+        e, name_span=moved.name_span, span=moved.span, params=moved.params, returns=moved.returns,
+        attributes=moved.attributes)
+
+
+_EXTERN_FIELDS = 14
 
 
 def _shift_calls(calls: list[CallSite], do: int, dl: int, starts: list[int]) -> list[CallSite]:
@@ -247,7 +278,7 @@ class IncrementalParser:
         comments = old.comments[:k0] + mid_comments + [
             Comment(c.start + delta, c.end + delta, c.text) for c in old.comments[k1:]
         ]
-        src = Source(self.path, text, masked, comments, LineIndex(text))
+        src = Source(self.path, text, masked, comments, LineIndex.spliced(old.index, text, p, q, delta))
         src.comment_starts = [c.start for c in comments]
         if old._brk is not None and len(masked) == n_new:
             # the bracket view, spliced like the masked text (`Source.brackets`)

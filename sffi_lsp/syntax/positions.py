@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from typing import Any, Callable
 
@@ -52,6 +52,24 @@ class LineIndex:
         self.starts: list[int] = list(
             accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0)
         )[:-1]
+
+    @classmethod
+    def spliced(cls, old: "LineIndex", text: str, p: int, q: int, delta: int) -> "LineIndex":
+        """The index of `text`, made from `old` (the index of a text that had the
+        same first `p` and last `q` code points; `delta`: new length - old length)."""
+        ostarts = old.starts
+        n_new = len(text)
+        stop = n_new - q
+        starts = ostarts[:bisect_right(ostarts, p)]  # lines starting in the common prefix
+        find = text.find
+        i = find("\n", p, stop)
+        while i >= 0:
+            starts.append(i + 1)
+            i = find("\n", i + 1, stop)
+        starts.extend([s + delta for s in ostarts[bisect_left(ostarts, n_new - delta - q + 1):]])
+        index = cls.__new__(cls)
+        index.starts = starts
+        return index
 
     @property
     def line_count(self) -> int:

@@ -171,3 +171,19 @@ def test_fast_constructor_makes_equal_objects():
     make = fast_constructor(Span)
     assert make(1, 2, 3, 4, 5, 6) == Span(1, 2, 3, 4, 5, 6)
     assert type(make(1, 2, 3, 4, 5, 6)) is Span
+
+
+def test_spliced_line_index_equals_a_fresh_one():
+    from sffi_lsp.syntax.incremental import _common_prefix, _common_suffix
+    from sffi_lsp.syntax.positions import LineIndex
+
+    rng = random.Random(4)
+    for _ in range(3000):
+        a = "".join(rng.choice("ab\n") for _ in range(rng.randint(0, 30)))
+        pos = rng.randrange(len(a) + 1)
+        b = a[:pos] + "".join(rng.choice("x\n") for _ in range(rng.randint(0, 4))) + a[pos + rng.randint(0, 4):]
+        if a == b:
+            continue
+        p = _common_prefix(a, b)
+        q = _common_suffix(a, b, min(len(a), len(b)) - p)
+        assert LineIndex.spliced(LineIndex(a), b, p, q, len(b) - len(a)).starts == LineIndex(b).starts

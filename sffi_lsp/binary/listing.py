@@ -124,6 +124,13 @@ class ExportTable(Sequence[ExportedSymbol]):
     def __repr__(self) -> str:
         return f"ExportTable({len(self)} symbols)"
 
+    def function_names(self) -> list[str]:
+        """Names of the exported functions (STT_FUNC, STT_GNU_IFUNC), in table order, without
+        building a symbol object per row (callers that only want names: "did you mean")."""
+        infos = self.infos
+        flags = bytes(map(infos.__getitem__, self.rows)).translate(_IS_FUNCTION_INFO)
+        return list(itertools.compress(self.names, flags))
+
     def get(self, name: str) -> ExportedSymbol | None:
         if self._by_name is None:
             self._by_name = {n: i for i, n in enumerate(self.names)}
@@ -173,6 +180,8 @@ class ExportTable(Sequence[ExportedSymbol]):
         return cls(names, rows, blobs[2], blobs[3], vs, vnames, sizes, values)
 
 
+_IS_FUNCTION_INFO = bytes(1 if KIND_OF_STT.get(i & 0xF) in (SymbolKind.FUNCTION, SymbolKind.IFUNC) else 0
+                          for i in range(256))
 _MAGIC = b"SFFIEXP3"
 _U32 = struct.Struct("<I")
 # st_info values dlsym accepts: type NOTYPE/OBJECT/FUNC/COMMON/TLS/IFUNC, binding GLOBAL/WEAK/UNIQUE.

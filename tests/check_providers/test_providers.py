@@ -270,3 +270,65 @@ def test_unloadable_builtin_runtime_and_bare_names(native: dict, tmp_path: Path)
     assert any(isinstance(o, str) and "runtime binary" in o for o, _ in p.library_problems())
     r = p.resolve("cos")
     assert r.status is S.RESOLVED and os.path.basename(r.provider.library).startswith("libm")
+
+
+def _random_vocabulary(rnd, n: int) -> list[str]:
+    """C-like names: prefixes, words, digits, some upper case, some near-duplicates."""
+    words = ["open", "close", "read", "write", "len", "length", "init", "free", "alloc", "get", "set",
+             "file", "buf", "str", "map", "vec", "aa", "x", "q", "zz", "torch", "tensor", "llvm", "geo"]
+    prefixes = ["", "rt_", "spl_", "lib_", "c10_", "_", "g_", "Gdk"]
+    out = []
+    for _ in range(n):
+        parts = [rnd.choice(words) for _ in range(rnd.randint(1, 4))]
+        name = rnd.choice(prefixes) + "_".join(parts)
+        if rnd.random() < 0.3:
+            name += str(rnd.randint(0, 999))
+        if rnd.random() < 0.1:
+            name = name.upper()
+        out.append(name)
+    return out
+
+
+def _typo(rnd, name: str) -> str:
+    if len(name) < 2:
+        return name + "x"
+    i = rnd.randrange(len(name) - 1)
+    op = rnd.randrange(4)
+    if op == 0:
+        return name[:i] + name[i + 1:]
+    if op == 1:
+        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+    if op == 2:
+        return name[:i] + rnd.choice("aeiou_x1") + name[i:]
+    return name[:i] + rnd.choice("aeiou_x1") + name[i + 1:]
+
+
+def test_suggest_equals_brute_force_reference() -> None:
+    """The fast filter keeps exactly what difflib's ratio keeps (no shortlist heuristics)."""
+    import random
+
+    from sffi_lsp.check.providers import _Suggester, suggest_reference
+
+    rnd = random.Random(20240607)
+    for round_ in range(2):
+        names = _random_vocabulary(rnd, 1200)
+        names += [n.lower() for n in names[:50]] + names[:20]  # case variants and duplicates
+        names += ["a" * 300, "b" * 260 + "_x", "ab"]  # counts beyond a byte lane, tiny names
+        sg = _Suggester(names)
+        queries = [_typo(rnd, rnd.choice(names)) for _ in range(45)]
+        queries += [rnd.choice(names) for _ in range(8)]  # exact names: never suggested to themselves
+        queries += ["", "a", "zzzzqqqq", "a" * 299, "c" * 400, "RT_OPEN_FILE"]
+        for q in queries:
+            for limit in (1, 5):  # 1: the best 12 by ratio re-ranked; 5: the best 20
+                assert sg.suggest(q, limit) == suggest_reference(names, q, limit), (round_, q, limit)
+
+
+def test_candidate_names_match_candidates(native: dict, tmp_path: Path) -> None:
+    builtins = tmp_path / "b.txt"
+    builtins.write_text("rt_file_exists(path: text) -> bool\nalpha_open\n")
+    p = make(native, tmp_path, builtin_lists=(str(builtins),), libraries=(lib(native, "libalpha"),),
+             manifest=write_manifest(tmp_path, native, "rt_plug_a"))
+    fast = p.candidate_names()
+    assert fast == [c.name for c in p.candidates()]
+    assert "alpha_table" not in fast and "rt_plug_data" not in fast and "beta_only" in fast
+    assert p.candidate_names() == fast  # also from the memoised candidates

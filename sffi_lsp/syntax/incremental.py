@@ -110,10 +110,10 @@ def _shift_calls(calls: list[CallSite], do: int, dl: int, starts: list[int]) -> 
     out = []
     append = out.append
     for c in calls:
-        if isinstance(c, LazyCallSite):
-            close = c._close
+        if type(c) is LazyCallSite and hasattr(c, "_at"):
+            _, s, open_pos, close = c._at
             append(lazy_call(c.name, c.arg_count, c.enclosing_fn, c.qualified, starts,
-                             c._s + do, c._open + do, close + do if close >= 0 else -1))
+                             s + do, open_pos + do, close + do if close >= 0 else -1))
         else:  # not made by the scanner; kept exact
             append(CallSite(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
                             _sp(c.args_span, do, dl) if c.args_span is not None else None))

@@ -129,14 +129,15 @@ class LazyCallSite(CallSite):
     `span` / `args_span` when asked (then keeps them). Equal, hashable and
     printable like any `CallSite`; it pickles as a plain `CallSite`."""
 
-    __slots__ = ("_starts", "_s", "_e", "_open", "_close")
+    __slots__ = ("_at",)  # (line starts, name start, "(" offset, ")" offset or -1): one slot, one store
 
     @property  # type: ignore[override]
     def span(self) -> Span:
         try:
             return _CS_SPAN.__get__(self)
         except AttributeError:
-            v = _span_in(self._starts, self._s, self._e)
+            starts, s, _, _ = self._at
+            v = _span_in(starts, s, s + len(self.name))
             _CS_SPAN.__set__(self, v)
             return v
 
@@ -149,7 +150,8 @@ class LazyCallSite(CallSite):
         try:
             return _CS_ARGS.__get__(self)
         except AttributeError:
-            v = None if self._close < 0 else _span_in(self._starts, self._open, self._close + 1)
+            starts, _, open_pos, close = self._at
+            v = None if close < 0 else _span_in(starts, open_pos, close + 1)
             _CS_ARGS.__set__(self, v)
             return v
 
@@ -186,7 +188,7 @@ _L_NEW = LazyCallSite.__new__
 _L_SET = (
     CallSite.__dict__["name"].__set__, CallSite.__dict__["arg_count"].__set__,
     CallSite.__dict__["enclosing_fn"].__set__, CallSite.__dict__["qualified"].__set__,
-    *(LazyCallSite.__dict__[f].__set__ for f in LazyCallSite.__slots__),
+    LazyCallSite.__dict__["_at"].__set__,
 )
 
 
@@ -194,22 +196,18 @@ def lazy_call(name: str, arg_count: int | None, enclosing_fn: str | None, qualif
               starts: list[int], start: int, open_pos: int, close: int) -> LazyCallSite:
     """A call named at `start`, its argument list from `open_pos` to `close` (-1: unclosed)."""
     o = _L_NEW(LazyCallSite)
-    a, b, c, d, e, f, g, h, i = _L_SET
+    a, b, c, d, e = _L_SET
     a(o, name)
     b(o, arg_count)
     c(o, enclosing_fn)
     d(o, qualified)
-    e(o, starts)
-    f(o, start)
-    g(o, start + len(name))
-    h(o, open_pos)
-    i(o, close)
+    e(o, (starts, start, open_pos, close))
     return o
 
 
 def _lazy_call_reducer(c: LazyCallSite) -> tuple:
     try:
-        return lazy_call, (c.name, c.arg_count, c.enclosing_fn, c.qualified, c._starts, c._s, c._open, c._close)
+        return lazy_call, (c.name, c.arg_count, c.enclosing_fn, c.qualified, *c._at)
     except AttributeError:  # made by dataclasses.replace(): no offsets, spans are set
         return c.__reduce__()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from sffi_lsp.model import (
     Attribute,
@@ -385,13 +386,29 @@ def _chunks_of(index: LineIndex, boundaries: list[int], lo: int, hi: int) -> lis
 
 # --------------------------------------------------------- chunk reading ---
 
-def _type_ref(sig: TypeSig, base: int, index: LineIndex) -> TypeRef:
+def _type_ref(sig: TypeSig, base: int, span: Callable[[int, int], Span]) -> TypeRef:
+    args = sig.args
     return _new_type_ref(
         sig.kind, sig.text, sig.name,
-        tuple(_type_ref(a, base, index) for a in sig.args),
-        _type_ref(sig.returns, base, index) if sig.returns is not None else None,
-        sig.mutable, index.span(base + sig.start, base + sig.end),
+        tuple([_type_ref(a, base, span) for a in args]) if args else (),
+        _type_ref(sig.returns, base, span) if sig.returns is not None else None,
+        sig.mutable, span(base + sig.start, base + sig.end),
     )
+
+
+def _decl_spans(src: Source, start: int, end: int) -> Callable[[int, int], Span]:
+    """Span maker for positions inside one declaration: most declarations sit on
+    one line, whose start is then looked up once instead of once per span."""
+    if src.masked.find("\n", start, end) >= 0:
+        return src.index.span
+    starts = src.index.starts
+    sl = bisect_right(starts, start) - 1
+    ls = starts[sl]
+
+    def span(a: int, b: int) -> Span:
+        return make_span(a, b, sl, a - ls, sl, b - ls)
+
+    return span
 
 
 def _leading(src: Source, decl_line: int, floor_line: int) -> tuple[tuple[Attribute, ...], str | None]:
@@ -522,23 +539,23 @@ def _read_signature(src: Source, res: ChunkResult, start: int, indent: int, limi
 
 def _extern_decl(src: Source, sig: Signature, start: int, end: int, attrs: tuple[Attribute, ...],
                  doc: str | None, is_pub: bool, block: str | None) -> ExternDecl:
-    index = src.index
-    params = tuple(
-        _new_param(p.name, _type_ref(p.type, start, index) if p.type is not None else None,
-              index.span(start + p.start, start + p.end),
-              index.span(start + p.name_start, start + p.name_end), p.default_text)
+    span = _decl_spans(src, start, max(end, start + sig.end))
+    params = tuple([
+        _new_param(p.name, _type_ref(p.type, start, span) if p.type is not None else None,
+                   span(start + p.start, start + p.end),
+                   span(start + p.name_start, start + p.name_end), p.default_text)
         for p in sig.params
-    )
+    ])
     when = None
     for a in attrs:
         if a.name == "when" and a.args_text is not None:
             when = a.args_text.strip()
     return _new_extern(
         name=sig.name,
-        name_span=index.span(start + sig.name_start, start + sig.name_end),
-        span=index.span(start, start + sig.end),
+        name_span=span(start + sig.name_start, start + sig.name_end),
+        span=span(start, start + sig.end),
         params=params,
-        returns=_type_ref(sig.returns, start, index) if sig.returns is not None else None,
+        returns=_type_ref(sig.returns, start, span) if sig.returns is not None else None,
         generics=sig.generics,
         is_pub=is_pub or sig.is_pub,
         attributes=attrs,
@@ -787,7 +804,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     n = len(masked)
     rev = src.reversed_masked()
     not_calls = _NOT_CALLS
-    l_new, (l_name, l_count, l_enc, l_qual, l_starts, l_s, l_e, l_open, l_close) = _L_NEW, _L_SET
+    l_new, (l_name, l_count, l_enc, l_qual, l_at) = _L_NEW, _L_SET
     find = masked.find
     found = list(_CALL_REV.finditer(rev, n - ce, n - cs))
     found.reverse()
@@ -842,11 +859,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
         l_count(o, count)
         l_enc(o, fstack[-1][2] if fstack else None)
         l_qual(o, prev == ".")
-        l_starts(o, starts)
-        l_s(o, s)
-        l_e(o, s + len(name))
-        l_open(o, open_pos)
-        l_close(o, close)
+        l_at(o, (starts, s, open_pos, close))
         calls.append(o)
 
     # ---- suppressions

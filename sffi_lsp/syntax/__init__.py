@@ -19,11 +19,18 @@ function, `use`/`export`/`mod` items and `# sffi: ignore[...]` comments.
 Only malformed extern declarations are reported as problems; the rest of the
 language is read leniently (the Simple toolchain reports its own errors).
 
-How (see ARCHITECTURE.md): `lexer` masks strings and comments; `scanner`
-splits top-level chunks and reads them with regexes over the masked text;
-`decl` parses each extern declaration with `grammar/simple.lark` (Lark LALR)
-behind a strict fast path for plain one-line declarations.
+How (see ARCHITECTURE.md): `lexer` masks strings and comments (one `re.sub`
+per file); `scanner` splits top-level chunks and reads them with whole-file
+regex passes over the masked text (each search bounded by its chunk);
+`decl` parses each extern declaration with `grammar/simple.lark` (Lark LALR,
+imported only when needed) behind a strict fast path for the usual shapes
+(one or several lines, trailing comma, simple generics).
 Positions are 0-based lines and code-point columns.
+
+`SourceFile.calls` holds `positions.LazyCallSite` and `functions`
+`positions.LazyFunctionDecl`: subclasses that build their spans on first use,
+compare equal to (and pickle as) plain `CallSite` / `FunctionDecl`. Worker
+processes can send models compactly after `positions.register_process_pickling()`.
 """
 
 from __future__ import annotations

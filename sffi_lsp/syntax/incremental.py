@@ -1,9 +1,11 @@
 """Re-read only what changed: the editor's incremental parser.
 
-`IncrementalParser.update(text)` masks and splits the new text (linear, C-speed
-regexes), then looks every top-level chunk up by its exact text in the results
-of the previous update. A chunk seen before is reused with its spans moved to
-its new place; only new or edited chunks are scanned again. A chunk's result
+`IncrementalParser.update(text)` finds the edited range, re-masks and re-splits
+only around it (until the split meets the old chunk boundaries again), and
+looks the chunks there up by their exact text in the results of the previous
+two updates. Every other chunk is reused, moved to its new place (calls and
+functions are lazy objects, so moving them builds no span). Only new or edited
+chunks are scanned again. A chunk's result
 depends on nothing but its own text (chunks start outside strings, comments
 and brackets), which is what makes the text a sound cache key; `@when` blocks,
 which do span chunks, are applied when the chunks are joined.
@@ -182,11 +184,13 @@ class IncrementalParser:
     >>> model = p.update(edited_text)   # later calls: only what changed
 
     An update finds the edited range (common prefix/suffix with the previous
-    text), masks and re-chunks only from the chunk before the edit to the
-    first unchanged chunk after it where the lexer and brackets are back in a
-    clean state, splices the masked text, and reuses every other chunk (moved
-    by the edit's length). Chunks of the re-read range are also looked up by
-    their text, so undo/redo and moved blocks are cheap too.
+    text), masks from the chunk before the edit to the first unchanged chunk
+    after it where the lexer and brackets are back in a clean state, splices
+    the masked text, bracket view and line index, re-splits from the chunk
+    before the edit until a boundary coincides with an old one beyond the
+    re-masked range (`split_chunks_until`), and reuses every other chunk
+    (moved by the edit's length). Chunks of the re-read range are also looked
+    up by their text, so undo/redo and moved blocks are cheap too.
     """
 
     def __init__(self, path: str = "") -> None:

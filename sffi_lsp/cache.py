@@ -13,6 +13,7 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import tempfile
@@ -28,16 +29,12 @@ _FORMAT = 2  # bump when the entry layout changes
 def parser_version() -> str:
     """Changes whenever the parser or the model could produce different results.
 
-    Uses `sffi_lsp.syntax.PARSER_VERSION` when the parser declares one, and in
-    any case a hash of the syntax package, the grammar and the model sources,
-    so a development edit invalidates the cache too."""
+    A hash of the identities of the syntax package, the grammar and the model
+    sources (which hold `PARSER_VERSION`), so a development edit invalidates
+    the cache too."""
     h = hashlib.sha256(str(_FORMAT).encode())
-    try:
-        from . import syntax  # noqa: PLC0415
-
-        h.update(str(getattr(syntax, "PARSER_VERSION", "")).encode())
-    except Exception:  # the cache must never be the reason a run fails
-        pass
+    # `syntax.PARSER_VERSION` is not imported (a warm run need not load the parser): it is
+    # written in the syntax sources, whose identities are hashed below.
     here = os.path.dirname(os.path.abspath(__file__))
     roots = [os.path.join(here, "syntax"), os.path.join(here, "model.py"), os.path.join(here, "grammar"),
              os.path.join(os.path.dirname(here), "grammar")]
@@ -182,3 +179,173 @@ class ModelCache:
                 raise
         except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
             pass  # a read-only tree or a full disk only costs speed
+
+
+# ---------------------------------------------------------------------------------- whole results
+# A warm run on an unchanged tree asks exactly the questions of the run before: with the same
+# sources (every FileKey), the same code, configuration and provider fingerprint, the findings
+# are the same. They are kept in one file, so such a run loads neither models nor answers.
+
+_RESULT_FORMAT = 1
+
+
+def _result_classes() -> dict[tuple[str, str], type]:
+    """What a result entry may hold: model, finding, resolution and ELF answer types."""
+    from .binary import types as btypes  # noqa: PLC0415
+    from .check import types as ctypes_  # noqa: PLC0415
+
+    allowed: dict[tuple[str, str], type] = {}
+    for mod in (model, ctypes_, btypes):
+        for name, obj in vars(mod).items():
+            if isinstance(obj, type) and obj.__module__ == mod.__name__ and not name.startswith("_"):
+                allowed[(mod.__name__, name)] = obj
+    return allowed
+
+
+class _ResultUnpickler(pickle.Unpickler):
+    """Like `_ModelUnpickler`: data classes and enums of the result, nothing callable else."""
+
+    _BUILTINS = {("builtins", n) for n in ("set", "frozenset", "tuple", "list", "dict")}
+
+    def __init__(self, fh, allowed: dict[tuple[str, str], type]) -> None:
+        super().__init__(fh)
+        self._allowed = allowed
+
+    def find_class(self, module: str, name: str):  # noqa: D102
+        cls = self._allowed.get((module, name))
+        if cls is not None:
+            return cls
+        if (module, name) in self._BUILTINS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a result type")
+
+
+def _result_dispatch_table(allowed: dict[tuple[str, str], type]) -> dict:
+    """Data classes pickled as constructor calls (see `_register_fast_pickling`), for this pickler only."""
+    table = copyreg.dispatch_table.copy()
+    for cls in allowed.values():
+        if dataclasses.is_dataclass(cls) and all(f.init for f in dataclasses.fields(cls)):
+            table[cls] = _reducer(cls, [f.name for f in dataclasses.fields(cls)])
+    return table
+
+
+def code_identity() -> str:
+    """Identities of the package sources a check's findings depend on (not the adapters)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    h = hashlib.sha256()
+    for root in (here, os.path.join(os.path.dirname(here), "grammar")):
+        for path in _source_files(root):
+            rel = os.path.relpath(path, here)
+            if rel.startswith(("server" + os.sep, "output" + os.sep)):
+                continue
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+class ResultCache:
+    """The findings of the last run and the key they belong to, in `<cache>/results.pickle`.
+
+    The file is a pickle of plain values (key, watched files, two byte strings); the byte
+    strings are the findings and what only some formats show (externs, resolutions), each
+    unpickled with `_ResultUnpickler` when asked for (`concise` never loads the externs)."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.path = os.path.join(directory, "results.pickle")
+
+    @staticmethod
+    def key(*parts) -> str:
+        text = repr((_RESULT_FORMAT, parts))
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+    def get(self, key: str) -> "KeptResult | None":
+        """The result stored under `key` whose watched files are unchanged, else None (never raises)."""
+        try:
+            with open(self.path, "rb") as fh:
+                stored_key, watch, findings, extras = _PlainUnpickler(fh).load()
+            if stored_key != key or not isinstance(watch, dict):
+                return None
+            for path, ident in watch.items():
+                if _stat_identity(path) != ident:
+                    return None
+            if not isinstance(findings, bytes) or not isinstance(extras, bytes):
+                return None
+        except Exception:  # missing, corrupt, planted or from another version: recompute
+            return None
+        return KeptResult(findings, extras)
+
+    def put(self, key: str, watch: dict, findings, suppressed: int, externs, resolutions) -> None:
+        try:
+            table = _result_dispatch_table(_result_classes())
+            blobs = []
+            for part in ((tuple(findings), suppressed), (list(externs), dict(resolutions))):
+                buf = io.BytesIO()
+                pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dispatch_table = table
+                pickler.dump(part)
+                blobs.append(buf.getvalue())
+            os.makedirs(self.directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".pickle")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump((key, dict(watch), blobs[0], blobs[1]), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            pass  # a read-only tree or a full disk only costs speed
+
+
+class KeptResult:
+    """A stored result, unpickled part by part on first use."""
+
+    def __init__(self, findings: bytes, extras: bytes) -> None:
+        self._blobs = {"findings": findings, "extras": extras}
+        self._parts: dict[str, tuple] = {}
+
+    def _part(self, which: str) -> tuple:
+        part = self._parts.get(which)
+        if part is None:
+            part = _ResultUnpickler(io.BytesIO(self._blobs[which]), _result_classes()).load()
+            if not isinstance(part, tuple) or len(part) != 2:
+                raise pickle.UnpicklingError("malformed result entry")
+            self._parts[which] = part
+        return part
+
+    def findings(self) -> tuple[list, int]:
+        """(findings, suppressed count); raises on a malformed entry."""
+        findings, suppressed = self._part("findings")
+        if not isinstance(findings, tuple) or not isinstance(suppressed, int):
+            raise pickle.UnpicklingError("malformed findings")
+        return list(findings), suppressed
+
+    def externs(self) -> list:
+        externs = self._part("extras")[0]
+        return externs if isinstance(externs, list) else []
+
+    def resolutions(self) -> dict:
+        resolutions = self._part("extras")[1]
+        return resolutions if isinstance(resolutions, dict) else {}
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Plain values only: no class at all may be named."""
+
+    def find_class(self, module: str, name: str):  # noqa: D102
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+
+
+def _stat_identity(path: str) -> list | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from . import output
-from .cache import CACHE_DIR_NAME, FileKey, ModelCache
+from .cache import CACHE_DIR_NAME, FileKey, ModelCache, ResultCache
 from .check.baseline import BaselineError, filter_baselined, write_baseline
 from .check.rules import ALL_RULES, lookup_rule
 from .check.types import Finding, Severity
@@ -385,8 +385,6 @@ def run_symbols(argv: Sequence[str]) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .check.engine import Workspace, check  # noqa: PLC0415
-
     started = time.monotonic()
     paths = args.paths or ["."]
     config = _load_config(args, paths)
@@ -394,8 +392,6 @@ def run_check(args: argparse.Namespace) -> int:
     cache = None
     if not args.no_cache:
         cache = ModelCache(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
-    jobs = config.jobs or idle_cores()
-    models = parse_all(files, cache, jobs, args.quiet)
 
     from .check.providers import Providers, index_for_config  # noqa: PLC0415
     from .config import ConfigError  # noqa: PLC0415
@@ -403,13 +399,31 @@ def run_check(args: argparse.Namespace) -> int:
     index_cache = None if cache is None else os.path.join(cache.directory, "elf")
     try:
         index = index_for_config(replace(config, cache_dir=index_cache))
-        providers = Providers.from_config(config, index)
+        answers = None if cache is None else os.path.join(cache.directory, "providers.json")
+        providers = Providers.from_config(config, index, answers_file=answers)
     except ConfigError as exc:
         raise UsageError(f"config error: {_config_message(exc)}") from None
 
-    workspace = Workspace(models, roots=[os.path.abspath(p) for p in paths])
-    result = check(workspace, providers, config)
-    findings: list[Finding] = result.findings
+    roots = [os.path.abspath(p) for p in paths]
+    fmt = args.output_format or ("full" if sys.stdout.isatty() else "concise")
+    results = result_key = kept = None
+    if cache is not None:
+        results = ResultCache(cache.directory)
+        result_key = _result_key(files, roots, config, providers)
+        kept = results.get(result_key) if result_key is not None else None
+    try:
+        if kept is None:
+            raise LookupError
+        # An unchanged tree: the last run's findings (only the parts this format shows).
+        findings, suppressed = kept.findings()
+        externs = kept.externs() if fmt == "json" and not args.statistics else []
+        by_decl = kept.resolutions() if fmt in ("json", "full") and not args.statistics else {}
+    except Exception:  # noqa: BLE001  (no usable stored result: check)
+        findings, suppressed, externs, by_decl = _check_tree(files, roots, config, providers, cache, args)
+        providers.save_answers()
+        if results is not None and result_key is not None and not providers.unsettled:
+            # Satellites probed by the check are part of what the findings depend on.
+            results.put(result_key, providers.watch_state(), findings, suppressed, externs, _for_output(by_decl))
 
     if args.write_baseline:
         n = write_baseline(args.write_baseline, findings)
@@ -423,11 +437,10 @@ def run_check(args: argparse.Namespace) -> int:
         except BaselineError as exc:
             raise UsageError(str(exc)) from None
 
-    fmt = args.output_format or ("full" if sys.stdout.isatty() else "concise")
     report = output.Report(
         findings=findings,
-        externs=[e for f in workspace.files for e in f.externs],
-        resolutions=result.by_decl,
+        externs=externs,
+        resolutions=by_decl,
         display=output.DisplayPaths(),
         sources=output.SourceLines(),
         color=fmt == "full" and _stdout_color(),
@@ -439,9 +452,46 @@ def run_check(args: argparse.Namespace) -> int:
         sys.stdout.write(output.render(report, fmt))
     sys.stdout.flush()
     if not args.quiet and fmt in ("full", "concise"):
-        sys.stderr.write(summary(findings, len(files), result.suppressed, baselined, time.monotonic() - started))
+        sys.stderr.write(summary(findings, len(files), suppressed, baselined, time.monotonic() - started))
     errors = any(f.severity is Severity.ERROR for f in findings)
     return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
+
+
+def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelCache | None,
+                args: argparse.Namespace) -> tuple[list[Finding], int, list, dict]:
+    """Parse (or load) every model and run the rules: (findings, suppressed, externs, resolutions)."""
+    from .check.engine import Workspace, check  # noqa: PLC0415
+
+    jobs = config.jobs or idle_cores()
+    models = parse_all(files, cache, jobs, args.quiet)
+    workspace = Workspace(models, roots=roots)
+    result = check(workspace, providers, config)
+    if any(p.message.startswith(_TRANSIENT_PROBLEMS) for m in models for p in m.problems):
+        providers.unsettled = True  # an unreadable file now may be readable next time
+    externs = [e for f in workspace.files for e in f.externs]
+    return result.findings, result.suppressed, externs, result.by_decl
+
+
+_TRANSIENT_PROBLEMS = ("cannot read", "internal parser error")
+
+
+def _result_key(files: Sequence[str], roots: list[str], config: Config, providers) -> str | None:
+    """What the findings of a tree depend on; None when a file cannot be statted (no reuse)."""
+    from .cache import code_identity  # noqa: PLC0415
+
+    keys = []
+    for path in files:
+        key = FileKey.of(path)
+        if key is None:
+            return None
+        keys.append((key.path, key.size, key.mtime_ns))
+    return ResultCache.key(sys.version, code_identity(), repr(config), providers.fingerprint(), roots,
+                           os.getcwd(), keys)
+
+
+def _for_output(by_decl: dict) -> dict:
+    """Resolutions as the output formats use them (provider and note; not the ELF detail)."""
+    return {k: replace(r, found=None, library=None, absences=(), builtin_signature=None) for k, r in by_decl.items()}
 
 
 def statistics(findings: Sequence[Finding], as_json: bool = False) -> str:

@@ -30,7 +30,7 @@ import time
 from itertools import repeat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ..binary.types import (
@@ -47,12 +47,13 @@ from ..binary.types import (
 from ..config import path_matches
 from ..config_types import Config, LibrarySpec
 from ..model import ExternDecl
-from ..sdn import Manifest, SdnError, read_manifest
+from .answers import AnswerStore, fingerprint_of, stat_identity
 from .builtins import BuiltinEntry, BuiltinList, ListProblem, read_builtin_list
 from .types import Candidate, ProviderKind, ProviderRef, Resolution, ResolutionStatus
 
 if TYPE_CHECKING:
     from ..binary import ExportIndex
+    from ..sdn import Manifest, SdnError
 
 RUNTIME_LIBRARY_NAME = "libsimple_runtime.so"
 _SATELLITE_RE = re.compile(r"rt_([A-Za-z0-9]+)_")
@@ -126,15 +127,22 @@ class _Memo:
 class Providers:
     """The providers a configuration describes, answering per extern name."""
 
-    def __init__(self, config: Config, index: "ExportIndex"):
+    def __init__(self, config: Config, index: "ExportIndex", answers_file: str | None = None):
+        """`answers_file`: keep answers on disk between runs (see `check.answers`); None: memory only."""
         self.config = config
         self.index = index
         self._memo = _Memo()
+        self._answers_file = answers_file
+        self._answers: AnswerStore | None = None
+        # False once an answer was given that a later run might not repeat (a DWARF worker
+        # timeout): results of this run must then not be kept.
+        self.unsettled = False
         self._load()
 
     @classmethod
-    def from_config(cls, config: Config, index: "ExportIndex | None" = None) -> "Providers":
-        return cls(config, index if index is not None else index_for_config(config))
+    def from_config(cls, config: Config, index: "ExportIndex | None" = None,
+                    answers_file: str | None = None) -> "Providers":
+        return cls(config, index if index is not None else index_for_config(config), answers_file)
 
     # ------------------------------------------------------------------ loading
     def _load(self) -> None:
@@ -152,6 +160,8 @@ class Providers:
         self.manifest_error: SdnError | None = None
         self._manifest_identity = _identity(cfg.manifest) if cfg.manifest else None
         if cfg.manifest and (cfg.manifest_required or os.path.exists(cfg.manifest)):
+            from ..sdn import SdnError, read_manifest  # noqa: PLC0415  (Lark: only when there is a manifest)
+
             try:
                 self.manifest = read_manifest(cfg.manifest)
             except SdnError as exc:
@@ -180,6 +190,70 @@ class Providers:
         # Which configured libraries are limited to some source files (matters for memo keys).
         self._limited = [i for i, s in enumerate(self.library_steps) if s.spec is not None and s.spec.files]
         self._checked_at = time.monotonic()
+        self._volatile_prefixes: set[str] = set()
+        self._fingerprint: str | None = None
+        if self._answers_file:
+            self._answers = AnswerStore(self._answers_file, self.fingerprint(), self._held_libraries())
+
+    # ------------------------------------------------------------------ answers kept between runs
+    def _held_libraries(self) -> list[Library]:
+        """Every library the providers hold a step for (satellites aside: probed per prefix)."""
+        steps = [*self.manifest_steps, *([self.runtime_step] if self.runtime_step else []),
+                 *self.library_steps, *self.preload_steps]
+        libs = [s.library for s in steps]
+        if self.builtin_runtime is not None:
+            libs.insert(0, self.builtin_runtime)
+        return libs
+
+    def _search_dirs(self) -> list[str]:
+        """Directories whose listing decides where a satellite or a bare library name is found."""
+        from ..binary.loader import default_dirs, split_path_list  # noqa: PLC0415
+
+        cfg = self.config
+        dirs = [*self._runtime_dirs(), *cfg.satellite_paths, os.path.join(cfg.root, "build")]
+        dirs += split_path_list(os.environ.get("LD_LIBRARY_PATH"))
+        dirs += [os.path.abspath(p) for p in cfg.search_paths]
+        dirs += default_dirs(self.index.target)
+        return list(dict.fromkeys(dirs))
+
+    def fingerprint(self) -> str:
+        """A digest of everything the answers depend on (see `check.answers`), as loaded."""
+        if self._fingerprint is None:
+            self._fingerprint = self._compute_fingerprint()
+        return self._fingerprint
+
+    def watch_state(self) -> dict[str, list | None]:
+        """Satellite files answers depend on beyond the fingerprint: path -> identity when seen."""
+        return self._answers.watched() if self._answers is not None else {}
+
+    def _compute_fingerprint(self) -> str:
+        cfg = self.config
+        settings = {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name not in _NOT_PROVIDER_SETTINGS}
+        libraries = [[_library_record(lib), [stat_identity(p) for p in lib.closure]]
+                     for lib in self._held_libraries()]
+        parts = {
+            "code": _code_identity(),
+            "settings": repr(sorted(settings.items())),
+            "env": {k: os.environ.get(k) for k in _ENV_THAT_MATTERS},
+            "cwd": os.getcwd(),
+            "target": repr(self.index.target),
+            "lists": [[lst.path, list(lst.identity)] for lst in self.builtin_lists],
+            "manifest": [cfg.manifest, self._manifest_identity],
+            "libraries": libraries,
+            "dirs": [[d, stat_identity(d)] for d in self._search_dirs()],
+            "ld_cache": stat_identity("/etc/ld.so.cache"),
+        }
+        return fingerprint_of(parts)
+
+    def save_answers(self) -> None:
+        """Write the answers of this run for the next one (no-op without an answers file)."""
+        if self._answers is not None:
+            self._answers.save()
+
+    @property
+    def answers_loaded(self) -> bool:
+        """True when answers of an earlier run matched the current fingerprint."""
+        return self._answers is not None and self._answers.loaded
 
     def _runtime_dirs(self) -> list[str]:
         """Where the runtime looks for its library and satellites, before the system loader."""
@@ -221,6 +295,15 @@ class Providers:
             if lib.problem is None or lib.problem.reason is not LoadReason.NOT_FOUND:
                 step = ProviderStep(ProviderKind.SATELLITE, lib, f"satellite for rt_{prefix}_* (system loader)",
                                     prefix=f"rt_{prefix}_")
+        if step is not None and self._answers is not None:
+            lib = step.library
+            if lib.loadable:
+                self._answers.watch([p for p in (lib.path, *lib.closure) if p])
+            else:
+                # What would make it loadable (a dependency appearing in its RUNPATH...) is not
+                # known here: answers about its names are not kept, nor this run's results.
+                self._volatile_prefixes.add(f"rt_{prefix}_")
+                self.unsettled = True
         self._memo.satellites[prefix] = step
         return step
 
@@ -288,12 +371,13 @@ class Providers:
             else:
                 todo.append(name)
         if todo:
-            for name, res in self._resolve_uncached(todo, steps_libs).items():
+            for name, res in self._resolve_uncached(todo, steps_libs, key).items():
                 self._memo.resolutions[(name, key)] = res
                 out[name] = res
         return out
 
-    def _resolve_uncached(self, names: list[str], library_steps: list[ProviderStep]) -> dict[str, Resolution]:
+    def _resolve_uncached(self, names: list[str], library_steps: list[ProviderStep],
+                          key: tuple[int, ...] = ()) -> dict[str, Resolution]:
         out: dict[str, Resolution] = {}
         rest: list[str] = []
         # 1. the built-in table: lists first, then the runtime binary's exports
@@ -345,9 +429,25 @@ class Providers:
                 )
                 continue
             dynamic_names.append(name)
-        # 4. the dynamic path
+        # 4. the dynamic path (answers of an earlier run when nothing they depend on changed)
+        store = self._answers
+        if dynamic_names and store is not None:
+            todo = []
+            for name in dynamic_names:
+                res = store.get_resolution(name, key)
+                if res is None:
+                    todo.append(name)
+                else:
+                    out[name] = res
+            dynamic_names = todo
         if dynamic_names:
-            out.update(self._resolve_dynamic(dynamic_names, library_steps))
+            fresh = self._resolve_dynamic(dynamic_names, library_steps)
+            out.update(fresh)
+            if store is not None:
+                volatile = tuple(self._volatile_prefixes)
+                for name, res in fresh.items():
+                    if not (volatile and name.startswith(volatile)):
+                        store.put_resolution(key, res)
         return out
 
     def dynamic_steps(self, library_steps: Sequence[ProviderStep] | None = None,
@@ -544,9 +644,17 @@ class Providers:
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Offered names closest to `name` ("did you mean"), best first."""
+        store = self._answers
+        if store is not None:
+            kept = store.get_suggestions(name, limit)
+            if kept is not None:
+                return kept
         if self._memo.suggester is None:
             self._memo.suggester = _NameSuggester(self.candidate_names())
-        return self._memo.suggester.suggest(name, limit)
+        out = self._memo.suggester.suggest(name, limit)
+        if store is not None and not self._volatile_prefixes:
+            store.put_suggestions(name, limit, out)
+        return out
 
     # ------------------------------------------------------------------ libraries and manifest
     def library_problems(self) -> list[tuple[LibrarySpec | str, Library]]:
@@ -638,6 +746,9 @@ class Providers:
             answer = NoSignature(resolution.name, f"debug information could not be read ({type(exc).__name__})")
         if answer is None:
             answer = NoSignature(resolution.name, "no debug information")
+        if isinstance(answer, NoSignature) and (not answer.reason.startswith(_LASTING_NO_SIGNATURE)
+                                                or "debuglink" in answer.reason):
+            self.unsettled = True  # a worker failure or timeout: the next run may answer differently
         self._memo.signatures[key] = answer
         return answer
 
@@ -664,6 +775,38 @@ def _entry_verdict(name: str, lib: Library, ans: Found | Absent | None) -> tuple
             return (False, f"{lib_name} does not export {name}")
         return (False, f"{lib_name} does not export {name}: {ans.reason.value}{detail}")
     return (False, f"{lib_name} does not export {name}")
+
+
+# Config fields no provider answer depends on (everything else is part of the fingerprint).
+_NOT_PROVIDER_SETTINGS = frozenset({"include", "exclude", "abi", "abi_profiles", "rules", "baseline", "cache_dir",
+                                    "jobs", "debounce_ms"})
+_ENV_THAT_MATTERS = ("LD_LIBRARY_PATH", "LD_PRELOAD", "SIMPLE_SFFI_PATH", "SIMPLE_PLUGIN_MANIFEST", "HOME")
+_CODE_IDENTITY: str | None = None
+# NoSignature reasons that hold as long as the library file does (anything else may be transient).
+_LASTING_NO_SIGNATURE = ("no debug information", "the debug information has no function named",
+                         "no signature information", "the library was not found")
+
+
+def _code_identity() -> str:
+    """The provider and binary code as installed (an edit or upgrade invalidates kept answers)."""
+    global _CODE_IDENTITY
+    if _CODE_IDENTITY is None:
+        pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        files = [os.path.join(pkg, n) for n in ("__init__.py", "config.py", "config_types.py", "sdn.py", "model.py")]
+        for sub in ("check", "binary"):
+            try:
+                names = sorted(os.listdir(os.path.join(pkg, sub)))
+            except OSError:
+                names = []
+            files += [os.path.join(pkg, sub, n) for n in names if n.endswith(".py")]
+        _CODE_IDENTITY = repr([(os.path.relpath(f, pkg), stat_identity(f)) for f in files])
+    return _CODE_IDENTITY
+
+
+def _library_record(lib: Library) -> list:
+    p = lib.problem
+    return [lib.spec, lib.path, None if p is None else [p.reason.value, p.message, p.path, list(p.chain)],
+            lib.soname, list(lib.needed), list(lib.closure), list(lib.unresolved_functions), list(lib.identity)]
 
 
 _SYSTEM_DIRS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/")
@@ -810,8 +953,20 @@ def _min_matches(total: int, cutoff: float) -> int:
     return m
 
 
-_MIN_TABLES = [bytes(min(v, k) for v in range(256)) for k in range(256)]
-_EQUAL_TABLES = [bytes(1 if v == t else 0 for v in range(256)) for t in range(256)]
+class _Tables(dict):
+    """256-byte translate tables made on first use (all 512 up front cost 30 ms at import)."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, k: int) -> bytes:
+        table = self[k] = bytes(self._make(v, k) for v in range(256))
+        return table
+
+
+_MIN_TABLES = _Tables(lambda v, k: min(v, k))  # lane v -> min(v, k)
+_EQUAL_TABLES = _Tables(lambda v, t: 1 if v == t else 0)  # lane v -> v == t
 
 
 def suggest_reference(names: Sequence[str], query: str, limit: int = 3, cutoff: float = _Suggester.CUTOFF

@@ -14,6 +14,7 @@ import copyreg
 import dataclasses
 import hashlib
 import io
+import operator
 import os
 import pickle
 import tempfile
@@ -77,10 +78,19 @@ def _register_fast_pickling() -> None:
 
 
 def _reducer(cls, fields):
-    getters = [f for f in fields]
+    if not fields:
+        return lambda obj: (cls, ())
+    if len(fields) == 1:
+        (name,) = fields
+
+        def reduce_one(obj):
+            return cls, (getattr(obj, name),)
+
+        return reduce_one
+    values = operator.attrgetter(*fields)  # a tuple of the fields, at C speed
 
     def reduce(obj):
-        return cls, tuple(getattr(obj, f) for f in getters)
+        return cls, values(obj)
 
     return reduce
 

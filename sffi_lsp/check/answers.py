@@ -31,6 +31,8 @@ from ..binary.types import (Absent, AbsenceReason, ExportedSymbol, Found, Librar
 from .types import ProviderKind, ProviderRef, Resolution, ResolutionStatus
 
 FORMAT = "sffi-provider-answers-1"
+_REASONS = {r.value: r for r in AbsenceReason}  # a dict lookup, not an Enum call, per absence
+_STATUSES = {s.value: s for s in ResolutionStatus}
 MAX_ENTRIES = 200_000  # a bound on the file: beyond it, only this run's answers are kept
 
 
@@ -233,10 +235,10 @@ class AnswerStore:
 
     def _decode(self, raw: list) -> Resolution:
         name, status, provider, found, lib_id, absences, note = raw
-        reasons = AbsenceReason
-        absent = tuple((where, Absent(aname, reasons(reason), detail, obj))
-                       for where, aname, reason, detail, obj in absences)
-        return Resolution(name, ResolutionStatus(status), _dec_ref(provider), _dec_found(found),
+        reasons = _REASONS
+        absent = tuple([(where, Absent(aname, reasons[reason], detail, obj))
+                        for where, aname, reason, detail, obj in absences])
+        return Resolution(name, _STATUSES[status], _dec_ref(provider), _dec_found(found),
                           self._library(lib_id), absent, None, note)
 
     # -- suggestions -----------------------------------------------------------------

@@ -20,8 +20,15 @@ class DisplayPaths:
     def __init__(self, cwd: str | None = None) -> None:
         self.cwd = os.path.abspath(cwd or os.getcwd())
         self._prefix = self.cwd.rstrip(os.sep) + os.sep
+        self._shown: dict[str, str] = {}  # thousands of findings share a few hundred paths
 
     def __call__(self, path: str) -> str:
+        shown = self._shown.get(path)
+        if shown is None:
+            shown = self._shown[path] = self._display(path)
+        return shown
+
+    def _display(self, path: str) -> str:
         if not path:
             return path
         absolute = os.path.abspath(path)

@@ -273,6 +273,23 @@ def _profile_for(config: Config) -> AbiProfile | str:
         return config.abi
 
 
+def _resolve_all(ctx: CheckContext) -> None:
+    """Resolve every extern up front in one batch when the providers can (rules then only
+    read `ctx.resolve`'s memo): per-extern resolution asks every library once per name."""
+    batch = getattr(ctx.providers, "resolve_decls", None)
+    if batch is None:
+        return
+    decls = [decl for _, decl in ctx.externs()]
+    try:
+        answers = batch([(d.name, d.path or None) for d in decls])
+    except Exception:  # noqa: BLE001  (the per-extern path still works, and reports properly)
+        return
+    for d in decls:
+        res = answers.get((d.path or None, d.name))
+        if res is not None:
+            ctx._resolutions[(d.path, d.name)] = res
+
+
 def check(
     workspace: Workspace,
     providers: SymbolProviders,
@@ -291,6 +308,7 @@ def check(
     if profile is None:
         profile = _profile_for(config)
     ctx = CheckContext(workspace, providers, config, profile)
+    _resolve_all(ctx)
     overrides = _severity_overrides(config)
     findings: list[Finding] = []
     for rule in selected_rules(config):

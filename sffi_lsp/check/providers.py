@@ -376,6 +376,18 @@ class Providers:
                 out[name] = res
         return out
 
+    def resolve_decls(self, pairs: Iterable[tuple[str, str | None]]) -> dict[tuple[str | None, str], Resolution]:
+        """Resolutions for many (name, source path) pairs, batched by the libraries serving each
+        file (one index lookup per library for the whole tree instead of one per extern)."""
+        groups: dict[tuple[int, ...], tuple[str | None, list[str]]] = {}
+        keyed: list[tuple[str, str | None, tuple[int, ...]]] = []
+        for name, path in pairs:
+            _steps, key = self._steps_for(path)
+            keyed.append((name, path, key))
+            groups.setdefault(key, (path, []))[1].append(name)
+        answers = {key: self.resolve_many(names, path) for key, (path, names) in groups.items()}
+        return {(path, name): answers[key][name] for name, path, key in keyed}
+
     def _resolve_uncached(self, names: list[str], library_steps: list[ProviderStep],
                           key: tuple[int, ...] = ()) -> dict[str, Resolution]:
         out: dict[str, Resolution] = {}

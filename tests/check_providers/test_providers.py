@@ -332,3 +332,18 @@ def test_candidate_names_match_candidates(native: dict, tmp_path: Path) -> None:
     assert fast == [c.name for c in p.candidates()]
     assert "alpha_table" not in fast and "rt_plug_data" not in fast and "beta_only" in fast
     assert p.candidate_names() == fast  # also from the memoised candidates
+
+
+def test_resolve_decls_batches_per_serving_libraries(native: dict, tmp_path: Path) -> None:
+    """The batch the engine uses answers exactly as one resolve() per declaration."""
+    src = tmp_path / "src"
+    limited = lib(native, "libgamma", files=(str(src / "g" / "*.spl"),))
+    p = make(native, tmp_path, libraries=(lib(native, "libalpha"), limited))
+    pairs = [(n, str(src / d / "m.spl")) for d in ("g", "other") for n in ("gamma_fn", "alpha_open", "shared_name",
+                                                                          "rt_demo_ping", "nope")]
+    pairs.append(("gamma_fn", None))
+    batch = p.resolve_decls(pairs)
+    fresh = make(native, tmp_path, libraries=(lib(native, "libalpha"), limited))
+    assert batch == {(path, n): fresh.resolve(n, source_path=path) for n, path in pairs}
+    assert batch[(str(src / "g" / "m.spl"), "gamma_fn")].status is S.RESOLVED
+    assert batch[(str(src / "other" / "m.spl"), "gamma_fn")].status is S.UNRESOLVED

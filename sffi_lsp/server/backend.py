@@ -3,6 +3,7 @@ config, check): one seam, so the features below stay thin adapters."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -51,6 +52,11 @@ class Backend:
     config: Config
     index: Any
     providers: Any
+    checked: Any = None  # the providers as the checker sees them (suggestions memoised)
+
+    def __post_init__(self) -> None:
+        if self.checked is None:
+            self.checked = MemoisedSuggestions(self.providers)
 
     @classmethod
     def build(cls, config: Config) -> "Backend":
@@ -68,7 +74,31 @@ class Backend:
 
     def refresh(self) -> bool:
         """Reload the libraries, lists and manifest that changed (keeps the rest cached)."""
-        return bool(self.providers.refresh())
+        changed = bool(self.providers.refresh())
+        if changed:
+            self.checked = MemoisedSuggestions(self.providers)
+        return changed
+
+
+class MemoisedSuggestions:
+    """The providers with "did you mean" answers kept across checks.
+
+    A check asks for suggestions for every unresolved extern; across keystrokes
+    the answers do not change until the providers do (a new wrapper then)."""
+
+    def __init__(self, providers: Any) -> None:
+        self._providers = providers
+        self._suggestions: dict[tuple[str, int], Any] = {}
+
+    def suggest(self, name: str, limit: int = 3) -> Any:
+        key = (name, limit)
+        answer = self._suggestions.get(key)
+        if answer is None:
+            answer = self._suggestions[key] = tuple(self._providers.suggest(name, limit=limit))
+        return answer
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._providers, attr)
 
 
 def new_workspace(roots: list[str]) -> Any:
@@ -110,7 +140,37 @@ def abi_mapping_lines(decl: Any, config: Config) -> list[str]:
 def run_check(workspace: Any, backend: Backend) -> Any:
     from ..check.engine import check  # noqa: PLC0415
 
-    return check(workspace, backend.providers, backend.config)
+    return check(workspace, backend.checked, backend.config)
+
+
+def check_one_file(source: SourceFile, others: dict[str, SourceFile], roots: list[str], backend: Backend) -> Any:
+    """Findings for one edited file, fast: the checker sees that file whole and,
+    of every other file, only what shares a name with it (declarations, calls,
+    use lists), which is all a cross-file rule needs to judge this file."""
+    from ..check.engine import Workspace, check  # noqa: PLC0415
+
+    names = {e.name for e in source.externs} | {c.name for c in source.calls}
+    files = [source]
+    for path, other in others.items():
+        if path == source.path:
+            continue
+        externs = [e for e in other.externs if e.name in names]
+        calls = [c for c in other.calls if c.name in names]
+        uses = [u for u in other.uses if not names.isdisjoint(u.names)]
+        if not (externs or calls or uses):
+            continue
+        files.append(
+            SourceFile(
+                path=path,
+                externs=externs,
+                calls=calls,
+                functions=[f for f in other.functions if f.name in names],
+                uses=uses,
+                suppressions=other.suppressions,
+                line_count=other.line_count,
+            )
+        )
+    return check(Workspace(files, roots=roots), backend.checked, backend.config, only_paths=[source.path])
 
 
 def parse_source(text: str, path: str) -> SourceFile:
@@ -132,6 +192,7 @@ def parse_incremental(parser: Any, text: str, path: str) -> SourceFile:
     return with_path(parser.update(text), path)
 
 
+@functools.lru_cache(maxsize=256)
 def rule_doc_url(code: str) -> str:
     """Where a rule's documentation lives (README anchor of its code)."""
     try:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ITEMS = 200
+MAX_ITEMS = 100  # the list is marked incomplete: the client asks again as the user types
 EXTERN_PREFIX = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?extern\s+fn\s+([A-Za-z_][A-Za-z0-9_]*)?$")
 
 _C_TO_SIMPLE = {
@@ -94,8 +94,7 @@ def setup(ls: "SffiLanguageServer") -> None:
             return None
         prefix = match.group(1) or ""
         items, names = ls.candidates()
-        source = ls.sources.get(path)
-        declared = {d.name for s in ls.sources.values() for d in s.externs} if source is not None else set()
+        declared = ls.declared_names()
         start = bisect.bisect_left(names, prefix)
         result: list[lsp.CompletionItem] = []
         incomplete = False
@@ -103,6 +102,7 @@ def setup(ls: "SffiLanguageServer") -> None:
         edit_range = lsp.Range(start=start_pos, end=params.position)
         snippet = ls.snippet_support
         profile = abi_profile(ls)
+        details = ls.candidate_details
         for i in range(start, len(names)):
             name = names[i]
             if not name.startswith(prefix):
@@ -118,10 +118,10 @@ def setup(ls: "SffiLanguageServer") -> None:
                 lsp.CompletionItem(
                     label=name,
                     kind=lsp.CompletionItemKind.Function,
-                    detail=candidate.provider.describe(),
+                    detail=details.get(name) or details.setdefault(name, candidate.provider.describe()),
                     text_edit=lsp.TextEdit(range=edit_range, new_text=text),
                     insert_text_format=lsp.InsertTextFormat.Snippet if snippet and "${" in text else lsp.InsertTextFormat.PlainText,
-                    data={"name": name, "path": path, "start": [start_pos.line, start_pos.character], "end": [params.position.line, params.position.character], "has_signature": candidate.signature is not None},
+                    data={"name": name, "path": path, "range": [start_pos.line, start_pos.character, params.position.character], "has_signature": candidate.signature is not None},
                 )
             )
         return lsp.CompletionList(is_incomplete=incomplete, items=result)
@@ -137,10 +137,11 @@ def setup(ls: "SffiLanguageServer") -> None:
         sig = await hover.signature_of(ls, resolution)
         lines = [hover.status_line(resolution)] + hover.c_signature_lines(ls, sig)
         item.documentation = lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n".join(lines))
-        if sig is not None and not data.get("has_signature") and "start" in data:
+        if sig is not None and not data.get("has_signature") and "range" in data:
             text = declaration_text(name, sig, ls.snippet_support, abi_profile(ls))
             if text:
-                rng = lsp.Range(start=lsp.Position(*data["start"]), end=lsp.Position(*data["end"]))
+                line, start, end = data["range"]
+                rng = lsp.Range(start=lsp.Position(line=line, character=start), end=lsp.Position(line=line, character=end))
                 item.text_edit = lsp.TextEdit(range=rng, new_text=text)
                 if ls.snippet_support and "${" in text:
                     item.insert_text_format = lsp.InsertTextFormat.Snippet

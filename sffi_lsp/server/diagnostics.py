@@ -4,6 +4,7 @@ others — never both."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,11 @@ SEVERITIES = {
 _ORIGIN = Span(0, 0, 0, 0, 0, 0)
 
 
+@functools.lru_cache(maxsize=256)
+def _code_description(code: str) -> lsp.CodeDescription:
+    return lsp.CodeDescription(href=backend.rule_doc_url(code))
+
+
 def to_diagnostic(ls: "SffiLanguageServer", finding: Finding) -> lsp.Diagnostic:
     related = [
         lsp.DiagnosticRelatedInformation(
@@ -39,7 +45,7 @@ def to_diagnostic(ls: "SffiLanguageServer", finding: Finding) -> lsp.Diagnostic:
         range=ls.range_of(finding.path, finding.span),
         severity=SEVERITIES.get(finding.severity, lsp.DiagnosticSeverity.Warning),
         code=finding.code,
-        code_description=lsp.CodeDescription(href=backend.rule_doc_url(finding.code)),
+        code_description=_code_description(finding.code),
         source=SOURCE,
         message=finding.message,
         related_information=related or None,

@@ -34,6 +34,7 @@ SETTINGS_SECTION = "sffi"
 # Server-only settings, taken out of the `sffi` section before it reaches the config.
 SERVER_ONLY_SETTINGS = ("poll_interval_ms", "pollIntervalMs")
 DEFAULT_POLL_MS = 1000
+FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace is re-checked
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
 
 
@@ -69,12 +70,17 @@ class SffiLanguageServer(LanguageServer):
         self._analysis: asyncio.Task | None = None
         self._needs_check = False
         self._in_flight: set[str] = set()
+        self._full_now = True
+        self._full_timer: asyncio.TimerHandle | None = None
         self._providers_changed = True  # resolutions may change: ask clients to refresh hints
         self._watch_task: asyncio.Task | None = None
         self._config_stamps: dict[str, tuple] = {}
         self._client_watching = False
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sffi-analysis")
         self._candidate_cache: tuple[int, list[Any], list[str]] | None = None
+        self.candidate_details: dict[str, str] = {}  # name -> provider line, filled as completion shows them
+        self._declared: tuple[Any, int, set[str]] | None = None
+        self._sources_version = 0
         self._backend_generation = 0
 
     # --- errors -------------------------------------------------------------
@@ -212,6 +218,7 @@ class SffiLanguageServer(LanguageServer):
             self._providers_changed = True
         self._config_stamps = self._stamp_config_files()
         self.request_check()
+        self._warm_candidates()
 
     def _config_files(self) -> list[str]:
         files = []
@@ -299,12 +306,14 @@ class SffiLanguageServer(LanguageServer):
             return
         backend.set_file(self._ensure_engine_workspace(), path, source)
         self.sources[path] = source
+        self._sources_version += 1
         self.line_indexes[path] = index
 
     def _remove_source(self, path: str) -> None:
         if self.engine_workspace is not None and path in self.sources:
             self.engine_workspace.remove_file(path)
         self.sources.pop(path, None)
+        self._sources_version += 1
         self.line_indexes.pop(path, None)
         self.parsers.pop(path, None)
 
@@ -313,7 +322,7 @@ class SffiLanguageServer(LanguageServer):
         """An open buffer changed: re-parse it after the debounce delay."""
         self._dirty[path] = None
         self._last_edit = time.monotonic()
-        self.request_check()
+        self.request_check(full=False)
 
     def file_changed_on_disk(self, path: str) -> None:
         if path in self.open_paths:
@@ -321,8 +330,12 @@ class SffiLanguageServer(LanguageServer):
         self._dirty[path] = None
         self.request_check()
 
-    def request_check(self) -> None:
+    def request_check(self, full: bool = True) -> None:
+        """Schedule analysis. `full=False` (an edit): check the edited files
+        quickly now and the whole workspace once the user pauses."""
         self._needs_check = True
+        if full:
+            self._full_now = True
         if self._analysis is None or self._analysis.done():
             self._analysis = asyncio.get_running_loop().create_task(self._analysis_loop())
 
@@ -350,15 +363,21 @@ class SffiLanguageServer(LanguageServer):
                     jobs.append((path, self.document_text(path), True))
                 else:
                     jobs.append((path, _read_text(path) if self._in_roots(path) else None, False))
+            full = self._full_now or any(not is_open for _p, _t, is_open in jobs)
+            self._full_now = False
             parsers = {path: self.parsers.setdefault(path, backend.new_parser(path)) for path, _t, is_open in jobs if is_open}
             backend_now = self.backend
             engine = self._ensure_engine_workspace()
+            others = None if full else dict(self.sources)
             try:
-                parsed, result = await loop.run_in_executor(self.executor, _analyse, jobs, parsers, engine, backend_now)
+                parsed, result = await loop.run_in_executor(
+                    self.executor, _analyse, jobs, parsers, engine, backend_now, others, list(self.roots)
+                )
             except Exception:  # noqa: BLE001 - an analysis failure must not stop the server
                 log.exception("analysis failed")
                 self._in_flight = set()
                 continue
+            self._sources_version += 1
             for path, source, index in parsed:
                 if source is None:
                     self.sources.pop(path, None)
@@ -367,8 +386,23 @@ class SffiLanguageServer(LanguageServer):
                     self.sources[path] = source
                     self.line_indexes[path] = index
             if result is not None:
-                self._install_result(result, edited=set(dirty))
+                if full:
+                    self._install_result(result, edited=set(dirty))
+                else:
+                    self._install_partial(result, checked={p for p, s_, _i in parsed if s_ is not None})
+                    self._schedule_full_check()
             self._in_flight = set()
+
+    def _schedule_full_check(self) -> None:
+        """The whole workspace once edits pause (other files may depend on the edit)."""
+        if self._full_timer is not None:
+            self._full_timer.cancel()
+
+        def due() -> None:
+            self._full_timer = None
+            self.request_check(full=True)
+
+        self._full_timer = asyncio.get_running_loop().call_later(FULL_CHECK_AFTER_S, due)
 
     def _in_roots(self, path: str) -> bool:
         return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
@@ -377,6 +411,9 @@ class SffiLanguageServer(LanguageServer):
         by_path: dict[str, list[Finding]] = {}
         for finding in result.findings:
             by_path.setdefault(os.path.normpath(finding.path), []).append(finding)
+        self._install_findings(result, by_path, edited)
+
+    def _install_findings(self, result: CheckResult, by_path: dict[str, list[Finding]], edited: set[str]) -> None:
         changed = [p for p in set(by_path) | set(self.findings) if by_path.get(p, []) != self.findings.get(p, [])]
         self.result = result
         self.findings = by_path
@@ -388,6 +425,23 @@ class SffiLanguageServer(LanguageServer):
             from .diagnostics import diagnostics_changed  # noqa: PLC0415
 
             diagnostics_changed(self, changed, edited, providers_changed)
+
+    def _install_partial(self, result: CheckResult, checked: set[str]) -> None:
+        """Findings and resolutions of the files just edited; the rest stays."""
+        findings = dict(self.findings)
+        for path in checked:
+            findings.pop(path, None)
+        for finding in result.findings:
+            path = os.path.normpath(finding.path)
+            if path in checked:
+                findings.setdefault(path, []).append(finding)
+        by_decl = {k: v for k, v in (self.result.by_decl or {}).items() if k[0] not in checked}
+        by_decl.update({k: v for k, v in (result.by_decl or {}).items() if k[0] in checked})
+        resolutions = dict(self.result.resolutions)
+        resolutions.update(result.resolutions)
+        merged = CheckResult(findings=[], resolutions=resolutions)
+        merged.by_decl = by_decl
+        self._install_findings(merged, findings, edited=checked)
 
     # --- model lookups ----------------------------------------------------------
     def resolution_for(self, path: str, name: str) -> Resolution | None:
@@ -433,6 +487,17 @@ class SffiLanguageServer(LanguageServer):
                 if call.name == name and not call.qualified:
                     yield path, call
 
+    def _warm_candidates(self) -> None:
+        """Read every provider's names in the background: the first completion is then fast."""
+        asyncio.get_running_loop().run_in_executor(self.executor, self.candidates)
+
+    def declared_names(self) -> set[str]:
+        """Every extern name declared in the workspace (cached until a file changes)."""
+        if self._declared is None or self._declared[0] is not self.sources or self._declared[1] != self._sources_version:
+            names = {d.name for source in self.sources.values() for d in source.externs}
+            self._declared = (self.sources, self._sources_version, names)
+        return self._declared[2]
+
     def candidates(self) -> tuple[list[Any], list[str]]:
         """Provider names, sorted, cached per providers generation (completion is hot)."""
         if self._candidate_cache is not None and self._candidate_cache[0] == self._backend_generation:
@@ -446,6 +511,7 @@ class SffiLanguageServer(LanguageServer):
         items.sort(key=lambda c: c.name)
         names = [c.name for c in items]
         self._candidate_cache = (self._backend_generation, items, names)
+        self.candidate_details = {}
         return items, names
 
     # --- watching -----------------------------------------------------------------
@@ -487,6 +553,7 @@ class SffiLanguageServer(LanguageServer):
                 self._candidate_cache = None
                 self._providers_changed = True
                 self.request_check()
+                self._warm_candidates()
             return changed
         return False
 
@@ -541,8 +608,11 @@ def _analyse(
     parsers: dict[str, Any],
     engine: Any,
     current: backend.Backend | None,
+    others: dict[str, SourceFile] | None,
+    roots: list[str],
 ) -> tuple[list[tuple[str, SourceFile | None, LineIndex]], CheckResult | None]:
-    """Worker thread: parse what changed, update the engine's workspace, check."""
+    """Worker thread: parse what changed, update the engine's workspace, check
+    everything (`others` None) or just the parsed files against the others."""
     parsed: list[tuple[str, SourceFile | None, LineIndex]] = []
     for path, text, is_open in jobs:
         if text is None:
@@ -561,4 +631,15 @@ def _analyse(
         parsed.append((path, source, LineIndex(text)))
     if current is None:
         return parsed, None
-    return parsed, backend.run_check(engine, current)
+    if others is None:
+        return parsed, backend.run_check(engine, current)
+    others = dict(others)
+    for path, source, _index in parsed:
+        if source is not None:
+            others[path] = source
+    results = [backend.check_one_file(source, others, roots, current) for _p, source, _i in parsed if source is not None]
+    merged = CheckResult(findings=[f for r in results for f in r.findings])
+    for r in results:
+        merged.resolutions.update(r.resolutions)
+        merged.by_decl.update(r.by_decl)
+    return parsed, merged

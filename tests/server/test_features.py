@@ -303,3 +303,21 @@ async def test_progress_reported_while_indexing(client, project):
         assert kinds[0] == "begin" and kinds[-1] == "end"
     else:
         assert client.progress_reports == {}
+
+
+async def test_fix_signature_action(client, project):
+    path = main_path(project)
+    text = MAIN_SPL.replace("rt_demo_scale(x: f64, factor: f64) -> f64", "rt_demo_scale(x: i64, factor: f64) -> f64")
+    doc = open_doc(client, path, text)
+    diags = await wait_for(client, path, lambda ds: any(d.code == "SFFI008" for d in ds))
+    d = next(d for d in diags if d.code == "SFFI008")
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=doc), range=d.range, context=lsp.CodeActionContext(diagnostics=[d])
+        )
+    )
+    fixes = [a for a in actions if not a.title.startswith("Suppress")]
+    assert fixes, [a.title for a in actions]
+    new_texts = [e.new_text for a in fixes for e in a.edit.changes[doc]]
+    assert any("f64" in t for t in new_texts), new_texts
+    close_doc(client, path)

@@ -159,3 +159,38 @@ async def test_file_outside_workspace_and_close(client, project, tmp_path):
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri(loose))))
     # Closed and outside every workspace folder: its diagnostics go away.
     await wait_for(client, loose, lambda ds: ds == [])
+
+
+async def test_pull_client_with_refresh_support_is_told_to_re_pull(project):
+    caps = client_capabilities("neovim@v0.10.0")
+    caps.workspace.diagnostics = lsp.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    client = await start_client(project, "neovim@v0.10.0", capabilities=caps)
+    try:
+        main = project / "src" / "main.spl"
+        await wait_for(client, main, has_unresolved)
+        before = client.diagnostic_refresh_count
+        gcc(DEMO_C + "int64_t rt_demo_ad(int64_t a) { return a; }\n", project / "build" / "libdemo.so")
+        for _ in range(200):
+            if client.diagnostic_refresh_count > before:
+                break
+            await asyncio.sleep(0.05)
+        assert client.diagnostic_refresh_count > before
+        await wait_for(client, main, lambda ds: not has_unresolved(ds))
+        assert client.diagnostics == {}  # still never pushed
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+@pytest.mark.parametrize("encoding, column", [("utf-8", 21), ("utf-32", 18)])
+async def test_negotiated_position_encoding(project, encoding, column):
+    caps = client_capabilities("neovim@v0.10.0")
+    caps.general = lsp.GeneralClientCapabilities(position_encodings=[encoding])
+    client = await start_client(project, "neovim@v0.10.0", capabilities=caps)
+    try:
+        wide = project / "src" / "wide.spl"
+        diags = await wait_for(client, wide, has_unresolved)
+        assert next(d for d in diags if d.code == "SFFI001").range.start == lsp.Position(line=0, character=column)
+    finally:
+        await client.shutdown_session()
+        await client.stop()

@@ -17,10 +17,10 @@ import io
 import operator
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass
 
 from . import model
+from .atomic_file import replace_atomically
 from .model import SourceFile
 
 CACHE_DIR_NAME = ".sffi_cache"
@@ -176,18 +176,12 @@ class ModelCache:
         if not self._ensure_dir(sub):
             return
         try:
-            fd, tmp = tempfile.mkstemp(dir=sub, prefix=".tmp-", suffix=".pickle")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump((key, self.version, model), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            replace_atomically(
+                target,
+                lambda fh: pickle.dump((key, self.version, model), fh, protocol=pickle.HIGHEST_PROTOCOL),
+                suffix=".pickle",
+            )
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             pass  # a read-only tree or a full disk only costs speed
 
 
@@ -298,19 +292,11 @@ class ResultCache:
                 pickler.dispatch_table = table
                 pickler.dump(part)
                 blobs.append(buf.getvalue())
-            os.makedirs(self.directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".pickle")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump((key, dict(watch), blobs[0], blobs[1]), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            record = (key, dict(watch), blobs[0], blobs[1])
+            replace_atomically(
+                self.path, lambda fh: pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL), suffix=".pickle"
+            )
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             pass  # a read-only tree or a full disk only costs speed
 
 

@@ -240,7 +240,6 @@ class ElfImage:
     def parse_dynamic(self) -> None:
         if self._dyn_parsed:
             return
-        L, mm = self.L, self.mm
         self.dyn: dict[int, int] = {}
         self.dyn_needed_offsets: list[int] = []
         self.needed: tuple[str, ...] = ()

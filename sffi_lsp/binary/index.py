@@ -11,18 +11,18 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..atomic_file import replace_atomically
 from .elf import ElfFormatError, ElfImage, open_image
 from .hashes import gnu_hash_cached
 from .listing import ExportTable, ListingCache, decode_exports, make_found, make_symbol
 from .loader import Loader, LoadOutcome
 from .sigcache import SignatureCache
-from .types import (Absent, AbsenceReason, CSignature, Found, Library, LoadProblem, LoadReason, NoSignature,
+from .types import (Absent, AbsenceReason, CSignature, Found, Library, LoadProblem, NoSignature,
                     SymbolListing, Target)
 
 
@@ -194,14 +194,8 @@ class ExportIndex:
                   "library": {"spec": lib.spec, "path": lib.path, "soname": lib.soname, "needed": list(lib.needed),
                               "closure": list(lib.closure), "unresolved_functions": list(lib.unresolved_functions),
                               "identity": list(lib.identity)}}
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".library-", dir=os.path.dirname(path))
-            with os.fdopen(fd, "w") as fh:
-                json.dump(record, fh)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        payload = json.dumps(record).encode()
+        replace_atomically(path, lambda fh: fh.write(payload), suffix=".library")
 
     def _restore_verdict(self, key) -> _LibraryEntry | None:
         path = self._verdict_file(key)

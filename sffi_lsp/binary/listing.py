@@ -13,12 +13,12 @@ import sys
 import os
 import json
 import struct
-import tempfile
 from array import array
 from collections.abc import Iterator, Sequence
 from typing import overload
 
 from . import elfspec as S
+from ..atomic_file import replace_atomically
 from .elf import ElfImage
 from .types import ExportedSymbol, Found, SymbolKind
 
@@ -314,18 +314,4 @@ class ListingCache:
             return None
 
     def store(self, identity: tuple, table: ExportTable) -> None:
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".exports-", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(table.to_bytes(identity))
-                os.replace(tmp, self._file(identity))  # atomic: readers see the old or the new file
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass  # a read-only or full cache directory only costs speed
+        replace_atomically(self._file(identity), lambda fh: fh.write(table.to_bytes(identity)), suffix=".exports")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import elfspec as S
-from .elf import ElfFormatError, ElfImage, file_identity, open_image
+from .elf import ElfFormatError, ElfImage, file_identity
 from .ldcache import LdCache
 from .types import Library, LoadProblem, LoadReason, Target
 

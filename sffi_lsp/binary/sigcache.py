@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from typing import Any
+
+from ..atomic_file import replace_atomically
 
 FORMAT = "sffi-signatures-1"
 
@@ -77,21 +78,8 @@ class SignatureCache:
             debug = raw.get("debug_file") if isinstance(raw, dict) else None
             merged[n] = {"answer": raw, "debug_file": [debug, _ident(debug)] if isinstance(debug, str) else None}
         record = {"format": FORMAT, "identity": list(identity), "names": merged}
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".signatures-", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-                    json.dump(record, fh)
-                os.replace(tmp, self._file(identity))
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass  # a read-only or full cache directory only costs speed
+        payload = json.dumps(record).encode("utf-8", "surrogateescape")
+        replace_atomically(self._file(identity), lambda fh: fh.write(payload), suffix=".signatures")
 
 
 def lasting(raw: Any) -> bool:

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any
 
 from ..binary.types import (Absent, AbsenceReason, ExportedSymbol, Found, Library, LoadProblem, LoadReason,
                             SymbolKind)
+from ..atomic_file import replace_atomically
 from .types import ProviderKind, ProviderRef, Resolution, ResolutionStatus
 
 FORMAT = "sffi-provider-answers-1"
@@ -147,21 +147,11 @@ class AnswerStore:
             return  # pathological; a later run starts afresh (the fingerprint changes or the file is deleted)
         data = {"format": FORMAT, "fingerprint": self.fingerprint, "watch": self._watch,
                 "libraries": self._libraries, "resolutions": self._resolutions, "suggestions": self._suggestions}
-        directory = os.path.dirname(self.path)
         try:
-            os.makedirs(directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".providers-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, separators=(",", ":"))
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except (OSError, TypeError, ValueError):
+            payload = json.dumps(data, separators=(",", ":")).encode()
+        except (TypeError, ValueError):
+            return
+        if not replace_atomically(self.path, lambda fh: fh.write(payload), suffix=".json"):
             return  # a read-only or full cache directory only costs speed
         self.dirty = False
 

@@ -55,7 +55,7 @@ _N = r"[A-Za-z_][A-Za-z0-9_]*"
 _COL0 = re.compile(r"^[^ \t\r\n\f]", re.M)
 _DIRECTIVE = re.compile(r"@(when|elif|elsewhen|else|end)\b")
 _EXTERN = re.compile(
-    rf"([ \t]*)((?:@[\w.]+(?:\([^()\n]*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
+    r"([ \t]*)((?:@[\w.]+(?:\([^()\n]*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
 )
 _EXTERN_WORD = re.compile(r"extern\b")
 # A column-0 line starting like this begins a new declaration even when an
@@ -759,7 +759,6 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     stack: list[tuple[int, int, str, bool, int]] = []
     functions = res.functions
     starts = index.starts
-    span = index.span
     for h in headers:
         while stack and stack[-1][1] <= h[0]:
             stack.pop()

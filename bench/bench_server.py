@@ -153,7 +153,9 @@ async def pull(client: LanguageClient, uri: str) -> list[lsp.Diagnostic]:
 
 
 async def run(args: argparse.Namespace) -> int:
-    work = Path(tempfile.mkdtemp(prefix="sffi-bench-"))
+    reuse = args.work is not None and (Path(args.work) / "proj").exists()
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sffi-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         library = None
         if args.library in ("auto", "torch"):
@@ -162,9 +164,12 @@ async def run(args: argparse.Namespace) -> int:
                 print("torch wheel not found", file=sys.stderr)
                 return 2
         if library is None:
-            library = generated_library(work)
+            library = work / "libgen60k.so" if reuse else generated_library(work)
         print(f"library: {library} ({library.stat().st_size / 1e6:.0f} MB)")
-        root, big = build_project(work, library, args.unresolved_every)
+        if reuse:
+            root, big = work / "proj", work / "proj" / "src" / "big.spl"  # and its warm .sffi_cache
+        else:
+            root, big = build_project(work, library, args.unresolved_every)
         print(f"big file: {big.stat().st_size / 1000:.0f} KB, tree: 401 files")
 
         env = dict(os.environ, PYTHONPATH=str(REPO), SIMPLE_PLUGIN_MANIFEST=str(root / "none.sdn"))
@@ -194,6 +199,8 @@ async def run(args: argparse.Namespace) -> int:
         # Ready once the workspace is indexed and checked (re-index returns after that).
         await client.workspace_execute_command_async(lsp.ExecuteCommandParams(command="sffi.reindex"))
         first = await pull(client, uri)
+        server_pid = client._server.pid  # type: ignore[union-attr]
+        stages = {"after first check": rss_mb(server_pid)}
         print(f"startup + index + first check: {time.perf_counter() - started:.1f} s, {len(first)} diagnostics")
 
         # Edit-to-diagnostics: rename one extern back and forth (resolved <-> unresolved).
@@ -222,6 +229,7 @@ async def run(args: argparse.Namespace) -> int:
             assert unresolved_here == (new == "rt_bench_adX"), "diagnostics did not follow the edit"
         edit_findings = len(diags)
 
+        stages["after edits"] = rss_mb(server_pid)
         # Hover on extern names (declarations and calls).
         hover_positions = [
             lsp.Position(line=i, character=column + 2) for i, line in enumerate(lines) if line.startswith("extern fn ")
@@ -237,6 +245,7 @@ async def run(args: argparse.Namespace) -> int:
             hover_times.append((time.perf_counter() - t0) * 1000)
             assert result is not None
 
+        stages["after hovers"] = rss_mb(server_pid)
         # Completion after `extern fn ` at the end of the file, various prefixes.
         end_line = len(lines) - 1
         version += 1
@@ -284,8 +293,8 @@ async def run(args: argparse.Namespace) -> int:
             lsp.ExecuteCommandParams(command="sffi.showExports", arguments=[str(library)])
         )
 
-        server_pid = client._server.pid  # type: ignore[union-attr]
         rss = rss_mb(server_pid)
+        stages["after completions"] = rss
 
         def line(label: str, values: list[float], target: float) -> None:
             p95 = percentile(values, 95)
@@ -300,6 +309,7 @@ async def run(args: argparse.Namespace) -> int:
         line("hover", hover_times, TARGETS["hover"])
         line(f"completion ({total_names.get('count', '?')} exports)", completion_times, TARGETS["completion"])
         print(f"{'completion items per prefix':<34} {counts}")
+        print(f"{'server RSS by stage (MB)':<34} " + ", ".join(f"{k}: {v:.0f}" for k, v in stages.items()))
         print(
             f"{'server RSS (tree + library)':<34} {rss:.0f} MB  (target < {TARGETS['rss']:.0f} MB: "
             f"{'ok' if rss < TARGETS['rss'] else 'OVER TARGET'})"
@@ -308,7 +318,7 @@ async def run(args: argparse.Namespace) -> int:
         await client.stop()
         return 0
     finally:
-        if args.keep:
+        if args.keep or args.work:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
@@ -321,6 +331,7 @@ def main() -> int:
     parser.add_argument("--hovers", type=int, default=300)
     parser.add_argument("--completions", type=int, default=90)
     parser.add_argument("--keep", action="store_true", help="keep the temp project")
+    parser.add_argument("--work", help="project directory to create, or to reuse when it exists (warm caches)")
     parser.add_argument(
         "--unresolved-every", type=int, default=25,
         help="one extern in N is unresolved (default 25); 1 = every extern (worst case: a finding per extern)",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..model import SourceFile
 
 log = logging.getLogger(__name__)
 
+_PATH_LIKE = re.compile(r"[/*?\[]")  # a path or a glob, not a bare library name
 DOCS_BASE = "https://github.com/sffi-lsp/sffi-lsp/blob/main/README.md"
 
 
@@ -39,10 +41,21 @@ def load_config(roots: list[str], settings: dict[str, Any] | None) -> tuple[Conf
             config = Config(root=root)
     if settings:
         try:
-            config = config_mod.merge_client_settings(config, settings)
+            config = config_mod.merge_client_settings(config, with_named_libraries(settings))
         except config_mod.ConfigError as exc:
             problems.append(f"{exc} (client settings ignored)")
     return config, problems
+
+
+def with_named_libraries(settings: dict[str, Any]) -> dict[str, Any]:
+    """Editor settings list libraries as plain strings; one without a `/`
+    (`"libm.so.6"`) is a name found as ld.so would (`{name = ...}`), as in a
+    `dlopen` call, not a file in the project root (write `./libx.so` for that)."""
+    libraries = settings.get("libraries")
+    if not isinstance(libraries, list):
+        return settings
+    entries = [{"name": e} if isinstance(e, str) and e and not _PATH_LIKE.search(e) else e for e in libraries]
+    return {**settings, "libraries": entries}
 
 
 @dataclass

@@ -4,6 +4,7 @@ others — never both."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import TYPE_CHECKING
@@ -73,10 +74,25 @@ def diagnostics_changed(
             ls.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=ls.uri_of(path), diagnostics=diagnostics_for(ls, path), version=version)
             )
-    elif ls.can_refresh_diagnostics and (providers_changed or any(p not in edited for p in paths)):
+    elif ls.can_refresh_diagnostics and ls.pull_answered and (providers_changed or any(p not in edited for p in paths)):
+        # Only once the client holds an answer: a refresh while its first pull is pending
+        # makes VS Code cancel that pull and ask again seconds later.
+        ls.pull_answered = False
         ls.workspace_diagnostic_refresh(None)
     if ls.can_refresh_inlay_hints and (providers_changed or any(p not in edited for p in paths)):
         ls.workspace_inlay_hint_refresh(None)
+
+
+STARTUP_WAIT_S = 60.0  # a pull waits this long at most for start-up (config, index, first check)
+
+
+async def _wait_started(ls: "SffiLanguageServer") -> None:
+    """The first pulls wait for start-up: answered complete, they need no refresh."""
+    if not ls.started.is_set():
+        try:
+            await asyncio.wait_for(ls.started.wait(), timeout=STARTUP_WAIT_S)
+        except asyncio.TimeoutError:
+            log.warning("start-up still running after %.0f s: answering with what is known", STARTUP_WAIT_S)
 
 
 def setup(ls: "SffiLanguageServer") -> None:
@@ -85,7 +101,9 @@ def setup(ls: "SffiLanguageServer") -> None:
     @ls.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, options)
     async def document_diagnostic(ls: "SffiLanguageServer", params: lsp.DocumentDiagnosticParams):
         path = ls.path_of(params.text_document.uri)
+        await _wait_started(ls)
         await ls.analysed(path)
+        ls.pull_answered = True
         result_id = ls.result_ids.get(path, "0")
         if params.previous_result_id is not None and params.previous_result_id == result_id:
             return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
@@ -93,7 +111,9 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.WORKSPACE_DIAGNOSTIC)
     async def workspace_diagnostic(ls: "SffiLanguageServer", params: lsp.WorkspaceDiagnosticParams):
+        await _wait_started(ls)
         await ls.analysed()
+        ls.pull_answered = True
         previous = {p.uri: p.value for p in params.previous_result_ids or []}
         items: list = []
         paths = set(ls.findings) | {ls.path_of(uri) for uri in previous}

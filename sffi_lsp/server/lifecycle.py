@@ -44,11 +44,15 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.feature(lsp.INITIALIZED)
     async def initialized(ls: "SffiLanguageServer", params: lsp.InitializedParams) -> None:
-        await ls.pull_client_settings()
-        await ls.reload_backend("startup")
-        await register_watchers(ls)
-        ls.start_watching()
-        await ls.index_workspace()
+        try:
+            await ls.pull_client_settings()
+            await ls.reload_backend("startup")
+            await register_watchers(ls)
+            ls.start_watching()
+            await ls.index_workspace()
+            await ls.analysed()
+        finally:
+            ls.started.set()  # even after a failure: pulls must not wait forever
 
     @ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: "SffiLanguageServer", params: lsp.DidChangeConfigurationParams) -> None:
@@ -58,6 +62,11 @@ def setup(ls: "SffiLanguageServer") -> None:
             settings = _settings_from(params.settings)
             if settings:
                 ls.client_settings = settings
+        if ls._loaded_settings is None:
+            return  # start-up has not loaded yet: it will read these settings
+        if ls.settings_unchanged():
+            log.info("configuration unchanged: not reloaded")
+            return
         await ls.reload_backend("client settings changed")
 
     @ls.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)

@@ -34,6 +34,7 @@ SETTINGS_SECTION = "sffi"
 # Server-only settings, taken out of the `sffi` section before it reaches the config.
 SERVER_ONLY_SETTINGS = ("poll_interval_ms", "pollIntervalMs")
 DEFAULT_POLL_MS = 1000
+STATUS_NOTIFICATION = "sffi/status"
 FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace is re-checked
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
 
@@ -82,6 +83,17 @@ class SffiLanguageServer(LanguageServer):
         self._declared: tuple[Any, int, set[str]] | None = None
         self._sources_version = 0
         self._backend_generation = 0
+        # Settings of the last (re)load, None before the first: a didChangeConfiguration that
+        # brings nothing new (eglot sends one right after `initialized`) does not reload.
+        self._loaded_settings: dict[str, Any] | None = None
+        self._loaded_roots: list[str] = []
+        # Set once start-up (config, index, first full check) is done: diagnostic pulls wait
+        # for it, so the first answer is complete and needs no refresh (which VS Code
+        # answers by cancelling the pending pull).
+        self.started = asyncio.Event()
+        # A pull has been answered since the results last changed: only then does the
+        # client hold something stale worth a workspace/diagnostic/refresh.
+        self.pull_answered = False
 
     # --- errors -------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -189,10 +201,24 @@ class SffiLanguageServer(LanguageServer):
             self.poll_interval_ms = DEFAULT_POLL_MS
         return settings
 
+    def settings_unchanged(self) -> bool:
+        """The client settings and the config files are those of the last load."""
+        return (
+            self._loaded_settings is not None
+            and self.effective_settings() == self._loaded_settings
+            and list(self.roots) == self._loaded_roots
+            and not self.config_files_changed()
+        )
+
     async def reload_backend(self, reason: str) -> None:
         """(Re)load the configuration and providers, then re-check everything."""
         settings = self.effective_settings()
         roots = list(self.roots)
+        self._loaded_settings = settings
+        self._loaded_roots = roots
+        # Stamped before reading: an edit made while loading is seen by the next poll.
+        before = self._stamp_config_files()
+        self._config_stamps = before
 
         def build() -> tuple[backend.Backend | None, str | None]:
             config, problems = backend.load_config(roots, settings)
@@ -216,7 +242,7 @@ class SffiLanguageServer(LanguageServer):
             self._backend_generation += 1
             self._candidate_cache = None
             self._providers_changed = True
-        self._config_stamps = self._stamp_config_files()
+        self._config_stamps = {path: before[path] if path in before else _stamp(path) for path in self._config_files()}
         self.request_check()
         self._warm_candidates()
 
@@ -412,6 +438,24 @@ class SffiLanguageServer(LanguageServer):
         for finding in result.findings:
             by_path.setdefault(os.path.normpath(finding.path), []).append(finding)
         self._install_findings(result, by_path, edited)
+        self.send_status()
+
+    def status(self) -> dict[str, int]:
+        """Counts for the editor's status bar: distinct extern names by resolution."""
+        statuses = [r.status.value for r in self.result.resolutions.values()]
+        return {
+            "resolved": statuses.count("resolved"),
+            "unresolved": statuses.count("unresolved"),
+            "externs": sum(len(s.externs) for s in self.sources.values()),
+            "files": len(self.sources),
+        }
+
+    def send_status(self) -> None:
+        """`sffi/status` after each full check (the VS Code extension shows it)."""
+        try:
+            self.protocol.notify(STATUS_NOTIFICATION, self.status())
+        except Exception:  # noqa: BLE001 - a status line is a nicety
+            log.debug("sffi/status not sent", exc_info=True)
 
     def _install_findings(self, result: CheckResult, by_path: dict[str, list[Finding]], edited: set[str]) -> None:
         changed = [p for p in set(by_path) | set(self.findings) if by_path.get(p, []) != self.findings.get(p, [])]

@@ -28,7 +28,7 @@ from typing import Any
 from .types import CParam, CSignature, CType, NoSignature
 
 MEMORY_LIMIT = 2 << 30  # bytes of address space for the worker
-MAX_DIES = 500_000  # DIEs visited per request, a bound against pathological units
+MAX_DIES = 500_000  # DIEs visited per name asked, a bound against pathological units
 MAX_TYPE_DEPTH = 24
 OPEN_FILES = 4  # debug information kept open in the worker between requests
 MAX_ANSWER = 64 << 20  # bytes: a worker answer larger than this is refused
@@ -613,10 +613,12 @@ def _answer(targets: dict, cache: OrderedDict) -> tuple[dict[str, dict], bool]:
     for path, items in by_path.items():
         try:
             dwarf, source = _cached_dwarf(path, cache)
-            budget = [MAX_DIES]
             for name, addr in items:
                 try:
-                    sig = _signature(dwarf, name, addr, budget)
+                    # A budget per name, not per request: a batch of hundreds of names must not
+                    # run out where the same names asked one by one would not (the "too large"
+                    # answer is kept on disk).
+                    sig = _signature(dwarf, name, addr, [MAX_DIES])
                     if "params" in sig:
                         sig["library"] = path
                         if source != path:

@@ -749,20 +749,62 @@ class Providers:
         key = (found.provider, resolution.name)
         if key in self._memo.signatures:
             return self._memo.signatures[key]
+        self._ask_signatures(found.provider, self._signature_library(resolution), [resolution.name], timeout)
+        return self._memo.signatures[key]
+
+    def prefetch_signatures(self, resolutions: Iterable[Resolution], timeout: float = 10.0) -> None:
+        """Read DWARF for every library-provided name of `resolutions` in one `index.signatures`
+        call per library (one worker request, one cache write), so that the `signature_for`/
+        `signature_answer` calls that follow are answered from memory. Asking name by name
+        costs a worker round trip and a cache-file rewrite each: quadratic on hundreds of names.
+        `timeout` is per name, as for one-by-one asking; a batch gets a share of it per name."""
+        groups: dict[str, tuple[Library, list[str]]] = {}
+        for res in resolutions:
+            found = res.found
+            if res.builtin_signature is not None or found is None:
+                continue
+            if (found.provider, res.name) in self._memo.signatures:
+                continue
+            group = groups.get(found.provider)
+            if group is None:
+                group = groups[found.provider] = (self._signature_library(res), [])
+            if res.name not in group[1]:
+                group[1].append(res.name)
+        for provider, (lib, names) in groups.items():
+            self._ask_signatures(provider, lib, names, _batch_timeout(timeout, len(names)))
+
+    def _signature_library(self, resolution: Resolution) -> Library:
+        assert resolution.found is not None
         lib = resolution.library
-        if lib is None or lib.path != found.provider:
-            lib = self.index.library(found.provider)
+        if lib is None or lib.path != resolution.found.provider:
+            lib = self.index.library(resolution.found.provider)
+        return lib
+
+    def _ask_signatures(self, provider: str, lib: Library, names: list[str], timeout: float) -> None:
+        """Ask the index about `names` of `lib` at once and memoise every answer (under `provider`)."""
         try:
-            answer = self.index.signatures(lib, [resolution.name], timeout=timeout).get(resolution.name)
+            answers: dict[str, CSignature | NoSignature] = dict(self.index.signatures(lib, names, timeout=timeout))
         except Exception as exc:  # noqa: BLE001  (DWARF trouble must not stop a check)
-            answer = NoSignature(resolution.name, f"debug information could not be read ({type(exc).__name__})")
-        if answer is None:
-            answer = NoSignature(resolution.name, "no debug information")
-        if isinstance(answer, NoSignature) and (not answer.reason.startswith(_LASTING_NO_SIGNATURE)
-                                                or "debuglink" in answer.reason):
-            self.unsettled = True  # a worker failure or timeout: the next run may answer differently
-        self._memo.signatures[key] = answer
-        return answer
+            why = f"debug information could not be read ({type(exc).__name__})"
+            answers = {n: NoSignature(n, why) for n in names}
+        for name in names:
+            answer = answers.get(name)
+            if answer is None:
+                answer = NoSignature(name, "no debug information")
+            if isinstance(answer, NoSignature) and (not answer.reason.startswith(_LASTING_NO_SIGNATURE)
+                                                    or "debuglink" in answer.reason):
+                self.unsettled = True  # a worker failure or timeout: the next run may answer differently
+            self._memo.signatures[(provider, name)] = answer
+
+
+def _batch_timeout(per_name: float, count: int) -> float:
+    """The time one worker request for `count` names may take: a name's timeout, plus a share of
+    it for each further name (a batch must not time out where the names asked one by one would
+    not, nor one pathological library hold a check for count x per_name)."""
+    return per_name + per_name * max(count - 1, 0) / _NAMES_PER_TIMEOUT
+
+
+_NAMES_PER_TIMEOUT = 50  # names a batch may answer in one name's timeout, beyond the first
 
 
 def _configured_detail(spec: LibrarySpec) -> str:

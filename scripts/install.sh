@@ -15,4 +15,8 @@ fi
 extras=""
 if [ "${1:-}" = "--test" ]; then extras="[test]"; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+# Precompile our own modules: the editable install gets no bytecode from pip, and
+# with PYTHONDONTWRITEBYTECODE set (as on CI machines) every start of sffi-check /
+# sffi-lsp would otherwise compile ~60 modules from source (~100 ms measured).
+.venv/bin/python -m compileall -q -j 0 sffi_lsp >/dev/null || true
 echo "installed: $(.venv/bin/sffi-check --version 2>/dev/null || echo sffi-check)" >&2

@@ -113,48 +113,9 @@ def setup(ls: "SffiLanguageServer") -> None:
 
     @ls.command(CMD_SHOW_EXPORTS)
     async def show_exports(ls, *args: Any) -> dict[str, Any]:
-        spec = args[0] if args else None
-        if isinstance(spec, dict):
-            spec = spec.get("library")
-        if not isinstance(spec, str) or not spec:
-            specs = [lib.spec for lib in ls.config.libraries]
-            return {"libraries": specs, "message": "pass a library (path or name) to list its exports"}
-        current = ls.backend
-        if current is None:
-            return {"library": spec, "error": "no providers loaded"}
-        if not os.path.isabs(spec) and os.sep in spec:
-            spec = os.path.join(ls.config.root, spec)
-        return await asyncio.get_running_loop().run_in_executor(ls.executor, _exports_of, current, spec)
+        from .exports import show_exports as exports_page  # noqa: PLC0415 - paged, see exports.py
 
-
-def _exports_of(current: Any, spec: str) -> dict[str, Any]:
-    try:
-        library = current.index.library(spec)
-    except Exception as exc:  # noqa: BLE001 - report, do not crash
-        return {"library": spec, "error": str(exc)}
-    if library.problem is not None:
-        return {"library": spec, "path": library.path, "error": library.problem.message}
-    try:
-        exports = current.index.exports(library.path)
-    except Exception as exc:  # noqa: BLE001
-        return {"library": spec, "path": library.path, "error": str(exc)}
-    symbols = getattr(exports, "symbols", exports)
-    if isinstance(symbols, dict):
-        symbols = list(symbols.values())
-    rows = []
-    for sym in symbols:
-        if isinstance(sym, str):
-            rows.append({"name": sym})
-            continue
-        rows.append(
-            {
-                "name": sym.name,
-                "kind": getattr(getattr(sym, "kind", None), "value", None),
-                "version": getattr(sym, "version", None),
-            }
-        )
-    rows.sort(key=lambda r: r["name"])
-    return {"library": spec, "path": library.path, "count": len(rows), "exports": rows}
+        return await exports_page(ls, args)
 
 
 async def register_watchers(ls: "SffiLanguageServer") -> None:

@@ -25,6 +25,7 @@ from ..check.types import CheckResult, Finding, Resolution
 from ..config_types import Config
 from ..model import CallSite, ExternDecl, SourceFile
 from . import backend
+from .exports import ExportPager
 from .positions import EMPTY_INDEX, LineIndex
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class SffiLanguageServer(LanguageServer):
         self._client_watching = False
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sffi-analysis")
         self._candidate_cache: tuple[int, list[Any], list[str]] | None = None
+        self.export_pager = ExportPager()  # sffi.showExports: the last library's sorted view
         self.candidate_details: dict[str, str] = {}  # name -> provider line, filled as completion shows them
         self._declared: tuple[Any, int, set[str]] | None = None
         self._sources_version = 0
@@ -241,6 +243,7 @@ class SffiLanguageServer(LanguageServer):
             self.backend = new_backend
             self._backend_generation += 1
             self._candidate_cache = None
+            self.export_pager.clear()
             self._providers_changed = True
         self._config_stamps = {path: before[path] if path in before else _stamp(path) for path in self._config_files()}
         self.request_check()

@@ -156,42 +156,95 @@ async function reindex(args: unknown[], next: ExecuteCommandSignature): Promise<
   return result;
 }
 
+interface ExportRow { name: string; kind?: string | null; version?: string | null }
+
 interface ExportsResult {
   library?: string;
   path?: string;
+  total?: number;
   count?: number;
-  exports?: { name: string; kind?: string | null; version?: string | null }[];
+  offset?: number;
+  items?: ExportRow[];
+  exports?: ExportRow[];
   libraries?: string[];
   error?: string;
   message?: string;
 }
 
+// The server answers a page of a library's exports (libtorch_cpu has ~74,000):
+// the QuickPick asks for the rows matching what the user types, a page at a time.
+const EXPORTS_PAGE = 200;
+
 async function showExports(args: unknown[], next: ExecuteCommandSignature): Promise<unknown> {
-  let library = args.length > 0 ? args[0] : undefined;
-  if (library === undefined) {
-    // Called from the command palette: offer the configured libraries.
-    const listing = ((await next(CMD_SHOW_EXPORTS, [])) ?? {}) as ExportsResult;
-    const other = 'Other library (path or name)…';
-    const picked = await vscode.window.showQuickPick([...(listing.libraries ?? []), other], {
-      title: 'sffi: show the exports of a library',
-      placeHolder: 'a configured library',
-    });
-    if (picked === undefined) return undefined;
-    library = picked === other
-      ? await vscode.window.showInputBox({ prompt: 'Library path or name (e.g. libm.so.6)' })
-      : picked;
-    if (!library) return undefined;
-  }
-  const result = ((await next(CMD_SHOW_EXPORTS, [library])) ?? {}) as ExportsResult;
-  if (args.length > 0) return result; // programmatic use: just the data
-  if (result.error) {
-    void vscode.window.showErrorMessage(`sffi: ${result.library ?? library}: ${result.error}`);
-    return result;
-  }
-  const rows = (result.exports ?? []).map((e) =>
-    [e.name, e.kind ?? '', e.version ? `@@${e.version}` : ''].join('\t').trimEnd());
-  const header = `# ${result.path ?? result.library ?? String(library)}: ${result.count ?? rows.length} export(s)\n`;
-  const doc = await vscode.workspace.openTextDocument({ content: header + rows.join('\n') + '\n', language: 'plaintext' });
-  await vscode.window.showTextDocument(doc, { preview: true });
-  return result;
+  if (args.length > 0) return next(CMD_SHOW_EXPORTS, args); // programmatic use: just the data
+  // Called from the command palette: offer the configured libraries.
+  const listing = ((await next(CMD_SHOW_EXPORTS, [])) ?? {}) as ExportsResult;
+  const other = 'Other library (path or name)…';
+  const picked = await vscode.window.showQuickPick([...(listing.libraries ?? []), other], {
+    title: 'sffi: show the exports of a library',
+    placeHolder: 'a configured library',
+  });
+  if (picked === undefined) return undefined;
+  const library = picked === other
+    ? await vscode.window.showInputBox({ prompt: 'Library path or name (e.g. libm.so.6)' })
+    : picked;
+  if (!library) return undefined;
+
+  type Item = vscode.QuickPickItem & { row?: ExportRow; more?: boolean };
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.placeholder = 'filter the exports (matched by the server, case-insensitive)';
+  pick.matchOnDescription = true;
+  (pick as unknown as { sortByLabel: boolean }).sortByLabel = false; // keep the server's order
+  let rows: ExportRow[] = [];
+  let total = 0;
+  let filter = '';
+  let asked = 0; // newest request wins: answers to older filters are dropped
+  let first: ExportsResult | undefined;
+  const load = async (offset: number): Promise<void> => {
+    const ticket = ++asked;
+    pick.busy = true;
+    try {
+      const page = ((await next(CMD_SHOW_EXPORTS, [{ library, filter, offset, limit: EXPORTS_PAGE }])) ?? {}) as ExportsResult;
+      if (ticket !== asked) return;
+      first ??= page;
+      if (page.error) {
+        pick.hide();
+        void vscode.window.showErrorMessage(`sffi: ${page.library ?? library}: ${page.error}`);
+        return;
+      }
+      const items = page.items ?? page.exports ?? [];
+      rows = offset === 0 ? items : rows.concat(items);
+      total = page.total ?? page.count ?? rows.length;
+      pick.title = `${page.path ?? library}: ${filter ? `${total} matching "${filter}"` : `${total} export(s)`}`;
+      const shown: Item[] = rows.map((row) => ({
+        label: row.name,
+        description: [row.kind ?? '', row.version ? `@@${row.version}` : ''].join(' ').trim(),
+        row,
+      }));
+      if (rows.length < total) {
+        shown.push({ label: `Load more… (${rows.length} of ${total} shown)`, alwaysShow: true, more: true });
+      }
+      pick.items = shown;
+    } finally {
+      if (ticket === asked) pick.busy = false;
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  pick.onDidChangeValue((value) => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => { filter = value.trim(); void load(0); }, 150);
+  });
+  pick.onDidAccept(async () => {
+    const chosen = pick.selectedItems[0];
+    if (chosen?.more) { await load(rows.length); return; }
+    if (chosen?.row) {
+      await vscode.env.clipboard.writeText(chosen.row.name);
+      void vscode.window.setStatusBarMessage(`sffi: copied ${chosen.row.name}`, 3000);
+      pick.hide();
+    }
+  });
+  pick.onDidHide(() => { if (timer) clearTimeout(timer); pick.dispose(); });
+  pick.show();
+  await load(0);
+  return first;
 }

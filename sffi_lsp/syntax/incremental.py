@@ -33,6 +33,7 @@ from sffi_lsp.model import (
 from sffi_lsp.syntax.parser import assemble, parse_source
 from sffi_lsp.syntax.lexer import Comment, mask_range
 from sffi_lsp.syntax.positions import (
+    Anchor,
     LazyCallSite,
     LazyFunctionDecl,
     LineIndex,
@@ -62,6 +63,7 @@ def _sp(s: Span, do: int, dl: int) -> Span:
 _new_type_ref = fast_constructor(TypeRef)
 _new_param = fast_constructor(Param)
 _new_extern = fast_constructor(ExternDecl)
+_new_comment = fast_constructor(Comment)
 
 
 def _type(t: TypeRef, do: int, dl: int) -> TypeRef:
@@ -106,28 +108,70 @@ def _extern(e: ExternDecl, do: int, dl: int) -> ExternDecl:
 _EXTERN_FIELDS = 14
 
 
-def _shift_calls(calls: list[CallSite], do: int, dl: int, starts: list[int]) -> list[CallSite]:
-    """Calls moved down by `do` code points, in a file with line starts `starts`.
-    Calls are lazy (positions.LazyCallSite): moving one makes no span at all."""
+def _copy_calls(calls: list[CallSite], anchor: Anchor, do: int, dl: int) -> list[CallSite]:
+    """The calls of a chunk placed by a new `anchor` (a chunk whose text occurs
+    twice in one version: each place needs its own anchor)."""
     out = []
-    append = out.append
     for c in calls:
-        if type(c) is LazyCallSite and hasattr(c, "_at"):
-            _, s, open_pos, close = c._at
-            append(lazy_call(c.name, c.arg_count, c.enclosing_fn, c.qualified, starts,
-                             s + do, open_pos + do, close + do if close >= 0 else -1))
+        at = getattr(c, "_at", None)
+        if type(c) is LazyCallSite and at is not None:
+            out.append(lazy_call(c.name, c.arg_count, c.enclosing_fn, c.qualified, anchor, *at[1:]))
         else:  # not made by the scanner; kept exact
-            append(CallSite(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
-                            _sp(c.args_span, do, dl) if c.args_span is not None else None))
+            out.append(CallSite(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
+                                _sp(c.args_span, do, dl) if c.args_span is not None else None))
     return out
+
+
+def _copy_functions(functions: list[FunctionDecl], anchor: Anchor, do: int, dl: int) -> list[FunctionDecl]:
+    return [lazy_function(f.name, f.enclosing, anchor, f._s) if isinstance(f, LazyFunctionDecl) and hasattr(f, "_a")
+            else FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in functions]
+
+
+def place(r: ChunkResult, start: int, line: int, starts: list[int], claim: object) -> ChunkResult:
+    """`r` (a chunk's result) for the same text at `start`/`line` of the version
+    `claim` stands for, whose line starts are `starts`.
+
+    Calls and functions are placed by the chunk's `Anchor`: moving them is one
+    assignment, and the lists are shared with `r`. Only the few eager items
+    (externs, uses, suppressions, problems) are rebuilt. An anchor already
+    claimed by this version (the same text at two places) is not moved: that
+    place gets copies with an anchor of its own."""
+    anchor = r.anchor
+    do, dl = start - r.start, line - r.line
+    if anchor is None:
+        return shift_result(r, do, dl, starts)
+    if anchor.claim is claim:
+        fresh = Anchor(starts, anchor.base, start - anchor.base)
+        fresh.claim = claim
+        moved = shift_result(r, do, dl, starts)
+        if moved is r:
+            moved = replace(r)
+        moved.calls = _copy_calls(r.calls, fresh, do, dl) if r.calls else r.calls
+        moved.functions = _copy_functions(r.functions, fresh, do, dl) if r.functions else r.functions
+        moved.anchor = fresh
+        return moved
+    anchor.claim = claim
+    anchor.move_to(starts, start)
+    if do or dl:
+        # moved in place: results belong to the parser, and an older model
+        # only shares their (rebuilt, not mutated) item lists
+        if r.externs or r.extern_blocks or r.extern_types or r.uses or r.suppressions or r.problems or r.directives:
+            moved = shift_result(r, do, dl, starts)
+            r.externs, r.extern_blocks, r.extern_types = moved.externs, moved.extern_blocks, moved.extern_types
+            r.uses, r.suppressions, r.problems, r.directives = moved.uses, moved.suppressions, moved.problems, moved.directives
+        r.start += do
+        r.line += dl
+    return r
 
 
 def shift_result(r: ChunkResult, do: int, dl: int, starts: list[int]) -> ChunkResult:
     """The same chunk result, `do` code points and `dl` lines further down
-    (`starts`: the line starts of the text it is now part of)."""
+    (`starts`: the line starts of the text it is now part of). Lazy calls and
+    functions are shared: their anchor places them (see `place`)."""
     if do == 0 and dl == 0:
         return r
     members = {id(m): _extern(m, do, dl) for b in r.extern_blocks for m in b.members} if r.extern_blocks else {}
+    anchored = r.anchor is not None
     # empty lists are shared with `r`: results are never mutated once built
     return ChunkResult(
         start=r.start + do,
@@ -138,10 +182,11 @@ def shift_result(r: ChunkResult, do: int, dl: int, starts: list[int]) -> ChunkRe
             for b in r.extern_blocks
         ] if r.extern_blocks else r.extern_blocks,
         extern_types=[_sp(s, do, dl) for s in r.extern_types] if r.extern_types else r.extern_types,
-        calls=_shift_calls(r.calls, do, dl, starts) if r.calls else r.calls,
-        functions=[lazy_function(f.name, f.enclosing, starts, f._s + do) if isinstance(f, LazyFunctionDecl)
-                   else FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions]
-        if r.functions else r.functions,
+        calls=r.calls if anchored or not r.calls else [
+            CallSite(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
+                     _sp(c.args_span, do, dl) if c.args_span is not None else None) for c in r.calls],
+        functions=r.functions if anchored or not r.functions else [
+            FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions],
         uses=[UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses] if r.uses else r.uses,
         suppressions=[
             Suppression(s.codes, s.line + dl, s.file_wide, _sp(s.span, do, dl) if s.span else None)
@@ -149,6 +194,7 @@ def shift_result(r: ChunkResult, do: int, dl: int, starts: list[int]) -> ChunkRe
         ] if r.suppressions else r.suppressions,
         problems=[SyntaxProblem(p.message, _sp(p.span, do, dl)) for p in r.problems] if r.problems else r.problems,
         directives=[(o + do, k, c) for o, k, c in r.directives] if r.directives else r.directives,
+        anchor=r.anchor,
     )
 
 
@@ -200,6 +246,7 @@ class IncrementalParser:
         self._results: list[ChunkResult] = []
         self._by_text: dict[str, ChunkResult] = {}
         self._prev_by_text: dict[str, ChunkResult] = {}
+        self._keys: list[str] = []
         self._model: SourceFile | None = None
         self.last_reused = 0  # chunks reused by the last update (tests, benchmarks)
         self.last_scanned = 0
@@ -221,24 +268,36 @@ class IncrementalParser:
     def _full(self, text: str) -> SourceFile:
         src = Source.of(text, self.path)
         chunks = split_chunks(src)
-        results = [self._result_for(src, c) for c in chunks]
-        return self._commit(src, chunks, results, len(results), 0)
+        claim = object()
+        keys = [text[c.start:c.end] for c in chunks]
+        results = [self._result_for(src, c, key, claim) for c, key in zip(chunks, keys)]
+        return self._commit(src, chunks, results, keys, len(results), 0, claim)
 
-    def _result_for(self, src: Source, c: Chunk) -> ChunkResult:
-        key = src.text[c.start:c.end]
+    def _result_for(self, src: Source, c: Chunk, key: str, claim: object) -> ChunkResult:
         r = self._by_text.get(key) or self._prev_by_text.get(key)
         if r is None:
             r = scan_chunk(src, c)
-        elif r.start != c.start or r.line != c.line:
-            r = shift_result(r, c.start - r.start, c.line - r.line, src.index.starts)
-        return r
+            if r.anchor is not None:
+                r.anchor.claim = claim
+            return r
+        return place(r, c.start, c.line, src.index.starts, claim)
 
-    def _commit(self, src: Source, chunks: list[Chunk], results: list[ChunkResult],
-                scanned: int, reused: int) -> SourceFile:
+    def _commit(self, src: Source, chunks: list[Chunk], results: list[ChunkResult], keys: list[str],
+                scanned: int, reused: int, claim: object) -> SourceFile:
+        # every anchor of this version to the current line table (chunks that
+        # did not move: same line numbers, but an old table would stay alive)
+        starts = src.index.starts
+        for r in results:
+            a = r.anchor
+            if a is not None and a.claim is claim:
+                a.starts = starts
         self._src, self._chunks, self._results = src, chunks, results
         # keep the previous generation too, so undo finds the chunks it brings back
         self._prev_by_text = self._by_text
-        self._by_text = {src.text[c.start:c.end]: r for c, r in zip(chunks, results)}
+        # the chunks' texts, kept: an unchanged chunk's key is the same str
+        # object next time (its hash is cached), no slicing of the whole text
+        self._keys = keys
+        self._by_text = dict(zip(keys, results))
         self.last_scanned, self.last_reused = scanned, reused
         self._model = assemble(self.path, results, src.index.line_count)
         return self._model
@@ -280,7 +339,7 @@ class IncrementalParser:
         k0 = bisect_left(old.comment_starts, lo)
         k1 = bisect_left(old.comment_starts, x_old)
         comments = old.comments[:k0] + mid_comments + [
-            Comment(c.start + delta, c.end + delta, c.text) for c in old.comments[k1:]
+            _new_comment(c.start + delta, c.end + delta, c.text) for c in old.comments[k1:]
         ]
         src = Source(self.path, text, masked, comments, LineIndex.spliced(old.index, text, p, q, delta))
         src.comment_starts = [c.start for c in comments]
@@ -295,23 +354,36 @@ class IncrementalParser:
         known = {c + delta for c in cstarts[known_from:]}
         mid_chunks, stop = split_chunks_until(src, lo, n_new, known, x_new)
         head = bisect_left(cstarts, lo)
-        scanned = 0
+        claim = object()
+        starts = src.index.starts
         results = self._results[:head]
-        for c in mid_chunks:
-            key = text[c.start:c.end]
-            hit = self._by_text.get(key) or self._prev_by_text.get(key)
-            if hit is None:
-                scanned += 1
-                results.append(scan_chunk(src, c))
-            elif hit.start != c.start or hit.line != c.line:
-                results.append(shift_result(hit, c.start - hit.start, c.line - hit.line, src.index.starts))
-            else:
-                results.append(hit)
-        new_chunks = chunks[:head] + mid_chunks
+        for r in results:  # unmoved chunks keep their anchors (claimed first)
+            if r.anchor is not None:
+                r.anchor.claim = claim
+        tail: list[tuple[Chunk, ChunkResult]] = []
         if stop is not None:
             dl = src.index.line_count - old.index.line_count
             k = bisect_left(cstarts, stop - delta)
-            for c, r in zip(chunks[k:], self._results[k:]):
-                new_chunks.append(Chunk(c.start + delta, c.end + delta, c.line + dl))
-                results.append(shift_result(r, delta, dl, src.index.starts))
-        return self._commit(src, new_chunks, results, scanned, len(new_chunks) - scanned)
+            tail = [(Chunk(c.start + delta, c.end + delta, c.line + dl), r)
+                    for c, r in zip(chunks[k:], self._results[k:])]
+        scanned = 0
+        keys = self._keys[:head]
+        for c in mid_chunks:
+            key = text[c.start:c.end]
+            keys.append(key)
+            hit = self._by_text.get(key) or self._prev_by_text.get(key)
+            if hit is None:
+                scanned += 1
+                r = scan_chunk(src, c)
+                if r.anchor is not None:
+                    r.anchor.claim = claim
+                results.append(r)
+            else:
+                results.append(place(hit, c.start, c.line, starts, claim))
+        new_chunks = chunks[:head] + mid_chunks
+        for c, r in tail:
+            new_chunks.append(c)
+            results.append(place(r, c.start, c.line, starts, claim))
+        if tail:
+            keys.extend(self._keys[len(self._keys) - len(tail):])
+        return self._commit(src, new_chunks, results, keys, scanned, len(new_chunks) - scanned, claim)

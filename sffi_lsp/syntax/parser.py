@@ -36,14 +36,21 @@ def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFi
                     active = " and ".join(conds) if len(conds) > 1 else conds[0]
                     e = replace(e, when=active if e.when is None else f"{active} and {e.when}")
                 out.externs.append(e)
-        else:
+        elif r.externs:
             out.externs.extend(r.externs)
-        out.extern_blocks.extend(r.extern_blocks)
-        out.extern_types.extend(r.extern_types)
-        out.calls.extend(r.calls)
-        out.functions.extend(r.functions)
-        out.uses.extend(r.uses)
-        out.suppressions.extend(r.suppressions)
+        # (an editor's file is hundreds of chunks, most with only calls)
+        if r.calls:
+            out.calls.extend(r.calls)
+        if r.functions:
+            out.functions.extend(r.functions)
+        if r.extern_blocks:
+            out.extern_blocks.extend(r.extern_blocks)
+        if r.extern_types:
+            out.extern_types.extend(r.extern_types)
+        if r.uses:
+            out.uses.extend(r.uses)
+        if r.suppressions:
+            out.suppressions.extend(r.suppressions)
         if r.problems and len(out.problems) < MAX_PROBLEMS:
             out.problems.extend(r.problems[: MAX_PROBLEMS - len(out.problems)])
     return out

@@ -37,6 +37,7 @@ from sffi_lsp.syntax.lexer import Comment, comment_body, mask
 from sffi_lsp.syntax.positions import (
     _L_NEW,
     _L_SET,
+    Anchor,
     LazyCallSite,
     LineIndex,
     lazy_function,
@@ -175,6 +176,8 @@ class ChunkResult:
     problems: list[SyntaxProblem] = field(default_factory=list)
     # column-0 `@when(cond):` / `@elif(cond):` / `@else:` / `@end`: (offset, kind, cond)
     directives: list[tuple[int, str, str | None]] = field(default_factory=list)
+    # places the lazy calls and functions (positions.Anchor); set by the scan
+    anchor: Anchor | None = None
 
 
 # ---------------------------------------------------------------- helpers ---
@@ -637,6 +640,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     index = src.index
     cs, ce = cstarts[0], cends[-1]
     single = len(cstarts) == 1
+    anchor = res.anchor = Anchor(index.starts, cs)
 
     def chunk_of(pos: int) -> int:
         return 0 if single else bisect_right(cstarts, pos) - 1
@@ -764,7 +768,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
             stack.pop()
         if h[3]:
             ns = h[4]
-            functions.append(lazy_function(h[2], stack[-1][2] if stack else None, starts, h[4]))
+            functions.append(lazy_function(h[2], stack[-1][2] if stack else None, anchor, h[4]))
         stack.append(h)
 
     fn_ranges = [h for h in headers if h[3]]
@@ -858,7 +862,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
         l_count(o, count)
         l_enc(o, fstack[-1][2] if fstack else None)
         l_qual(o, prev == ".")
-        l_at(o, (starts, s, open_pos, close))
+        l_at(o, (anchor, s, open_pos, close))
         calls.append(o)
 
     # ---- suppressions

@@ -156,3 +156,33 @@ def test_one_char_edit_rescans_one_chunk_in_the_middle_of_a_big_file():
     model = parser.update(edited)
     assert parser.last_scanned == 1
     _same(model, parse_source(edited))
+
+
+def test_identical_chunks_keep_their_own_places():
+    """Chunks are reused by their text and moved by an anchor shared by their
+    calls: a text that occurs at several places (copied blocks, undo after a
+    paste) must still give each place its own positions."""
+    block = "fn twin(a: i64) -> i64:\n    rt_twin(a, 1)\n    helper(a)\n\n"
+    rng = random.Random(11)
+    text = "extern fn rt_twin(a: i64, b: i64) -> i64\n\n" + block * 4
+    parser = IncrementalParser("doc.spl")
+    _same(parser.update(text), parse_source(text, "doc.spl"))
+    history = [text]
+    for _ in range(80):
+        roll = rng.random()
+        if roll < 0.3:  # paste another copy somewhere at a line start
+            starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+            at = rng.choice(starts)
+            text = text[:at] + block + text[at:]
+        elif roll < 0.45:
+            text = rng.choice(history)  # undo/redo: revives older results
+        else:
+            pos = rng.randrange(len(text) + 1)
+            text = text[:pos] + rng.choice(["x", "\n", "(", ")", " ", "#"]) + text[pos:]
+        history.append(text)
+        model = parser.update(text)
+        _same(model, parse_source(text, "doc.spl"))
+        # every call's span names the call (not a stale or shared place)
+        for call in model.calls:
+            line = text.split("\n")[call.span.start_line]
+            assert line[call.span.start_column:call.span.end_column] == call.name

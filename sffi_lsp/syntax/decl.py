@@ -155,7 +155,7 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # Parameters may spread over lines (and end with a comma); simple generics
 # `<T, U>` are read here too. Whitespace is what the grammar ignores, no more.
 _FAST_HEAD = re.compile(
-    rf"(pub[ \t]+)?extern[ \t]+fn[ \t]+({_NAME})"
+    rf"(pub[ \t]+)?extern[ \t]+(?:async[ \t]+)?fn[ \t]+({_NAME})"
     rf"(?:[ \t]*<[ \t]*({_NAME}(?:[ \t]*,[ \t]*{_NAME})*)[ \t]*>)?"
     rf"[ \t]*\(([^()]*)\)[ \t]*(?:->[ \t]*([^\n]*?))?[ \t]*\Z"
 )
@@ -273,16 +273,61 @@ def _tok_pos(node: Any) -> tuple[int, int]:
 
 
 def _type_from_tree(tree: Any, text: str) -> TypeSig:
-    """`type` tree -> TypeSig."""
+    """`type` tree (one type or a union `A | B`) -> TypeSig."""
     from lark import Token
 
+    singles = [c for c in tree.children if not isinstance(c, Token)]
+    if len(singles) == 1:
+        return _single_from_tree(singles[0], text)
+    # a union has no single C type: a named type whose members are its args
+    s, e = tree.meta.start_pos, tree.meta.end_pos
+    raw = normalise_type_text(text[s:e])
+    return _TS(TypeKind.NAMED, raw, raw, tuple(_single_from_tree(c, text) for c in singles),
+               None, False, s, e)
+
+
+def _single_from_tree(tree: Any, text: str) -> TypeSig:
+    """`capability` (`mut T`, `iso T`: T with the prefix in its text) or `plain` (T??)."""
+    from lark import Token
+
+    if tree.data == "capability":
+        inner = _single_from_tree(tree.children[1], text)
+        s, e = tree.meta.start_pos, tree.meta.end_pos
+        return _TS(inner.kind, normalise_type_text(text[s:e]), inner.name, inner.args,
+                   inner.returns, inner.mutable, s, e)
     base = tree.children[0]
-    qmarks = [c for c in tree.children[1:] if isinstance(c, Token) and c.type == "QMARK"]
     sig = _base_from_tree(base, text)
-    for q in qmarks:
-        sig = _TS(TypeKind.OPTIONAL, sig.text + "?", None, (sig,), None, False,
+    for q in tree.children[1:]:
+        if isinstance(q, Token) and q.type == "QMARK":
+            sig = _TS(TypeKind.OPTIONAL, sig.text + "?", None, (sig,), None, False,
                       tree.meta.start_pos, q.end_pos)
     return sig
+
+
+def _has_top_comma(text: str, s: int, e: int) -> bool:
+    """A `,` directly inside the brackets text[s:e] (which start and end with them)."""
+    depth = 0
+    for ch in text[s:e]:
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}>":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            return True
+    return False
+
+
+def _type_arg_from_tree(a: Any, text: str) -> TypeSig:
+    from lark import Token
+
+    if isinstance(a, Token):  # a number (`vec[4, f32]`, `Array<u8, 16>`)
+        return _TS(TypeKind.NAMED, str(a), str(a), (), None, False, a.start_pos, a.end_pos)
+    if a.data == "binding":  # `Item=T`: the bound type, with its name in the text
+        inner = _type_from_tree(a.children[1], text)
+        s, e = a.meta.start_pos, a.meta.end_pos
+        return _TS(inner.kind, normalise_type_text(text[s:e]), inner.name, inner.args,
+                   inner.returns, inner.mutable, s, e)
+    return _type_from_tree(a, text)
 
 
 def _base_from_tree(base: Any, text: str) -> TypeSig:
@@ -293,40 +338,48 @@ def _base_from_tree(base: Any, text: str) -> TypeSig:
     kids = base.children
     types = [k for k in kids if not isinstance(k, Token) and k.data == "type"]
     kind = base.data
+    ret_tree = [k for k in kids if not isinstance(k, Token) and k.data == "fn_ret"]
+    ret = _type_from_tree(ret_tree[0].children[0], text) if ret_tree else None
+    listed = [k for k in kids if not isinstance(k, Token) and k.data == "type_list"]
+    members = tuple(_type_from_tree(t, text) for t in listed[0].children) if listed else ()
     if kind == "named":
         qual = kids[0]
         name = "".join(str(t) for t in qual.children)
         args: tuple[TypeSig, ...] = ()
         if len(kids) > 1:
-            args = tuple(
-                _type_from_tree(a, text) if not isinstance(a, Token)
-                else _TS(TypeKind.NAMED, str(a), str(a), (), None, False, a.start_pos, a.end_pos)
-                for a in kids[1].children
-            )
+            args = tuple(_type_arg_from_tree(a, text) for a in kids[1].children)
         if name == "void" and not args:
             return _TS(TypeKind.UNIT, raw, None, (), None, False, s, e)
         return _TS(TypeKind.NAMED, raw, name, args, None, False, s, e)
     if kind == "array":
         return _TS(TypeKind.ARRAY, raw, None, (_type_from_tree(types[0], text),), None, False, s, e)
     if kind == "unit":
+        if ret is not None:  # `() -> R`
+            return _TS(TypeKind.FUNCTION, raw, None, (), ret, False, s, e)
         return _TS(TypeKind.UNIT, raw, None, (), None, False, s, e)
-    if kind == "paren":
-        return _type_from_tree(types[0], text)
-    if kind == "tuple":
-        return _TS(TypeKind.TUPLE, raw, None, tuple(_type_from_tree(t, text) for t in types),
-                       None, False, s, e)
+    if kind == "group":
+        if ret is not None:  # `(A, B) -> R`
+            return _TS(TypeKind.FUNCTION, raw, None, members, ret, False, s, e)
+        close = e
+        while close > s and text[close - 1] != ")":
+            close -= 1
+        if len(members) == 1 and not _has_top_comma(text, s, close):
+            return members[0]  # `(T)`
+        return _TS(TypeKind.TUPLE, raw, None, members, None, False, s, e)
     if kind == "dict":
         return _TS(TypeKind.DICT, raw, None, tuple(_type_from_tree(t, text) for t in types),
                        None, False, s, e)
+    if kind == "set":
+        return _TS(TypeKind.NAMED, raw, "Set", (_type_from_tree(types[0], text),), None, False, s, e)
     if kind == "pointer":
         mutable = any(isinstance(k, Token) and k.type == "PTR_KIND" and k == "mut" for k in kids)
         return _TS(TypeKind.POINTER, raw, None, (_type_from_tree(types[0], text),), None,
                        mutable, s, e)
+    if kind == "dyn":
+        name = "".join(str(t) for t in kids[1].children)
+        return _TS(TypeKind.NAMED, raw, name, (), None, False, s, e)
     # fn_type
-    ret_tree = [k for k in kids if not isinstance(k, Token) and k.data == "fn_ret"]
-    ret = _type_from_tree(ret_tree[0].children[0], text) if ret_tree else None
-    return _TS(TypeKind.FUNCTION, raw, None, tuple(_type_from_tree(t, text) for t in types),
-                   ret, False, s, e)
+    return _TS(TypeKind.FUNCTION, raw, None, members, ret, False, s, e)
 
 
 _TOKEN_NAMES = {
@@ -339,12 +392,48 @@ _TOKEN_NAMES = {
 }
 
 
+_SEP_BEFORE = frozenset(",(:=|+<.&*-[{\\")
+
+
+def _comma_line_breaks(text: str) -> str:
+    """The compiler separates parameters by a comma *or* a bare line break
+    (`parse_parameters` skips newlines): turn each line break that separates two
+    parameters of the parameter list into a `,` (same length, so positions stay)."""
+    depth = 0
+    opened = False
+    chars = None
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+            opened = True
+        elif ch in ")]}":
+            depth -= 1
+            if opened and depth == 0:
+                break
+        elif ch == "\n" and depth == 1 and opened:
+            j = i - 1
+            while j >= 0 and text[j] in " \t\r\f\n":
+                j -= 1
+            k = i + 1
+            while k < n and text[k] in " \t\r\f\n":
+                k += 1
+            if j < 0 or k >= n or text[j] in _SEP_BEFORE or (text[j] == ">" and text[j - 1:j] == "-"):
+                continue
+            if not (text[k].isalpha() or text[k] in "_@"):
+                continue
+            if chars is None:
+                chars = list(text)
+            chars[i] = ","
+    return text if chars is None else "".join(chars)
+
+
 def _lark_signature(text: str) -> Signature:
     from lark import Token
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     try:
-        tree = lark_parser().parse(text)
+        tree = lark_parser().parse(_comma_line_breaks(text) if "\n" in text else text)
     except UnexpectedToken as exc:
         tok = exc.token
         where = getattr(tok, "start_pos", None)
@@ -383,10 +472,13 @@ def _lark_signature(text: str) -> Signature:
             generics = tuple(str(g.children[0]) for g in child.children)
         elif d == "params":
             for p in child.children:
-                pname = p.children[0]
+                # (`@inject` and `mut` before the name are tokens; the name is the NAME)
+                pname = next(k for k in p.children if isinstance(k, Token) and k.type == "NAME")
                 ptype = None
                 default = None
-                for k in p.children[1:]:
+                for k in p.children:
+                    if isinstance(k, Token):
+                        continue
                     if k.data == "type":
                         ptype = _type_from_tree(k, text)
                     elif k.data == "default":

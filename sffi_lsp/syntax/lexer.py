@@ -8,6 +8,7 @@ with plain regexes and `str.count`, so `extern fn` inside a comment, a
 docstring or a string can never be mistaken for a declaration.
 
 Rules (see docs of the language): `#` starts a line comment except `#[`;
+`///` starts a doc line comment (the compiler's lexer reads it as one);
 `/* */` nests; `"..."` has backslash escapes and `{expr}` interpolation (the
 expression is kept, so calls inside interpolations are still seen); `r"..."`
 is raw; `'...'` occurs; triple-quoted strings span lines. A one-line string
@@ -21,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 # Every branch starts with a literal, so `re` skips ahead with a charset scan.
-_LEX = re.compile(r"""#|"|'|/\*""")
+_LEX = re.compile(r"""#|"|'|/\*|///""")
 _DQ = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 _SQ = re.compile(r"'(?:[^'\\\n]|\\.)*'?")
 _RAW = re.compile(r'"[^"\n]*"?')
@@ -85,6 +86,7 @@ _TOKENS = re.compile(
     # so `re` skips ordinary text with its fast first-character scan
     r"#(?!\[)[^\n]*(?P<lc>)"
     r'|"""[\s\S]*?(?:"""|\Z)(?P<tq>)' r"|'''[\s\S]*?(?:'''|\Z)(?P<tq2>)"
+    r"|///[^\n]*(?P<dl>)"
     r"|/\*[^*/]*(?:(?:\*(?!/)|/(?!\*))[^*/]*)*\*/(?P<bc>)"
     r"|/\*(?P<bad>)"
     r'''|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?(?P<dq>)'''
@@ -119,7 +121,7 @@ def mask(text: str) -> tuple[str, list[Comment]]:
                     raise _NeedsSlowPath  # a raw string has no escapes: its extent differs
                 return _quoted(s, n)
             return _mask_string(s, 1) if "{" in s else _quoted(s, n)
-        if kind == "lc":
+        if kind == "lc" or kind == "dl":
             a = m.start()
             add(Comment(a, a + n, s))
             return " " * n
@@ -180,6 +182,15 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
             append(text[pos:start])
             append(" " * (end - start))
             comments.append(Comment(start, end, text[start:end]))
+        elif c == "/" and text.startswith("///", start):  # `///` doc line
+            if pos > stop:
+                break
+            end = find("\n", start)
+            if end < 0:
+                end = n
+            append(text[pos:start])
+            append(" " * (end - start))
+            comments.append(Comment(start, end, text[start:end]))
         elif c == "/":
             depth = 1
             scan = start + 2
@@ -229,6 +240,8 @@ def comment_body(raw: str) -> str:
     """Comment text without its markers (`##`, `#`, `/** */`, ` * `)."""
     if raw.startswith("#"):
         return raw.lstrip("#").strip()
+    if raw.startswith("///"):
+        return raw.lstrip("/").strip()
     body = raw[2:-2] if raw.endswith("*/") else raw[2:]
     lines = []
     for line in body.split("\n"):

@@ -59,6 +59,7 @@ _EXTERN = re.compile(
     r"([ \t]*)((?:@[\w.]+(?:\([^()\n]*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
 )
 _EXTERN_WORD = re.compile(r"extern\b")
+_ASYNC_FN = re.compile(r"async[ \t]+fn(?![A-Za-z0-9_])")  # `extern async fn` (the compiler skips `async`)
 # A column-0 line starting like this begins a new declaration even when an
 # earlier bracket was never closed (error recovery while the user types `f(`).
 _RESET = re.compile(r"(?:pub(?:\([^()\n]*\))?[ \t]+|export[ \t]+)?(?:extern|fn|class|struct|enum|trait|impl|use|mod|@when|@else|@end)\b")
@@ -242,6 +243,8 @@ def _decl_end(masked: str, start: int, indent: int, limit: int, stop_at_colon: b
         p = m.start()
         if c == "\n":
             if depth <= 0:
+                if masked[p - 1:p] == "\\" or masked[p - 2:p] == "\\\r":
+                    continue  # `\` line continuation (the lexer joins the lines)
                 return p, depth == 0
             nxt = _STMT_START.match(masked, p + 1)
             if nxt is not None:
@@ -681,7 +684,8 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
         line = index.line_of(decl_start)
         floor = clines[ci]
         nxt = masked[after:after + 6]
-        if nxt.startswith("fn") and not masked[after + 2:after + 3].isalnum() and masked[after + 2:after + 3] != "_":
+        if (nxt.startswith("fn") and not masked[after + 2:after + 3].isalnum() and masked[after + 2:after + 3] != "_"
+                or nxt.startswith("async") and _ASYNC_FN.match(masked, after, cce)):
             got = _read_signature(src, res, decl_start, indent, cce, "extern declaration")
             if got is None:
                 e, _ = _decl_end(masked, decl_start, indent, cce, True)
@@ -694,6 +698,11 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
                 inline = _inline_attrs(src, m.start(2), m.start(2) + len(m.group(2)))
                 attrs = attrs + inline
             res.externs.append(_extern_decl(src, sig, decl_start, end, attrs, doc, is_pub, None))
+        elif nxt.startswith("struct") and not (masked[after + 6:after + 7].isalnum() or masked[after + 6:after + 7] == "_"):
+            # `extern struct Name:` is a plain struct to the compiler: no externs, no problem
+            le = masked.find("\n", after, cce)
+            le = cce if le < 0 else le
+            skip_ranges.append((decl_start, decl_start + len(masked[decl_start:le].rstrip())))
         elif nxt.startswith("class") or masked.startswith('"', after):
             _extern_block(src, res, m, decl_start, indent, after, cce, skip_ranges, block_ranges)
         elif nxt.startswith("type") and not (masked[after + 4:after + 5].isalnum() or masked[after + 4:after + 5] == "_"):

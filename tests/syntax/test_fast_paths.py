@@ -21,7 +21,7 @@ from sffi_lsp.syntax.positions import LazyCallSite, LazyFunctionDecl, fast_const
 from sffi_lsp.syntax.scanner import Source, _decl_end, scan_chunk, scan_chunks, split_chunks
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "spl"
-LEX_PIECES = ['"', "'", "#", "#[", "/*", "*/", "/", "*", "r", "\\", "\n", "a", " ", "{", "}", '"""',
+LEX_PIECES = ['"', "'", "#", "#[", "/*", "*/", "/", "*", "r", "\\", "\n", "a", " ", "{", "}", '"""', "///",
               "'''", "x(", "r\"", "\ufeff", "_", "{x}", "\\n"]
 
 

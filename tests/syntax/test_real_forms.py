@@ -1,0 +1,139 @@
+"""Forms found while comparing the reader with real Simple code (issue 2).
+
+Each test uses our own sample (tests/samples/spl/real_forms.spl or an inline
+snippet) that reproduces a construct the Simple compiler accepts: `extern
+async fn`, `extern struct`, `///` doc lines, parameters separated by a bare
+line break (with `mut` / `@inject`), `\\` line continuations, and the type
+forms of the compiler's type parser (unions, capability prefixes, `*T`, weak
+and handle pointers, sets, `(A) -> R`, `Name[T]`, `dyn T`, `Item=T`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sffi_lsp.model import TypeKind
+from sffi_lsp.syntax import parse_file, parse_source
+from sffi_lsp.syntax.decl import _comma_line_breaks, _fast_signature, _lark_signature
+from sffi_lsp.syntax.lexer import mask, mask_slow
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "spl" / "real_forms.spl"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return parse_file(str(SAMPLE))
+
+
+def _sig(e):
+    return ([(p.name, p.type.kind, p.type.text) for p in e.params],
+            None if e.returns is None else (e.returns.kind, e.returns.text))
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines()) if needle in line)
+
+
+def test_no_problem_and_every_extern_once(model):
+    text = SAMPLE.read_text()
+    assert model.problems == []
+    names = [e.name for e in model.externs]
+    assert names == ["rt_doc_glob", "rt_net_fetch", "rt_net_ping", "rt_params_by_line", "rt_continued",
+                     "rt_union_arg", "rt_caps", "rt_raw_ptrs", "rt_callbacks", "rt_sets",
+                     "rt_bracket_generics"]
+    for e in model.externs:
+        assert e.name_span.start_line == _line_of(text, f"fn {e.name}"), e.name
+
+
+def test_doc_lines_are_comments(model):
+    text = SAMPLE.read_text()
+    assert "rt_only_in_doc" not in [e.name for e in model.externs]
+    doc = model.externs[0].doc
+    assert doc is not None and doc.startswith("A doc line") and "src/*.spl" in doc
+    assert mask(text) == mask_slow(text)
+    for snippet in ["/// a /* b\nf(1)", "x = 1 /// tail 'q\ny", "////\n", "/* a */// b\n", "//*x*/ f()",
+                    '"///" + f(2)', "///*\nextern fn rt_z()\n"]:
+        assert mask(snippet) == mask_slow(snippet), snippet
+    assert [e.name for e in parse_source("///*\nextern fn rt_z()\n").externs] == ["rt_z"]
+
+
+def test_extern_async_fn(model):
+    by = {e.name: e for e in model.externs}
+    assert _sig(by["rt_net_fetch"]) == ([("url", TypeKind.NAMED, "text"), ("timeout_ms", TypeKind.NAMED, "i64")],
+                                        (TypeKind.NAMED, "text"))
+    assert by["rt_net_ping"].is_pub and by["rt_net_ping"].returns is None
+
+
+def test_extern_struct_is_neither_an_extern_nor_a_problem():
+    m = parse_source("extern struct CRect:\n    left: i64\n    fn area() -> i64\nextern fn rt_ok() -> i64\n")
+    assert m.problems == [] and [e.name for e in m.externs] == ["rt_ok"]
+    assert parse_source("extern structs x\n").problems  # still a malformed extern
+
+
+def test_parameters_separated_by_line_breaks(model):
+    by = {e.name: e for e in model.externs}
+    assert _sig(by["rt_params_by_line"]) == (
+        [("handle", TypeKind.NAMED, "i64"), ("buffer", TypeKind.ARRAY, "[u8]"), ("clock", TypeKind.NAMED, "Clock")],
+        (TypeKind.NAMED, "i64"))
+    # line breaks inside a parameter's type, or next to a comma, stay line breaks
+    for text in ["extern fn f(\n    a: Map<text,\n        i64>,\n    b: i64\n)",
+                 "extern fn f(a: Map<\n    text, i64>\n    , b: i64)",
+                 "extern fn f(cb: fn(i64) ->\n    i64\n    b: i64)",
+                 "extern fn f(\n    a: i64 =\n        5\n)"]:
+        out = _comma_line_breaks(text)
+        assert len(out) == len(text)
+        sig = _lark_signature(text)
+        assert [p.name for p in sig.params] in (["a", "b"], ["cb", "b"], ["a"]), text
+    assert _comma_line_breaks("extern fn f(\n    a: i64\n    b: i64\n)").count(",") == 1
+
+
+def test_backslash_continuation(model):
+    by = {e.name: e for e in model.externs}
+    assert _sig(by["rt_continued"]) == ([("first", TypeKind.NAMED, "i64"), ("second", TypeKind.NAMED, "i64")],
+                                        (TypeKind.NAMED, "bool"))
+
+
+@pytest.mark.parametrize("name, params, returns", [
+    ("rt_union_arg", [("value", TypeKind.NAMED, "i64 | text")], (TypeKind.NAMED, "text | nil")),
+    ("rt_caps", [("owned", TypeKind.NAMED, "iso Buffer"), ("scratch", TypeKind.ARRAY, "mut [u8]")],
+     (TypeKind.NAMED, "i64")),
+    ("rt_raw_ptrs", [("shared", TypeKind.POINTER, "*u8"), ("out", TypeKind.POINTER, "*mut *mut u8"),
+                     ("weak", TypeKind.POINTER, "-Node"), ("handle", TypeKind.POINTER, "+Node")],
+     (TypeKind.POINTER, "*const u8")),
+    ("rt_callbacks", [("on_done", TypeKind.FUNCTION, "(i64, text) -> bool"),
+                      ("on_tick", TypeKind.FUNCTION, "() -> i64")], (TypeKind.FUNCTION, "fn(i64) -> i64")),
+    ("rt_sets", [("keys", TypeKind.NAMED, "{text}"), ("one", TypeKind.TUPLE, "(i64,)"),
+                 ("grouped", TypeKind.NAMED, "i64")], (TypeKind.NAMED, "dyn Sink")),
+    ("rt_bracket_generics", [("table", TypeKind.NAMED, "Dict[text, i64]"), ("lanes", TypeKind.NAMED, "vec[4, f32]")],
+     (TypeKind.NAMED, "Iterator<Item=i64>")),
+])
+def test_compiler_type_forms(model, name, params, returns):
+    e = next(x for x in model.externs if x.name == name)
+    assert _sig(e) == (params, returns)
+
+
+def test_type_structure_details(model):
+    by = {e.name: e for e in model.externs}
+    out = by["rt_raw_ptrs"].params[1].type
+    assert out.mutable and out.args[0].kind is TypeKind.POINTER and out.args[0].mutable
+    assert not by["rt_raw_ptrs"].params[0].type.mutable
+    union = by["rt_union_arg"].params[0].type
+    assert [a.name for a in union.args] == ["i64", "text"]
+    cb = by["rt_callbacks"].params[0].type
+    assert [a.text for a in cb.args] == ["i64", "text"] and cb.returns.text == "bool"
+    table = by["rt_bracket_generics"].params[0].type
+    assert table.name == "Dict" and [a.text for a in table.args] == ["text", "i64"]
+    scratch = by["rt_caps"].params[1].type
+    assert scratch.args[0].name == "u8"
+
+
+def test_fast_path_agrees_or_defers():
+    text = SAMPLE.read_text()
+    for line in text.splitlines():
+        if line.startswith(("extern fn", "pub extern", "extern async")) and "(" in line and line.rstrip().endswith((")", "4", "t", "l", "k", ">", "8")):
+            fast = _fast_signature(line)
+            if fast is not None:
+                assert fast == _lark_signature(line), line
+    assert _fast_signature("extern async fn rt_a(x: i64) -> i64") == _lark_signature("extern async fn rt_a(x: i64) -> i64")
+    assert _fast_signature("extern fn rt_b(mut x: [u8])") is None

@@ -462,7 +462,7 @@ def _lark_signature(text: str) -> Signature:
         if isinstance(child, Token):
             if child.type == "NAME" and name_tok is None:
                 name_tok = child
-            elif child.type == "BODY_COLON":
+            elif child.type == "BODY_COLON" or child.type == "SEMI":
                 end = child.start_pos
             continue
         d = child.data

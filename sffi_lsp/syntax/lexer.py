@@ -8,7 +8,8 @@ with plain regexes and `str.count`, so `extern fn` inside a comment, a
 docstring or a string can never be mistaken for a declaration.
 
 Rules (see docs of the language): `#` starts a line comment except `#[`;
-`///` starts a doc line comment (the compiler's lexer reads it as one);
+`///` starts a doc line comment, and a `///` alone on its line opens a doc
+block closed by the next `///`-only line (as the compiler's lexer reads them);
 `/* */` nests; `"..."` has backslash escapes and `{expr}` interpolation (the
 expression is kept, so calls inside interpolations are still seen); `r"..."`
 is raw; `'...'` occurs; triple-quoted strings span lines. A one-line string
@@ -27,6 +28,9 @@ _DQ = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 _SQ = re.compile(r"'(?:[^'\\\n]|\\.)*'?")
 _RAW = re.compile(r'"[^"\n]*"?')
 _BLOCK_EDGE = re.compile(r"/\*|\*/")
+# A `///` alone on its line, not followed by another `///` line, opens a doc
+# block that runs to the next line holding only `///` (or to the end).
+_DOC_BLOCK = re.compile(r"///[ \t]*\n(?![ \t]*///)(?:[^\n]*\n)*?(?:[ \t]*///[ \t]*(?=[\r\n]|\Z)|[^\n]*\Z)")
 _NOT_NL = re.compile(r"[^\n]")
 # `{expr}` inside a string: kept when it holds no quote/brace (JSON-looking
 # literals such as "{\"k\":1}" contain quotes and stay blanked).
@@ -86,6 +90,7 @@ _TOKENS = re.compile(
     # so `re` skips ordinary text with its fast first-character scan
     r"#(?!\[)[^\n]*(?P<lc>)"
     r'|"""[\s\S]*?(?:"""|\Z)(?P<tq>)' r"|'''[\s\S]*?(?:'''|\Z)(?P<tq2>)"
+    r"|///[ \t]*\n(?![ \t]*///)(?:[^\n]*\n)*?(?:[ \t]*///[ \t]*(?=[\r\n]|\Z)|[^\n]*\Z)(?P<db>)"
     r"|///[^\n]*(?P<dl>)"
     r"|/\*[^*/]*(?:(?:\*(?!/)|/(?!\*))[^*/]*)*\*/(?P<bc>)"
     r"|/\*(?P<bad>)"
@@ -125,7 +130,7 @@ def mask(text: str) -> tuple[str, list[Comment]]:
             a = m.start()
             add(Comment(a, a + n, s))
             return " " * n
-        if kind == "bc":
+        if kind == "bc" or kind == "db":
             a = m.start()
             add(Comment(a, a + n, s))
             return _blank(s)
@@ -182,14 +187,18 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
             append(text[pos:start])
             append(" " * (end - start))
             comments.append(Comment(start, end, text[start:end]))
-        elif c == "/" and text.startswith("///", start):  # `///` doc line
+        elif c == "/" and text.startswith("///", start):  # `///` doc line or block
             if pos > stop:
                 break
-            end = find("\n", start)
-            if end < 0:
-                end = n
+            block = _DOC_BLOCK.match(text, start)
+            if block is not None:
+                end = block.end()
+            else:
+                end = find("\n", start)
+                if end < 0:
+                    end = n
             append(text[pos:start])
-            append(" " * (end - start))
+            append(_blank(text[start:end]))
             comments.append(Comment(start, end, text[start:end]))
         elif c == "/":
             depth = 1
@@ -241,6 +250,11 @@ def comment_body(raw: str) -> str:
     if raw.startswith("#"):
         return raw.lstrip("#").strip()
     if raw.startswith("///"):
+        if "\n" in raw:  # a `///` block: the lines between its markers
+            body = raw.split("\n", 1)[1]
+            if body.rstrip().endswith("///"):
+                body = body.rstrip()[:-3]
+            return body.strip()
         return raw.lstrip("/").strip()
     body = raw[2:-2] if raw.endswith("*/") else raw[2:]
     lines = []

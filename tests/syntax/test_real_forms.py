@@ -2,8 +2,8 @@
 
 Each test uses our own sample (tests/samples/spl/real_forms.spl or an inline
 snippet) that reproduces a construct the Simple compiler accepts: `extern
-async fn`, `extern struct`, `///` doc lines, parameters separated by a bare
-line break (with `mut` / `@inject`), `\\` line continuations, and the type
+async fn`, `extern struct`, `///` doc lines and blocks, parameters separated by a bare
+line break (with `mut` / `@inject`), `\\` line continuations, a trailing `;`, and the type
 forms of the compiler's type parser (unions, capability prefixes, `*T`, weak
 and handle pointers, sets, `(A) -> R`, `Name[T]`, `dyn T`, `Item=T`)."""
 
@@ -41,7 +41,7 @@ def test_no_problem_and_every_extern_once(model):
     names = [e.name for e in model.externs]
     assert names == ["rt_doc_glob", "rt_net_fetch", "rt_net_ping", "rt_params_by_line", "rt_continued",
                      "rt_union_arg", "rt_caps", "rt_raw_ptrs", "rt_callbacks", "rt_sets",
-                     "rt_bracket_generics"]
+                     "rt_bracket_generics", "rt_after_doc_block"]
     for e in model.externs:
         assert e.name_span.start_line == _line_of(text, f"fn {e.name}"), e.name
 
@@ -56,6 +56,13 @@ def test_doc_lines_are_comments(model):
                     '"///" + f(2)', "///*\nextern fn rt_z()\n"]:
         assert mask(snippet) == mask_slow(snippet), snippet
     assert [e.name for e in parse_source("///*\nextern fn rt_z()\n").externs] == ["rt_z"]
+    assert "rt_only_in_doc_block" not in [e.name for e in model.externs]
+    last = model.externs[-1]
+    assert last.name == "rt_after_doc_block" and "rt_only_in_doc_block" in (last.doc or "")
+    for snippet in ["///\nbody 'x\n///\nf(1)\n", "///\n/// line\ng()\n", "///\nnever closed /* x\n",
+                    "///\r\nextern fn rt_crlf()\r\n", "  ///  \n  in doc\n  ///   \nh()"]:
+        assert mask(snippet) == mask_slow(snippet), snippet
+    assert [e.name for e in parse_source("///\n/// line\nextern fn rt_y()\n").externs] == ["rt_y"]
 
 
 def test_extern_async_fn(model):
@@ -86,6 +93,12 @@ def test_parameters_separated_by_line_breaks(model):
         sig = _lark_signature(text)
         assert [p.name for p in sig.params] in (["a", "b"], ["cb", "b"], ["a"]), text
     assert _comma_line_breaks("extern fn f(\n    a: i64\n    b: i64\n)").count(",") == 1
+
+
+def test_trailing_semicolon(model):
+    e = model.externs[-1]
+    assert _sig(e) == ([("a", TypeKind.NAMED, "i64")], (TypeKind.NAMED, "i64"))
+    assert SAMPLE.read_text()[e.span.end - 1] == "4"  # the span stops before the `;`
 
 
 def test_backslash_continuation(model):

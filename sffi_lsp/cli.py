@@ -190,6 +190,8 @@ def parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: 
 
 
 def _parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
+    if cache is None:
+        return _parse_focused(files, jobs)
     models: dict[str, SourceFile] = {}
     todo: list[tuple[str, FileKey | None]] = []
     # Loading hundreds of thousands of small model objects triggers the cyclic
@@ -229,6 +231,71 @@ def _parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet:
         if cache is not None and key is not None and not transient:
             cache.put(key, model)
     return [models[p] for p in files]
+
+
+# (paths, texts, focus) for forked workers of `_parse_focused`: inherited, not sent
+_FOCUSED: tuple[Sequence[str], list[str | None], frozenset[str] | None] | None = None
+
+
+def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
+    """Models for a run that stores none (--no-cache): only what the check reads.
+
+    Every text is read first; the names that could be externs anywhere in the
+    tree (`extern_name_candidates`) then bound which calls and functions the
+    models keep: rules look at calls of externs only, and most calls are not
+    (bench_syntax tree: 26,660 calls, 5,314 of externs). Workers are forked
+    with the texts in memory and send back these smaller models."""
+    from .syntax.parser import extern_name_candidates, parse_file, parse_source, read_text  # noqa: PLC0415
+
+    global _FOCUSED
+    texts: list[str | None] = []
+    for path in files:
+        try:
+            texts.append(read_text(path))
+        except (OSError, ValueError):
+            texts.append(None)  # parse_file reports it
+    focus = extern_name_candidates(t for t in texts if t is not None)
+    models: list[SourceFile] | None = None
+    if jobs > 1 and len(files) >= SERIAL_BELOW:
+        _FOCUSED = (files, texts, focus)
+        try:
+            models = _parse_forked(len(files), jobs)
+        except (OSError, RuntimeError, ImportError, ValueError):  # no fork here: parse serially
+            models = None
+        finally:
+            _FOCUSED = None
+    if models is None:
+        models = [parse_source(t, p, focus) if t is not None else parse_file(p) for p, t in zip(files, texts)]
+    if focus is not None and any(e.name not in focus for m in models for e in m.externs):
+        # (cannot happen by construction; if it ever did, calls would be missing)
+        models = [parse_file(p) for p in files]
+    return models
+
+
+def _parse_forked(n: int, jobs: int) -> list[SourceFile]:
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    from .syntax.positions import register_process_pickling  # noqa: PLC0415
+
+    register_process_pickling()
+    ctx = multiprocessing.get_context("fork")  # ValueError where there is no fork
+    step = max(1, min(64, n // (jobs * 4) or 1))
+    batches = [range(i, min(n, i + step)) for i in range(0, n, step)]
+    out: list[SourceFile] = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=gc.enable) as pool:
+        for models in pool.map(_parse_batch, batches):
+            out.extend(models)
+    return out
+
+
+def _parse_batch(indices: range) -> list[SourceFile]:
+    from .syntax.parser import parse_file, parse_source  # noqa: PLC0415
+
+    assert _FOCUSED is not None
+    files, texts, focus = _FOCUSED
+    return [parse_source(texts[i], files[i], focus) if texts[i] is not None else parse_file(files[i])
+            for i in indices]
 
 
 def idle_cores() -> int:

@@ -625,20 +625,22 @@ def scan_region(src: Source, cs: int, ce: int, first_line: int) -> ChunkResult:
     return res
 
 
-def scan_chunks(src: Source, chunks: list[Chunk]) -> ChunkResult:
+def scan_chunks(src: Source, chunks: list[Chunk], focus: frozenset[str] | None = None) -> ChunkResult:
     """Everything `chunks` (consecutive) declare and call, in one result.
 
     The same as joining `scan_chunk` of each: every search is bounded by the
     end of the chunk it starts in, but the regex passes run once over the
-    whole range instead of once per chunk."""
+    whole range instead of once per chunk. With `focus`, only calls and
+    functions with those names are kept (see `parse_source`)."""
     if not chunks:
         return ChunkResult(0, 0)
     res = ChunkResult(chunks[0].start, chunks[0].line)
-    _scan(src, res, [c.start for c in chunks], [c.end for c in chunks], [c.line for c in chunks])
+    _scan(src, res, [c.start for c in chunks], [c.end for c in chunks], [c.line for c in chunks], focus)
     return res
 
 
-def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], clines: list[int]) -> None:
+def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], clines: list[int],
+          focus: frozenset[str] | None = None) -> None:
     masked = src.masked
     index = src.index
     cs, ce = cstarts[0], cends[-1]
@@ -777,7 +779,8 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
             stack.pop()
         if h[3]:
             ns = h[4]
-            functions.append(lazy_function(h[2], stack[-1][2] if stack else None, anchor, h[4]))
+            if focus is None or h[2] in focus:
+                functions.append(lazy_function(h[2], stack[-1][2] if stack else None, anchor, h[4]))
         stack.append(h)
 
     fn_ranges = [h for h in headers if h[3]]
@@ -829,7 +832,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
         name = m.group(1)
         if len(name) > 1:
             name = name[::-1]
-        if name in not_calls or s in decl_names:
+        if name in not_calls or s in decl_names or (focus is not None and name not in focus):
             continue
         prev = masked[s - 1] if s else "\n"
         if prev == "@" or prev == "$":

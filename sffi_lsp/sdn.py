@@ -128,15 +128,35 @@ def _grammar_path() -> Path:
     raise FileNotFoundError("grammar/sdn.lark is missing from the installation")
 
 
+def _grammar_cache_file(grammar_text: str) -> str | None:
+    """Where Lark keeps the analysed grammar: building the LALR tables costs
+    ~0.15 s, on the language server's path to its first diagnostic."""
+    import hashlib  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    digest = hashlib.sha256(grammar_text.encode()).hexdigest()[:16]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for root in (os.path.join(base, "sffi-lsp"), os.path.join(tempfile.gettempdir(), "sffi-lsp-cache")):
+        try:
+            os.makedirs(root, exist_ok=True)
+            if os.access(root, os.W_OK):
+                return os.path.join(root, f"sdn-lalr-{digest}.lark.cache")
+        except OSError:
+            continue
+    return None
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(
-        _grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        postlex=_SdnIndenter(),
-        maybe_placeholders=False,
-    )
+    text = _grammar_path().read_text(encoding="utf-8")
+    options: dict[str, Any] = dict(parser="lalr", lexer="contextual", maybe_placeholders=False)
+    cache = _grammar_cache_file(text)
+    if cache is not None:
+        try:
+            return Lark(text, cache=cache, postlex=_SdnIndenter(), **options)
+        except Exception:  # noqa: BLE001 - unreadable/corrupt cache, read-only dir: build without it
+            pass
+    return Lark(text, postlex=_SdnIndenter(), **options)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", '"': '"', "\\": "\\", "'": "'", "{": "{", "}": "}"}

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import hashlib
-import io
 import operator
 import os
-import pickle
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import model
-from .atomic_file import replace_atomically
 from .model import SourceFile
+
+# pickle, hashlib, io and the atomic writer (tempfile) are imported when a cache is
+# really read or written: `--no-cache` runs never need them. The model reducers below are
+# registered at import regardless, as parallel parsing sends models back with them.
+if TYPE_CHECKING:
+    import pickle
 
 CACHE_DIR_NAME = ".sffi_cache"
 _FORMAT = 2  # bump when the entry layout changes
@@ -33,6 +36,8 @@ def parser_version() -> str:
     A hash of the identities of the syntax package, the grammar and the model
     sources (which hold `PARSER_VERSION`), so a development edit invalidates
     the cache too."""
+    import hashlib  # noqa: PLC0415
+
     h = hashlib.sha256(str(_FORMAT).encode())
     # `syntax.PARSER_VERSION` is not imported (a warm run need not load the parser): it is
     # written in the syntax sources, whose identities are hashed below.
@@ -98,22 +103,8 @@ def _reducer(cls, fields):
 _register_fast_pickling()
 
 
-class _ModelUnpickler(pickle.Unpickler):
-    """Loads only what `put` writes: model classes, FileKey and plain containers.
-
-    A cache directory can come from anywhere (a checked-out tree, a CI cache),
-    and a general unpickler would run any callable a crafted entry names."""
-
-    _ALLOWED = {("builtins", n) for n in ("set", "frozenset", "tuple", "list", "dict")}
-
-    def find_class(self, module: str, name: str):  # noqa: D102
-        if module == model.__name__ and name in model.__all__:
-            return getattr(model, name)
-        if module == __name__ and name == "FileKey":
-            return FileKey
-        if (module, name) in self._ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not a cache model type")
+def _model_unpickler(fh) -> "pickle.Unpickler":
+    return _unpickler_classes()["model"](fh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +131,8 @@ class ModelCache:
         self.misses = 0
 
     def _entry_path(self, path: str) -> str:
+        import hashlib  # noqa: PLC0415
+
         digest = hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()
         return os.path.join(self.directory, "models", digest[:2], digest + ".pickle")
 
@@ -160,7 +153,7 @@ class ModelCache:
     def get(self, key: FileKey) -> SourceFile | None:
         try:
             with open(self._entry_path(key.path), "rb") as fh:
-                stored_key, version, model = _ModelUnpickler(fh).load()
+                stored_key, version, model = _model_unpickler(fh).load()
         except Exception:  # missing, truncated, corrupt or from another Python: just re-parse
             self.misses += 1
             return None
@@ -175,6 +168,10 @@ class ModelCache:
         sub = os.path.dirname(target)
         if not self._ensure_dir(sub):
             return
+        import pickle  # noqa: PLC0415
+
+        from .atomic_file import replace_atomically  # noqa: PLC0415
+
         try:
             replace_atomically(
                 target,
@@ -206,24 +203,6 @@ def _result_classes() -> dict[tuple[str, str], type]:
     return allowed
 
 
-class _ResultUnpickler(pickle.Unpickler):
-    """Like `_ModelUnpickler`: data classes and enums of the result, nothing callable else."""
-
-    _BUILTINS = {("builtins", n) for n in ("set", "frozenset", "tuple", "list", "dict")}
-
-    def __init__(self, fh, allowed: dict[tuple[str, str], type]) -> None:
-        super().__init__(fh)
-        self._allowed = allowed
-
-    def find_class(self, module: str, name: str):  # noqa: D102
-        cls = self._allowed.get((module, name))
-        if cls is not None:
-            return cls
-        if (module, name) in self._BUILTINS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not a result type")
-
-
 def _result_dispatch_table(allowed: dict[tuple[str, str], type]) -> dict:
     """Data classes pickled as constructor calls (see `_register_fast_pickling`), for this pickler only."""
     table = copyreg.dispatch_table.copy()
@@ -235,6 +214,8 @@ def _result_dispatch_table(allowed: dict[tuple[str, str], type]) -> dict:
 
 def code_identity() -> str:
     """Identities of the package sources a check's findings depend on (not the adapters)."""
+    import hashlib  # noqa: PLC0415
+
     here = os.path.dirname(os.path.abspath(__file__))
     h = hashlib.sha256()
     for root in (here, os.path.join(os.path.dirname(here), "grammar")):
@@ -263,6 +244,8 @@ class ResultCache:
 
     @staticmethod
     def key(*parts) -> str:
+        import hashlib  # noqa: PLC0415
+
         text = repr((_RESULT_FORMAT, parts))
         return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -270,7 +253,7 @@ class ResultCache:
         """The result stored under `key` whose watched files are unchanged, else None (never raises)."""
         try:
             with open(self.path, "rb") as fh:
-                stored_key, watch, findings, extras = _PlainUnpickler(fh).load()
+                stored_key, watch, findings, extras = _unpickler_classes()["plain"](fh).load()
             if stored_key != key or not isinstance(watch, dict):
                 return None
             for path, ident in watch.items():
@@ -283,6 +266,11 @@ class ResultCache:
         return KeptResult(findings, extras)
 
     def put(self, key: str, watch: dict, findings, suppressed: int, externs, resolutions) -> None:
+        import io  # noqa: PLC0415
+        import pickle  # noqa: PLC0415
+
+        from .atomic_file import replace_atomically  # noqa: PLC0415
+
         try:
             table = _result_dispatch_table(_result_classes())
             blobs = []
@@ -308,9 +296,12 @@ class KeptResult:
         self._parts: dict[str, tuple] = {}
 
     def _part(self, which: str) -> tuple:
+        import io  # noqa: PLC0415
+        import pickle  # noqa: PLC0415
+
         part = self._parts.get(which)
         if part is None:
-            part = _ResultUnpickler(io.BytesIO(self._blobs[which]), _result_classes()).load()
+            part = _unpickler_classes()["result"](io.BytesIO(self._blobs[which]), _result_classes()).load()
             if not isinstance(part, tuple) or len(part) != 2:
                 raise pickle.UnpicklingError("malformed result entry")
             self._parts[which] = part
@@ -320,6 +311,8 @@ class KeptResult:
         """(findings, suppressed count); raises on a malformed entry."""
         findings, suppressed = self._part("findings")
         if not isinstance(findings, tuple) or not isinstance(suppressed, int):
+            import pickle  # noqa: PLC0415
+
             raise pickle.UnpicklingError("malformed findings")
         return list(findings), suppressed
 
@@ -332,11 +325,58 @@ class KeptResult:
         return resolutions if isinstance(resolutions, dict) else {}
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    """Plain values only: no class at all may be named."""
+_UNPICKLERS: dict[str, type] = {}
 
-    def find_class(self, module: str, name: str):  # noqa: D102
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+
+def _unpickler_classes() -> dict[str, type]:
+    """The restricted unpicklers, defined on first use (so that `pickle` is imported only
+    by runs that read a cache): "model", "result" and "plain"."""
+    if _UNPICKLERS:
+        return _UNPICKLERS
+    import pickle  # noqa: PLC0415
+
+    class _ModelUnpickler(pickle.Unpickler):
+        """Loads only what `put` writes: model classes, FileKey and plain containers.
+
+        A cache directory can come from anywhere (a checked-out tree, a CI cache),
+        and a general unpickler would run any callable a crafted entry names."""
+
+        _ALLOWED = {("builtins", n) for n in ("set", "frozenset", "tuple", "list", "dict")}
+
+        def find_class(self, module: str, name: str):  # noqa: D102
+            if module == model.__name__ and name in model.__all__:
+                return getattr(model, name)
+            if module == __name__ and name == "FileKey":
+                return FileKey
+            if (module, name) in self._ALLOWED:
+                return super().find_class(module, name)
+            raise pickle.UnpicklingError(f"{module}.{name} is not a cache model type")
+
+    class _ResultUnpickler(pickle.Unpickler):
+        """Like `_ModelUnpickler`: data classes and enums of the result, nothing callable else."""
+
+        _BUILTINS = {("builtins", n) for n in ("set", "frozenset", "tuple", "list", "dict")}
+
+        def __init__(self, fh, allowed: dict[tuple[str, str], type]) -> None:
+            super().__init__(fh)
+            self._allowed = allowed
+
+        def find_class(self, module: str, name: str):  # noqa: D102
+            cls = self._allowed.get((module, name))
+            if cls is not None:
+                return cls
+            if (module, name) in self._BUILTINS:
+                return super().find_class(module, name)
+            raise pickle.UnpicklingError(f"{module}.{name} is not a result type")
+
+    class _PlainUnpickler(pickle.Unpickler):
+        """Plain values only: no class at all may be named."""
+
+        def find_class(self, module: str, name: str):  # noqa: D102
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+
+    _UNPICKLERS.update(model=_ModelUnpickler, result=_ResultUnpickler, plain=_PlainUnpickler)
+    return _UNPICKLERS
 
 
 def _stat_identity(path: str) -> list | None:

@@ -23,10 +23,13 @@ Compatibility decisions (documented because they are judgement calls):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..binary.types import CSignature, CType
 from ..config_types import AbiMapping, AbiProfile, Config
 from ..model import ExternDecl, TypeKind, TypeRef
+
+if TYPE_CHECKING:  # annotations only
+    from ..binary.types import CSignature, CType
 
 INT_WORDS = {f"{s}{n}": (n // 8, s == "i") for s in "iu" for n in (8, 16, 32, 64)}
 FLOAT_WORDS = {"f32": 4, "f64": 8}

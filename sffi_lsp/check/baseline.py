@@ -11,19 +11,29 @@ identical findings were baselined and a third appears, one is reported.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable
 
 from .types import Finding
 
 BASELINE_VERSION = 1
-_LINE_REF = re.compile(r"(\.\w+:\d+)(:\d+)?|\bline \d+")
-# Absolute paths differ between a developer's machine and CI: keep the file name.
-_ABS_PATH = re.compile(r"(?<![\w.])/(?:[^\s`'\"():,;/]+/)+([^\s`'\"():,;/]+)")
+# hashlib, json and the two patterns are only needed with --baseline/--write-baseline:
+# they are imported and compiled on first use, not at every start-up.
+_PATTERNS: tuple | None = None
+
+
+def _patterns():
+    """(line references, absolute paths) as compiled regexes."""
+    global _PATTERNS
+    if _PATTERNS is None:
+        import re  # noqa: PLC0415
+
+        line_ref = re.compile(r"(\.\w+:\d+)(:\d+)?|\bline \d+")
+        # Absolute paths differ between a developer's machine and CI: keep the file name.
+        abs_path = re.compile(r"(?<![\w.])/(?:[^\s`'\"():,;/]+/)+([^\s`'\"():,;/]+)")
+        _PATTERNS = (line_ref, abs_path)
+    return _PATTERNS
 
 
 class BaselineError(Exception):
@@ -39,14 +49,19 @@ def _relative(path: str, base_dir: str) -> str:
 
 
 def fingerprint(finding: Finding, base_dir: str) -> str:
-    message = _ABS_PATH.sub(r"\1", finding.message)
-    message = _LINE_REF.sub(lambda m: (m.group(1).rsplit(":", 1)[0] + ":N") if m.group(1) else "line N", message)
+    import hashlib  # noqa: PLC0415
+
+    line_ref, abs_path = _patterns()
+    message = abs_path.sub(r"\1", finding.message)
+    message = line_ref.sub(lambda m: (m.group(1).rsplit(":", 1)[0] + ":N") if m.group(1) else "line N", message)
     key = "\0".join((finding.code, _relative(finding.path, base_dir), finding.symbol or "", message))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def write_baseline(path: str, findings: Iterable[Finding]) -> int:
     """Write every finding's fingerprint to `path` (atomically); returns the count."""
+    import json  # noqa: PLC0415
+
     base_dir = os.path.dirname(os.path.abspath(path))
     entries = sorted(
         (
@@ -65,6 +80,8 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> int:
 
 
 def load_baseline(path: str) -> Counter[str]:
+    import json  # noqa: PLC0415
+
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)

@@ -33,27 +33,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from ..binary.types import (
-    Absent,
-    AbsenceReason,
-    CSignature,
-    Found,
-    Library,
-    LoadProblem,
-    LoadReason,
-    NoSignature,
-    SymbolKind,
-)
 from ..config import path_matches
 from ..config_types import Config, LibrarySpec
-from ..model import ExternDecl
-from .answers import AnswerStore, fingerprint_of, stat_identity
 from .builtins import BuiltinEntry, BuiltinList, ListProblem, read_builtin_list
 from .types import Candidate, ProviderKind, ProviderRef, Resolution, ResolutionStatus
 
+# The binary layer (ELF reader, loader, hashlib, json) and the answers store are imported
+# where they are used: a check of a tree without libraries and without a cache needs
+# neither (they are most of a cold start's import time).
 if TYPE_CHECKING:
     from ..binary import ExportIndex
+    from ..binary.types import Absent, CSignature, Found, Library, NoSignature
+    from ..model import ExternDecl
     from ..sdn import Manifest, SdnError
+    from .answers import AnswerStore
 
 RUNTIME_LIBRARY_NAME = "libsimple_runtime.so"
 _SATELLITE_RE = re.compile(r"rt_([A-Za-z0-9]+)_")
@@ -193,6 +186,8 @@ class Providers:
         self._volatile_prefixes: set[str] = set()
         self._fingerprint: str | None = None
         if self._answers_file:
+            from .answers import AnswerStore  # noqa: PLC0415
+
             self._answers = AnswerStore(self._answers_file, self.fingerprint(), self._held_libraries())
 
     # ------------------------------------------------------------------ answers kept between runs
@@ -227,6 +222,8 @@ class Providers:
         return self._answers.watched() if self._answers is not None else {}
 
     def _compute_fingerprint(self) -> str:
+        from .answers import fingerprint_of, stat_identity  # noqa: PLC0415
+
         cfg = self.config
         settings = {f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name not in _NOT_PROVIDER_SETTINGS}
         libraries = [[_library_record(lib), [stat_identity(p) for p in lib.closure]]
@@ -273,7 +270,11 @@ class Providers:
             path = os.path.join(d, RUNTIME_LIBRARY_NAME)
             if os.path.exists(path):
                 return ProviderStep(ProviderKind.LIBRARY, self.index.library(path), "runtime library")
+        if self._loader_cannot_find(RUNTIME_LIBRARY_NAME):
+            return None
         lib = self.index.library(RUNTIME_LIBRARY_NAME)
+        from ..binary.types import LoadReason  # noqa: PLC0415
+
         if lib.problem is None or lib.problem.reason is not LoadReason.NOT_FOUND:
             return ProviderStep(ProviderKind.LIBRARY, lib, "runtime library (system loader)")
         return None
@@ -290,8 +291,10 @@ class Providers:
                 step = ProviderStep(ProviderKind.SATELLITE, self.index.library(path),
                                     f"satellite for rt_{prefix}_*", prefix=f"rt_{prefix}_")
                 break
-        if step is None:
+        if step is None and not self._loader_cannot_find(file_name):
             lib = self.index.library(file_name)
+            from ..binary.types import LoadReason  # noqa: PLC0415
+
             if lib.problem is None or lib.problem.reason is not LoadReason.NOT_FOUND:
                 step = ProviderStep(ProviderKind.SATELLITE, lib, f"satellite for rt_{prefix}_* (system loader)",
                                     prefix=f"rt_{prefix}_")
@@ -306,6 +309,13 @@ class Providers:
                 self.unsettled = True
         self._memo.satellites[prefix] = step
         return step
+
+    def _loader_cannot_find(self, name: str) -> bool:
+        """True when the system loader certainly cannot find the bare name `name` (see
+        `DeferredIndex.cannot_find`): then `index.library(name)` would only say "not found",
+        and asking it would open the ELF layer and stat every search directory."""
+        probe = getattr(type(self.index), "cannot_find", None)
+        return probe is not None and probe(self.index, name)
 
     def satellite_prefix(self, name: str) -> str | None:
         """`json` for `rt_json_parse` (the configured prefixes, longest first, when set)."""
@@ -405,6 +415,8 @@ class Providers:
                 rest.append(name)
         if rest and self.builtin_runtime is not None and self.builtin_runtime.loadable:
             found = self.index.lookup(self.builtin_runtime, rest)
+            from ..binary.types import Found  # noqa: PLC0415
+
             still = []
             for name in rest:
                 ans = found.get(name)
@@ -483,6 +495,8 @@ class Providers:
             asked = [n for n in names if n in remaining and step.answers(n)]
             if not asked:
                 continue
+            from ..binary.types import Absent, AbsenceReason, Found  # noqa: PLC0415
+
             lib = step.library
             where = lib.path or lib.spec
             if not lib.loadable:
@@ -514,6 +528,8 @@ class Providers:
 
     def _found_resolution(self, name: str, step: ProviderStep, ans: Found, absent: tuple[tuple[str, Absent], ...],
                           builtin_only: bool) -> Resolution:
+        from ..binary.types import SymbolKind  # noqa: PLC0415
+
         provider = self._provider(step, ans)
         lib_name = os.path.basename(step.library.path or step.library.spec)
         via = ""
@@ -537,6 +553,14 @@ class Providers:
         return Resolution(name, ResolutionStatus.RESOLVED, provider, ans, step.library, absent, note=note)
 
     def _absent_resolution(self, name: str, absent: tuple[tuple[str, Absent], ...], builtin_only: bool) -> Resolution:
+        if not absent:  # nobody was asked (no library): the common case of a tree without libraries
+            if builtin_only:
+                note = f"{name} is not in the runtime's built-in table, and the runtime is builtin-only"
+            else:
+                note = f"no built-in, manifest plugin, runtime library, satellite or configured library provides {name}"
+            return Resolution(name, ResolutionStatus.UNRESOLVED, None, None, None, absent, note=note)
+        from ..binary.types import AbsenceReason  # noqa: PLC0415
+
         telling = {AbsenceReason.COMPAT_ONLY: ResolutionStatus.COMPAT_ONLY,
                    AbsenceReason.HIDDEN: ResolutionStatus.HIDDEN, AbsenceReason.LOCAL: ResolutionStatus.HIDDEN}
         if not builtin_only:
@@ -739,6 +763,10 @@ class Providers:
         if resolution.builtin_signature is not None:
             return resolution.builtin_signature
         answer = self.signature_answer(resolution, timeout)
+        if answer is None:
+            return None
+        from ..binary.types import CSignature  # noqa: PLC0415
+
         return answer if isinstance(answer, CSignature) else None
 
     def signature_answer(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | NoSignature | None:
@@ -782,6 +810,8 @@ class Providers:
 
     def _ask_signatures(self, provider: str, lib: Library, names: list[str], timeout: float) -> None:
         """Ask the index about `names` of `lib` at once and memoise every answer (under `provider`)."""
+        from ..binary.types import NoSignature  # noqa: PLC0415
+
         try:
             answers: dict[str, CSignature | NoSignature] = dict(self.index.signatures(lib, names, timeout=timeout))
         except Exception as exc:  # noqa: BLE001  (DWARF trouble must not stop a check)
@@ -814,6 +844,8 @@ def _configured_detail(spec: LibrarySpec) -> str:
 
 
 def _entry_verdict(name: str, lib: Library, ans: Found | Absent | None) -> tuple[bool, str]:
+    from ..binary.types import Absent, AbsenceReason, Found  # noqa: PLC0415
+
     lib_name = os.path.basename(lib.path or lib.spec)
     if not lib.loadable:
         return (False, f"{lib_name} cannot be loaded: {lib.problem.message if lib.problem else 'unknown reason'}")
@@ -853,6 +885,8 @@ def _code_identity() -> str:
             except OSError:
                 names = []
             files += [os.path.join(pkg, sub, n) for n in names if n.endswith(".py")]
+        from .answers import stat_identity  # noqa: PLC0415
+
         _CODE_IDENTITY = repr([(os.path.relpath(f, pkg), stat_identity(f)) for f in files])
     return _CODE_IDENTITY
 
@@ -1081,18 +1115,126 @@ def _edit_distance(a: str, b: str) -> int:
 # ---------------------------------------------------------------------- the index for a config
 
 def index_for_config(config: Config, **kwargs: Any) -> "ExportIndex":
-    """An ExportIndex set up as the configuration says (target machine, search paths, cache)."""
-    from ..binary import ExportIndex, read_target  # noqa: PLC0415
+    """An ExportIndex set up as the configuration says (target machine, search paths, cache).
+
+    Without a configured `target` the index is made on first use (`DeferredIndex`): a tree
+    whose externs no library can answer never loads the ELF layer."""
     from ..config import ConfigError  # noqa: PLC0415
 
-    target = None
-    if config.target:
-        answer = read_target(config.target)
-        if isinstance(answer, LoadProblem):
-            raise ConfigError(f"{config.config_file or 'configuration'}: target: {answer.message}",
-                              config.config_file, "target")
-        target = answer
-    return ExportIndex(target=target, cache_dir=config.cache_dir, search_paths=tuple(config.search_paths), **kwargs)
+    if not config.target:
+        return DeferredIndex(cache_dir=config.cache_dir, search_paths=tuple(config.search_paths), **kwargs)  # type: ignore[return-value]
+    from ..binary import ExportIndex, read_target  # noqa: PLC0415
+    from ..binary.types import LoadProblem  # noqa: PLC0415
+
+    answer = read_target(config.target)
+    if isinstance(answer, LoadProblem):
+        raise ConfigError(f"{config.config_file or 'configuration'}: target: {answer.message}",
+                          config.config_file, "target")
+    return ExportIndex(target=answer, cache_dir=config.cache_dir, search_paths=tuple(config.search_paths), **kwargs)
 
 
-__all__ = ["ManifestEntryCheck", "ProviderStep", "Providers", "index_for_config"]
+# Every directory glibc's ld.so searches by default for any target the binary layer knows
+# (`binary.loader.default_dirs`; a test keeps the two in step), and its cache file.
+_TRIPLES = ("x86_64-linux-gnu", "i386-linux-gnu", "aarch64-linux-gnu", "x86_64-linux-gnux32",
+            "arm-linux-gnueabihf", "riscv64-linux-gnu")
+_ANY_DEFAULT_DIRS = (*(f"{root}/{t}" for t in _TRIPLES for root in ("/lib", "/usr/lib")), "/lib", "/usr/lib")
+_LD_CACHE = "/etc/ld.so.cache"
+
+
+class DeferredIndex:
+    """An `ExportIndex` created on first use, with one question it answers without it.
+
+    Every attribute but `cannot_find` and `stale` is the real index's (created then). For a
+    tree with no library, runtime library or satellite the real index is never needed: the
+    only questions are "does the system loader find libsimple_runtime.so / libspl_<p>.so?",
+    and `cannot_find` answers "certainly not" from one listing of each directory the
+    loader searches and one read of the ld.so cache, instead of a load attempt per name.
+    """
+
+    def __init__(self, *, cache_dir=None, search_paths: Sequence[str] = (),
+                 ld_library_path: Sequence[str] | None = None, **kwargs: Any) -> None:
+        import _thread  # noqa: PLC0415  (threading itself costs a millisecond to import)
+
+        self._kwargs = dict(kwargs, cache_dir=cache_dir, search_paths=tuple(search_paths),
+                            ld_library_path=ld_library_path)
+        if ld_library_path is None:  # as ExportIndex: the environment when it is made
+            value = os.environ.get("LD_LIBRARY_PATH")
+            ld_library_path = [p or "." for p in value.replace(";", ":").split(":")] if value else []
+            self._kwargs["ld_library_path"] = list(ld_library_path)
+        self._dirs = tuple(dict.fromkeys([*ld_library_path, *(os.path.abspath(p) for p in search_paths),
+                                          *_ANY_DEFAULT_DIRS]))
+        self._real: Any = None
+        self._lock = _thread.allocate_lock()
+        self._listings: dict[str, frozenset[str] | None] | None = None
+        self._cache_text: bytes | None = None
+        # What a skipped load attempt would have watched: a file appearing at one of these
+        # paths, or a new ld.so cache, makes `stale()` true as the index's own watch would.
+        self._watched: dict[str, None] = {}
+        self._cache_identity: tuple | None = None
+
+    def _index(self):
+        real = self._real
+        if real is None:
+            with self._lock:
+                if self._real is None:
+                    from ..binary import ExportIndex  # noqa: PLC0415
+
+                    self._real = ExportIndex(**self._kwargs)
+                real = self._real
+        return real
+
+    def __getattr__(self, name: str) -> Any:  # only for names not defined here
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._index(), name)
+
+    def _read_places(self) -> None:
+        listings: dict[str, frozenset[str] | None] = {}
+        for d in self._dirs:
+            try:
+                listings[d] = frozenset(os.listdir(d))
+            except (FileNotFoundError, NotADirectoryError):
+                listings[d] = frozenset()  # nothing can be opened there
+            except OSError:  # unreadable but perhaps searchable: cannot tell
+                listings[d] = None
+        try:
+            st = os.stat(_LD_CACHE)
+            self._cache_identity = (st.st_size, st.st_mtime_ns, st.st_ino)
+            with open(_LD_CACHE, "rb") as fh:
+                self._cache_text = fh.read(64 << 20)
+        except OSError:  # the index reads no entries from a cache it cannot read
+            self._cache_text = b""
+        self._listings = listings
+
+    def cannot_find(self, name: str) -> bool:
+        """True when `dlopen(name)` of a bare name certainly fails with "not found": no
+        directory the loader searches has an entry of that name (a dangling link or an
+        unreadable file counts as an entry: the real index then decides) and the ld.so
+        cache holds no such string."""
+        if "/" in name or not name:
+            return False
+        if self._listings is None:
+            self._read_places()
+        assert self._listings is not None and self._cache_text is not None
+        for entries in self._listings.values():
+            if entries is None or name in entries:
+                return False
+        if name.encode("utf-8", "surrogateescape") + b"\0" in self._cache_text:
+            return False
+        for d in self._dirs:
+            self._watched[os.path.join(d, name)] = None
+        return True
+
+    def stale(self) -> bool:
+        if self._watched:
+            try:
+                st = os.stat(_LD_CACHE)
+                ident: tuple | None = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except OSError:
+                ident = None
+            if ident != self._cache_identity or any(os.path.lexists(p) for p in self._watched):
+                return True
+        return bool(self._real.stale()) if self._real is not None else False
+
+
+__all__ = ["DeferredIndex", "ManifestEntryCheck", "ProviderStep", "Providers", "index_for_config"]

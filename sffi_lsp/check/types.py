@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from ..binary.types import Absent, CSignature, Found, Library
-from ..model import ExternDecl, Span
+from ..model import Span
+
+if TYPE_CHECKING:  # annotations only: a tree without libraries never imports the binary layer
+    from ..binary.types import Absent, CSignature, Found, Library
+    from ..model import ExternDecl
 
 
 class Severity(str, Enum):

@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ...binary.types import AbsenceReason, Library
 from ...config_types import LibrarySpec
 from ...model import Span
 from ..engine import zero_span
+
+if TYPE_CHECKING:
+    from ...binary.types import Library
 
 
 _FILE_LINE = re.compile(r"\((/[^()]*?):(\d+)\)\s*$")
@@ -55,6 +58,8 @@ def library_issues(ctx) -> list[LibraryIssue]:
 
 
 def _normalise(ctx, item) -> LibraryIssue | None:
+    from ...binary.types import Library  # noqa: PLC0415  (only for a library with a problem)
+
     spec: LibrarySpec | None = None
     origin: str | None = None
     label: str | None = None
@@ -90,6 +95,8 @@ def _names(issue: LibraryIssue) -> set[str]:
 
 def affected_by_unloadable(issue: LibraryIssue):
     """Externs the broken library was asked for (the providers list it among the absences)."""
+    from ...binary.types import AbsenceReason  # noqa: PLC0415
+
     names = _names(issue)
 
     def test(decl, res) -> bool:

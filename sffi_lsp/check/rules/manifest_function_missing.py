@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ...binary.types import Absent, Found
 from ...model import Span
 from ..engine import zero_span
 from ..types import Related, Rule, Severity
@@ -64,6 +63,8 @@ def _missing(ctx, entry) -> list[tuple[str, str]]:
     functions = tuple(getattr(entry, "functions", ()) or ())
     if index is None or not library or not functions:
         return []
+    from ...binary.types import Absent, Found  # noqa: PLC0415
+
     lib = index.library(library)
     if not lib.loadable:
         return []  # SFFI002 reports the library itself

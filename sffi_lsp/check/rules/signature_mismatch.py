@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from ...binary.types import CSignature
+from typing import TYPE_CHECKING
+
 from ...model import ExternDecl
 from ..types import Fix, Related, ResolutionStatus, Rule, Severity, TextEdit
 from ._common import short, with_status
+
+if TYPE_CHECKING:
+    from ...binary.types import CSignature
 
 RULE = Rule(
     code="SFFI008",
@@ -181,6 +185,8 @@ def check(ctx):
                 csig = ctx.providers.signature_for(res)
             except Exception:  # DWARF is best-effort: no signature, no finding
                 continue
+            from ...binary.types import CSignature  # noqa: PLC0415  (only a library-provided extern gets here)
+
             if not isinstance(csig, CSignature) or isinstance(profile, str):
                 continue
             mismatches = list(abi.compare_with_c(decl, csig, profile) or ())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ...binary.types import AbsenceReason
 from ..types import Related, ResolutionStatus, Rule, Severity
 from ._common import rename_fix, short, with_status
 
@@ -41,20 +40,25 @@ def check(ctx):
     for source, decl, res in with_status(ctx, ResolutionStatus.UNRESOLVED):
         suggestions = ctx.suggestions(decl.name)
         message = f"`{decl.name}` is not provided by any configured provider"
+        related: tuple[Related, ...] = ()
+        if res.absences:  # some library was asked (so the binary layer is loaded already)
+            from ...binary.types import AbsenceReason  # noqa: PLC0415
+
+            broken = sorted({lib for lib, a in res.absences if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE})
+            # Unloadable libraries get their own finding (SFFI002); keep the telling absences.
+            related = tuple(
+                Related(lib, None, f"not in {short(lib)}: {a.detail or a.reason.value}")
+                for lib, a in res.absences
+                if a.reason not in (AbsenceReason.NOT_PRESENT, AbsenceReason.LIBRARY_NOT_LOADABLE)
+            )
+        else:
+            broken = []
         if res.note:
             message += f": {res.note.rstrip('.')}"
-        else:
-            broken = sorted({lib for lib, a in res.absences if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE})
-            if broken:
-                message += f" ({', '.join(short(b) for b in broken)} could not be loaded)"
+        elif broken:
+            message += f" ({', '.join(short(b) for b in broken)} could not be loaded)"
         if suggestions:
             message += "; did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "?"
-        # Unloadable libraries get their own finding (SFFI002); keep the telling absences.
-        related = tuple(
-            Related(lib, None, f"not in {short(lib)}: {a.detail or a.reason.value}")
-            for lib, a in res.absences
-            if a.reason not in (AbsenceReason.NOT_PRESENT, AbsenceReason.LIBRARY_NOT_LOADABLE)
-        )
         fixes = tuple(rename_fix(source, decl, s) for s in suggestions)
         if fixes:
             fixes = (fixes[0].__class__(fixes[0].title, fixes[0].edits, preferred=True),) + fixes[1:]

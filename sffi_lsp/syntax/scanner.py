@@ -821,7 +821,13 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     not_calls = _NOT_CALLS
     l_new, (l_name, l_count, l_enc, l_qual, l_at) = _L_NEW, _L_SET
     find = masked.find
-    found = list(_CALL_REV.finditer(rev, n - ce, n - cs))
+    if focus is None:
+        found = list(_CALL_REV.finditer(rev, n - ce, n - cs))
+    else:
+        # names are matched reversed: compare them with the reversed focus, and
+        # keep only those matches (most calls of a file are not of externs)
+        rfocus = _reversed_focus(focus)
+        found = [m for m in _CALL_REV.finditer(rev, n - ce, n - cs) if m.group(1) in rfocus]
     found.reverse()
     ci = 0
     cce = cends[0]
@@ -890,6 +896,15 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
                     index.span(c.start + sm.start(), c.start + sm.end()),
                 ))
         i += 1
+
+
+_RFOCUS: list = [None, frozenset()]  # (focus, its names reversed): one set per run, not per file
+
+
+def _reversed_focus(focus: frozenset[str]) -> frozenset[str]:
+    if _RFOCUS[0] is not focus:
+        _RFOCUS[:] = [focus, frozenset(n[::-1] for n in focus)]
+    return _RFOCUS[1]
 
 
 def _inline_attrs(src: Source, a: int, b: int) -> tuple[Attribute, ...]:

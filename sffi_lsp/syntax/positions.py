@@ -142,7 +142,10 @@ class Anchor:
         self.claim: object = None
 
     def move_to(self, starts: list[int], start: int) -> None:
-        """The chunk now starts at `start` in a text with line starts `starts`."""
+        """The chunk now starts at `start` in a text with line starts `starts`.
+
+        (The place is set before `gen` changes, and readers read `gen` first:
+        a reader on another thread never caches a new place as an old one.)"""
         self.starts = starts
         offset = start - self.base
         if offset != self.offset:
@@ -172,15 +175,16 @@ class LazyCallSite(CallSite):
             anchor, s, _, _ = self._at
         except AttributeError:  # made by dataclasses.replace(): a plain value
             return _CS_SPAN.__get__(self)
+        gen = anchor.gen  # read before the place: a move sets the place, then bumps gen
         try:
-            if self._ks == anchor.gen:
+            if self._ks == gen:
                 return _CS_SPAN.__get__(self)
         except AttributeError:
             pass
         s += anchor.offset
         v = _span_in(anchor.starts, s, s + len(self.name))
         _CS_SPAN.__set__(self, v)
-        _SET_KS(self, anchor.gen)
+        _SET_KS(self, gen)
         return v
 
     @span.setter
@@ -193,15 +197,16 @@ class LazyCallSite(CallSite):
             anchor, _, open_pos, close = self._at
         except AttributeError:
             return _CS_ARGS.__get__(self)
+        gen = anchor.gen
         try:
-            if self._ka == anchor.gen:
+            if self._ka == gen:
                 return _CS_ARGS.__get__(self)
         except AttributeError:
             pass
         o = anchor.offset
         v = None if close < 0 else _span_in(anchor.starts, open_pos + o, close + 1 + o)
         _CS_ARGS.__set__(self, v)
-        _SET_KA(self, anchor.gen)
+        _SET_KA(self, gen)
         return v
 
     @args_span.setter
@@ -298,15 +303,16 @@ class LazyFunctionDecl(FunctionDecl):
             anchor = self._a
         except AttributeError:
             return _FD_SPAN.__get__(self)
+        gen = anchor.gen
         try:
-            if self._k == anchor.gen:
+            if self._k == gen:
                 return _FD_SPAN.__get__(self)
         except AttributeError:
             pass
         s = self._s + anchor.offset
         v = _span_in(anchor.starts, s, s + len(self.name))
         _FD_SPAN.__set__(self, v)
-        _SET_K(self, anchor.gen)
+        _SET_K(self, gen)
         return v
 
     @name_span.setter

@@ -469,7 +469,8 @@ def _lark_signature(text: str) -> Signature:
         if d == "visibility":
             is_pub = True
         elif d == "generics":
-            generics = tuple(str(g.children[0]) for g in child.children)
+            generics = tuple(str(next(t for t in g.children if isinstance(t, Token) and t.type == "NAME"))
+                             for g in child.children)  # (after an optional `const`)
         elif d == "params":
             for p in child.children:
                 # (`@inject` and `mut` before the name are tokens; the name is the NAME)

@@ -150,3 +150,31 @@ def test_fast_path_agrees_or_defers():
                 assert fast == _lark_signature(line), line
     assert _fast_signature("extern async fn rt_a(x: i64) -> i64") == _lark_signature("extern async fn rt_a(x: i64) -> i64")
     assert _fast_signature("extern fn rt_b(mut x: [u8])") is None
+
+
+@pytest.mark.parametrize("text, defaults", [
+    # the compiler reads a default as any expression (`parse_expression`)
+    ("extern fn rt_d(a: i64 = 30 * 1000, b: bool = not ready, c: i64 = x ?? -1) -> i64",
+     ["30 * 1000", "not ready", "x ?? -1"]),
+    ("extern fn rt_d(table: {text: i64} = {}, xs: [i64] = [1, 2], cb: fn(i64) -> i64 = \\v: v + 1)",
+     ["{}", "[1, 2]", "\\v: v + 1"]),
+    ("extern fn rt_d(a: f64 = 1.5e3 / 2.0, mask: u32 = 1 << 4 | 2, r: i64 = n % 3)",
+     ["1.5e3 / 2.0", "1 << 4 | 2", "n % 3"]),
+])
+def test_default_values_are_expressions(text, defaults):
+    m = parse_source(text)
+    assert m.problems == []
+    got = [p.default_text for p in m.externs[0].params]
+    assert ["".join(d.split()) for d in got] == ["".join(d.split()) for d in defaults]
+
+
+def test_generic_parameters_with_const_and_defaults():
+    m = parse_source("extern fn rt_g<const N: i64, T: Foo + Bar, U = i64>(a: [T; N]) -> U\n")
+    assert m.problems == [] and m.externs[0].generics == ("N", "T", "U")
+    assert m.externs[0].params[0].type.kind is TypeKind.ARRAY
+
+
+def test_export_before_extern_is_not_a_problem():
+    m = parse_source("export extern fn rt_exported(a: i64) -> i64\n")
+    assert m.problems == [] and [e.name for e in m.externs] == ["rt_exported"]
+    assert not m.externs[0].is_pub

@@ -283,7 +283,9 @@ def _is_directive_line(masked: str, pos: int, line_end: int) -> tuple[str, str |
     tail = masked[rest_start:line_end].strip()
     if kind == "end":
         return ("end", None) if tail in ("", ":") and cond is None else None
-    if tail != ":":
+    # The compiler's preprocessor (cond_compile) takes any line that is, once
+    # trimmed, `@when(..)`/`@elif(..)` (colon or not) or `@else`/`@else:`
+    if tail != ":" and tail != "":
         return None  # `@when(...)` directly on a declaration: an attribute
     if kind == "else" and cond is None:
         return ("else", None)
@@ -650,11 +652,12 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     def chunk_of(pos: int) -> int:
         return 0 if single else bisect_right(cstarts, pos) - 1
 
-    # @when/@else/@end at column 0
+    # @when/@elif/@else/@end lines, at column 0 or indented (the compiler's
+    # preprocessor reads trimmed lines, so a function body can hold them too)
     if masked.find("@", cs, ce) >= 0:
         for m in _DIRECTIVE_FIND.finditer(masked, cs, ce):
             p = m.start()
-            if p and masked[p - 1] != "\n":
+            if p and masked[p - 1] != "\n" and masked[masked.rfind("\n", 0, p) + 1:p].strip(" \t"):
                 continue
             le = masked.find("\n", p, ce)
             le = ce if le < 0 else le

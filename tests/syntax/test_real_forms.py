@@ -178,3 +178,45 @@ def test_export_before_extern_is_not_a_problem():
     m = parse_source("export extern fn rt_exported(a: i64) -> i64\n")
     assert m.problems == [] and [e.name for e in m.externs] == ["rt_exported"]
     assert not m.externs[0].is_pub
+
+
+def test_conditional_lines_indented_or_without_colon():
+    # the compiler's preprocessor reads trimmed lines: `@when(..)` with or
+    # without `:`, `@else` / `@else:`, `@end`, at any indentation, and branch
+    # bodies may be indented under the directive
+    text = (
+        '@when(os="windows"):\n'
+        "    extern fn rt_tick() -> u32\n"
+        "@else:\n"
+        "    extern fn rt_tick() -> u64\n"
+        "@end\n"
+        "fn body():\n"
+        '    @when(os="linux"):\n'
+        "    extern fn rt_local() -> i64\n"
+        "    @else\n"
+        "    extern fn rt_local() -> i32\n"
+        "    @end\n"
+        "    rt_local()\n"
+        '@when(arch="x86_64")\n'
+        "extern fn rt_nocolon() -> i64\n"
+        "@elif(arch=\"aarch64\")\n"
+        "extern fn rt_nocolon() -> i32\n"
+        "@end\n"
+        "extern fn rt_after() -> i64\n"
+    )
+    m = parse_source(text)
+    assert m.problems == []
+    got = [(e.name, e.when, e.enclosing_fn) for e in m.externs]
+    assert got == [
+        ("rt_tick", 'os="windows"', None),
+        ("rt_tick", 'not (os="windows")', None),
+        ("rt_local", 'os="linux"', "body"),
+        ("rt_local", 'not (os="linux")', "body"),
+        ("rt_nocolon", 'arch="x86_64"', None),
+        ("rt_nocolon", 'not (arch="x86_64") and (arch="aarch64")', None),
+        ("rt_after", None, None),
+    ]
+    assert all(not e.attributes for e in m.externs)
+    # a `@when(..)` with code after it on the same line stays an attribute
+    m = parse_source('@when(os="linux") extern fn rt_inline() -> i64\nextern fn rt_next() -> i64\n')
+    assert [(e.name, e.when) for e in m.externs][1] == ("rt_next", None)

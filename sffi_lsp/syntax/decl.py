@@ -364,7 +364,8 @@ def _base_from_tree(base: Any, text: str) -> TypeSig:
         while close > s and text[close - 1] != ")":
             close -= 1
         if len(members) == 1 and not _has_top_comma(text, s, close):
-            return members[0]  # `(T)`
+            m = members[0]  # `(T)` is T, written with its parentheses
+            return _TS(m.kind, raw, m.name, m.args, m.returns, m.mutable, s, e)
         return _TS(TypeKind.TUPLE, raw, None, members, None, False, s, e)
     if kind == "dict":
         return _TS(TypeKind.DICT, raw, None, tuple(_type_from_tree(t, text) for t in types),

@@ -117,7 +117,7 @@ def test_backslash_continuation(model):
     ("rt_callbacks", [("on_done", TypeKind.FUNCTION, "(i64, text) -> bool"),
                       ("on_tick", TypeKind.FUNCTION, "() -> i64")], (TypeKind.FUNCTION, "fn(i64) -> i64")),
     ("rt_sets", [("keys", TypeKind.NAMED, "{text}"), ("one", TypeKind.TUPLE, "(i64,)"),
-                 ("grouped", TypeKind.NAMED, "i64")], (TypeKind.NAMED, "dyn Sink")),
+                 ("grouped", TypeKind.NAMED, "(i64)")], (TypeKind.NAMED, "dyn Sink")),
     ("rt_bracket_generics", [("table", TypeKind.NAMED, "Dict[text, i64]"), ("lanes", TypeKind.NAMED, "vec[4, f32]")],
      (TypeKind.NAMED, "Iterator<Item=i64>")),
 ])

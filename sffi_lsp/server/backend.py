@@ -97,11 +97,25 @@ class MemoisedSuggestions:
     """The providers with "did you mean" answers kept across checks.
 
     A check asks for suggestions for every unresolved extern; across keystrokes
-    the answers do not change until the providers do (a new wrapper then)."""
+    the answers do not change until the providers do (a new wrapper then).
+
+    The library problems (loadability, satellites present on disk: a directory
+    glob) are kept between full checks too: the per-keystroke check of one file
+    reuses those of the last full check, and each full check reads them afresh
+    (`forget_library_problems`), so a satellite dropped on disk still shows."""
 
     def __init__(self, providers: Any) -> None:
         self._providers = providers
         self._suggestions: dict[tuple[str, int], Any] = {}
+        self._library_problems: list[Any] | None = None
+
+    def library_problems(self) -> list[Any]:
+        if self._library_problems is None:
+            self._library_problems = list(self._providers.library_problems() or ())
+        return self._library_problems
+
+    def forget_library_problems(self) -> None:
+        self._library_problems = None
 
     def suggest(self, name: str, limit: int = 3) -> Any:
         key = (name, limit)
@@ -153,19 +167,65 @@ def abi_mapping_lines(decl: Any, config: Config) -> list[str]:
 def run_check(workspace: Any, backend: Backend) -> Any:
     from ..check.engine import check  # noqa: PLC0415
 
+    forget = getattr(backend.checked, "forget_library_problems", None)
+    if forget is not None:
+        forget()  # a full check reads loadability and satellites afresh
     return check(workspace, backend.checked, backend.config)
 
 
-def check_one_file(source: SourceFile, others: dict[str, SourceFile], roots: list[str], backend: Backend) -> Any:
+class NameIndex:
+    """Which files other than the one being edited mention each name
+    (declaration, call, `use`/`export` list).
+
+    Built once for the other files and reused while they are unchanged (the
+    same SourceFile objects): a keystroke in one file then looks its names up
+    instead of scanning every extern and call of the workspace."""
+
+    def __init__(self, edited: str, others: dict[str, SourceFile]) -> None:
+        self.edited = edited
+        self.sources = {p: s for p, s in others.items() if p != edited}
+        by_name: dict[str, set[str]] = {}
+        for path, other in self.sources.items():
+            for e in other.externs:
+                by_name.setdefault(e.name, set()).add(path)
+            for c in other.calls:
+                by_name.setdefault(c.name, set()).add(path)
+            for u in other.uses:
+                for n in u.names:
+                    by_name.setdefault(n, set()).add(path)
+        self.by_name = by_name
+
+    def fits(self, edited: str, others: dict[str, SourceFile]) -> bool:
+        if edited != self.edited or len(others) - (edited in others) != len(self.sources):
+            return False
+        held = self.sources
+        return all(held.get(p) is s for p, s in others.items() if p != edited)
+
+    def files_naming(self, names: set[str]) -> set[str]:
+        found: set[str] = set()
+        by_name = self.by_name
+        for n in names:
+            paths = by_name.get(n)
+            if paths:
+                found |= paths
+        return found
+
+
+def check_one_file(
+    source: SourceFile, others: dict[str, SourceFile], roots: list[str], backend: Backend, index: NameIndex | None = None
+) -> Any:
     """Findings for one edited file, fast: the checker sees that file whole and,
     of every other file, only what shares a name with it (declarations, calls,
     use lists), which is all a cross-file rule needs to judge this file."""
     from ..check.engine import Workspace, check  # noqa: PLC0415
 
     names = {e.name for e in source.externs} | {c.name for c in source.calls}
+    if index is None or not index.fits(source.path, others):
+        index = NameIndex(source.path, others)
     files = [source]
+    sharing = index.files_naming(names)
     for path, other in others.items():
-        if path == source.path:
+        if path not in sharing:
             continue
         externs = [e for e in other.externs if e.name in names]
         calls = [c for c in other.calls if c.name in names]

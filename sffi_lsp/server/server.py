@@ -80,6 +80,8 @@ class SffiLanguageServer(LanguageServer):
         self._client_watching = False
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sffi-analysis")
         self._candidate_cache: tuple[int, list[Any], list[str]] | None = None
+        # Worker thread only: per edited file, which other files share each name (see backend.NameIndex).
+        self._name_indexes: dict[str, backend.NameIndex] = {}
         self.export_pager = ExportPager()  # sffi.showExports: the last library's sorted view
         self.candidate_details: dict[str, str] = {}  # name -> provider line, filled as completion shows them
         self._declared: tuple[Any, int, set[str]] | None = None
@@ -400,7 +402,7 @@ class SffiLanguageServer(LanguageServer):
             others = None if full else dict(self.sources)
             try:
                 parsed, result = await loop.run_in_executor(
-                    self.executor, _analyse, jobs, parsers, engine, backend_now, others, list(self.roots)
+                    self.executor, _analyse, jobs, parsers, engine, backend_now, others, list(self.roots), self._name_indexes
                 )
             except Exception:  # noqa: BLE001 - an analysis failure must not stop the server
                 log.exception("analysis failed")
@@ -657,6 +659,7 @@ def _analyse(
     current: backend.Backend | None,
     others: dict[str, SourceFile] | None,
     roots: list[str],
+    name_indexes: dict[str, backend.NameIndex] | None = None,
 ) -> tuple[list[tuple[str, SourceFile | None, LineIndex]], CheckResult | None]:
     """Worker thread: parse what changed, update the engine's workspace, check
     everything (`others` None) or just the parsed files against the others."""
@@ -684,7 +687,17 @@ def _analyse(
     for path, source, _index in parsed:
         if source is not None:
             others[path] = source
-    results = [backend.check_one_file(source, others, roots, current) for _p, source, _i in parsed if source is not None]
+    results = []
+    indexes = name_indexes if name_indexes is not None else {}
+    for path, source, _index in parsed:
+        if source is None:
+            continue
+        index = indexes.get(path)
+        if index is None or not index.fits(path, others):
+            if len(indexes) >= 4:
+                indexes.clear()
+            index = indexes[path] = backend.NameIndex(path, others)
+        results.append(backend.check_one_file(source, others, roots, current, index))
     merged = CheckResult(findings=[f for r in results for f in r.findings])
     for r in results:
         merged.resolutions.update(r.resolutions)

@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Any, Protocol
 
 from ..config_types import AbiProfile, Config, LibrarySpec
@@ -48,8 +49,10 @@ class Workspace:
         self.generation = 0
         self._index_generation = -1
         self._externs_by_name: dict[str, list[ExternDecl]] = {}
-        self._calls_by_name: dict[str, list[tuple[str, CallSite]]] = {}
+        self._calls_by_name: dict[str, list[tuple[str, CallSite]]] | None = None  # made when asked
+        self._called: set[str] = set()
         self._referenced: set[str] = set()
+        self._sorted: tuple[int, list[SourceFile]] = (-1, [])
         for f in files:
             self.set_file(f)
 
@@ -70,7 +73,12 @@ class Workspace:
 
     @property
     def files(self) -> list[SourceFile]:
-        return [self._files[p] for p in sorted(self._files)]
+        # Every rule walks the files: sort once per change, hand out copies.
+        generation, files = self._sorted
+        if generation != self.generation:
+            files = [self._files[p] for p in sorted(self._files)]
+            self._sorted = (self.generation, files)
+        return list(files)
 
     def __len__(self) -> int:
         return len(self._files)
@@ -92,17 +100,17 @@ class Workspace:
         if self._index_generation == self.generation:
             return
         externs: dict[str, list[ExternDecl]] = defaultdict(list)
-        calls: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+        called: set[str] = set()
         referenced: set[str] = set()
         for f in self.files:
             for e in f.externs:
                 externs[e.name].append(e)
-            for c in f.calls:
-                calls[c.name].append((f.path, c))
+            called.update([c.name for c in f.calls])
             for u in f.uses:
                 referenced.update(u.names)
         self._externs_by_name = dict(externs)
-        self._calls_by_name = dict(calls)
+        self._called = called
+        self._calls_by_name = None  # tens of thousands of calls: listed by name only when asked
         self._referenced = referenced
         self._index_generation = self.generation
 
@@ -116,12 +124,18 @@ class Workspace:
 
     def calls_named(self, name: str) -> list[tuple[str, CallSite]]:
         self._reindex()
+        if self._calls_by_name is None:
+            calls: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+            for f in self.files:
+                for c in f.calls:
+                    calls[c.name].append((f.path, c))
+            self._calls_by_name = dict(calls)
         return self._calls_by_name.get(name, [])
 
     def is_referenced(self, name: str) -> bool:
         """Called anywhere, or named in a `use`/`export` list."""
         self._reindex()
-        return name in self._calls_by_name or name in self._referenced
+        return name in self._called or name in self._referenced
 
 
 def zero_span(line: int = 0, column: int = 0) -> Span:
@@ -139,11 +153,29 @@ class CheckContext:
     profile: AbiProfile | str | None = None
     _resolutions: dict[tuple[str, str], Resolution] = field(default_factory=dict)
     _suggestions: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
+    # (source, decl, resolution) of every extern outside an extern class, by status: the
+    # resolution rules each ask for one status, and walking all externs per rule adds up.
+    _by_status: dict[Any, list[tuple[SourceFile, ExternDecl, Resolution]]] | None = field(default=None, repr=False)
 
     def externs(self) -> Iterator[tuple[SourceFile, ExternDecl]]:
         for f in self.workspace.files:
             for e in f.externs:
                 yield f, e
+
+    def externs_with_status(self, status: Any) -> list[tuple[SourceFile, ExternDecl, Resolution]]:
+        """(source, decl, resolution) for the externs (extern class members aside) whose
+        resolution has `status`, in file order. Resolutions are memoised, so grouping them
+        once gives what walking every extern per rule would."""
+        groups = self._by_status
+        if groups is None:
+            groups = {}
+            for source, decl in self.externs():
+                if decl.block and decl.block.startswith("class"):  # see rules._common.is_class_member
+                    continue
+                res = self.resolve(decl)
+                groups.setdefault(res.status, []).append((source, decl, res))
+            self._by_status = groups
+        return groups.get(status, [])
 
     def resolve(self, decl: ExternDecl) -> Resolution:
         key = (decl.path, decl.name)
@@ -290,6 +322,31 @@ def _resolve_all(ctx: CheckContext) -> None:
             ctx._resolutions[(d.path, d.name)] = res
 
 
+def _finding_key(f: Finding) -> tuple:
+    s = f.span
+    return (f.path, s.start_line, s.start_column, f.code, f.message)  # Finding.sort_key() + message
+
+
+def _sorted_unique(findings: list[Finding]) -> list[Finding]:
+    """The findings without repeats, by (path, line, column, code, message).
+
+    Equal findings have equal keys, so after sorting a repeat can only sit among the
+    findings of its own key: only those few are compared, instead of hashing every finding
+    (a finding's hash walks its spans, related notes and fixes)."""
+    keyed = sorted([(_finding_key(f), f) for f in findings], key=itemgetter(0))
+    out: list[Finding] = []
+    group_start = 0
+    last_key = None
+    for key, f in keyed:
+        if key != last_key:
+            group_start = len(out)
+            last_key = key
+        elif any(f == g for g in out[group_start:]):
+            continue
+        out.append(f)
+    return out
+
+
 def check(
     workspace: Workspace,
     providers: SymbolProviders,
@@ -322,7 +379,7 @@ def check(
     if only_paths is not None:
         wanted = set(only_paths)
         kept = [f for f in kept if f.path in wanted]
-    kept = sorted(set(kept), key=lambda f: (*f.sort_key(), f.message))  # deterministic order
+    kept = _sorted_unique(kept)  # deterministic order
     result = CheckResult(findings=kept, suppressed=suppressed)
     result.by_decl = dict(ctx._resolutions)
     for (_, name), res in sorted(ctx._resolutions.items()):

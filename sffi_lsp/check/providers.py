@@ -27,6 +27,7 @@ import heapq
 import os
 import re
 import time
+from bisect import bisect_left
 from itertools import repeat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -125,6 +126,7 @@ class Providers:
         self.config = config
         self.index = index
         self._memo = _Memo()
+        self._places = _Listings()
         self._answers_file = answers_file
         self._answers: AnswerStore | None = None
         # False once an answer was given that a later run might not repeat (a DWARF worker
@@ -284,8 +286,12 @@ class Providers:
             return self._memo.satellites[prefix]
         file_name = f"libspl_{prefix}.so"
         step = None
+        now = time.monotonic()
         # The runtime's order: next to the executable, ../lib, target/*, then $SIMPLE_SFFI_PATH (build/).
         for d in [*self._runtime_dirs(), *self.config.satellite_paths]:
+            entries = self._places.entries(d, now)  # one listing for all prefixes, not a stat each
+            if entries is not None and file_name not in entries:
+                continue
             path = os.path.join(d, file_name)
             if os.path.exists(path):
                 step = ProviderStep(ProviderKind.SATELLITE, self.index.library(path),
@@ -1141,6 +1147,74 @@ _ANY_DEFAULT_DIRS = (*(f"{root}/{t}" for t in _TRIPLES for root in ("/lib", "/us
 _LD_CACHE = "/etc/ld.so.cache"
 
 
+_WINDOW = 0.002  # seconds a directory listing or stat is reused (as binary.index.STAT_WINDOW)
+
+
+class _Listings:
+    """Directory listings and ld.so cache names, re-validated by stat identity once their
+    `_WINDOW` has passed: one listing answers hundreds of "is libspl_<p>.so there?"
+    questions, and a file created since is still seen (the directory's mtime changes)."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, tuple[float, tuple | None, frozenset[str] | None]] = {}
+        self._cache: tuple[float, tuple | None, list[bytes]] = (-1.0, None, [])
+
+    def entries(self, directory: str, now: float) -> frozenset[str] | None:
+        """The names in `directory` (empty when it does not exist); None when it cannot be listed."""
+        held = self._dirs.get(directory)
+        if held is not None and now - held[0] < _WINDOW:
+            return held[2]
+        try:
+            st = os.stat(directory)
+            ident: tuple | None = (st.st_mtime_ns, st.st_ino, st.st_dev, st.st_size)
+        except (FileNotFoundError, NotADirectoryError):
+            ident = None
+        except OSError:
+            self._dirs[directory] = (now, None, None)
+            return None
+        if held is not None and ident is not None and held[1] == ident:
+            names = held[2]
+        elif ident is None:
+            names = frozenset()
+        else:
+            try:
+                names = frozenset(os.listdir(directory))
+            except (FileNotFoundError, NotADirectoryError):
+                names = frozenset()
+            except OSError:  # unreadable but perhaps searchable: cannot tell
+                names = None
+        self._dirs[directory] = (now, ident, names)
+        return names
+
+    def cache_may_hold(self, name: str, now: float) -> bool:
+        """False when no string of the ld.so cache ends in `name` (so no entry's key is
+        `name`: a key is a NUL-terminated string at some offset of the file)."""
+        checked, ident, reversed_strings = self._cache
+        if now - checked >= _WINDOW:
+            try:
+                st = os.stat(_LD_CACHE)
+                now_ident: tuple | None = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except OSError:
+                now_ident = None
+            if now_ident != ident or checked < 0:
+                data = b""
+                if now_ident is not None:
+                    try:
+                        with open(_LD_CACHE, "rb") as fh:
+                            data = fh.read(64 << 20)  # as binary.ldcache reads it
+                    except OSError:  # the index reads no entries from a cache it cannot read
+                        data = b""
+                # Reversed, sorted: "some string ends in name" is a prefix search (bisect).
+                reversed_strings = sorted(chunk[::-1] for chunk in data.split(b"\0"))
+            self._cache = (now, now_ident, reversed_strings)
+        key = name.encode("utf-8", "surrogateescape")[::-1]
+        i = bisect_left(reversed_strings, key)
+        return i < len(reversed_strings) and reversed_strings[i].startswith(key)
+
+    def cache_identity(self) -> tuple | None:
+        return self._cache[1]
+
+
 class DeferredIndex:
     """An `ExportIndex` created on first use, with one question it answers without it.
 
@@ -1148,7 +1222,7 @@ class DeferredIndex:
     tree with no library, runtime library or satellite the real index is never needed: the
     only questions are "does the system loader find libsimple_runtime.so / libspl_<p>.so?",
     and `cannot_find` answers "certainly not" from one listing of each directory the
-    loader searches and one read of the ld.so cache, instead of a load attempt per name.
+    loader searches and the ld.so cache's strings, instead of a load attempt per name.
     """
 
     def __init__(self, *, cache_dir=None, search_paths: Sequence[str] = (),
@@ -1165,12 +1239,12 @@ class DeferredIndex:
                                           *_ANY_DEFAULT_DIRS]))
         self._real: Any = None
         self._lock = _thread.allocate_lock()
-        self._listings: dict[str, frozenset[str] | None] | None = None
-        self._cache_text: bytes | None = None
-        # What a skipped load attempt would have watched: a file appearing at one of these
-        # paths, or a new ld.so cache, makes `stale()` true as the index's own watch would.
-        self._watched: dict[str, None] = {}
-        self._cache_identity: tuple | None = None
+        self._places = _Listings()
+        # Names whose load attempt was skipped: a file appearing under one of them in a
+        # searched directory, or a new ld.so cache, makes `stale()` true, as the index's
+        # own watch of a failed attempt would.
+        self._skipped: dict[str, None] = {}
+        self._skipped_cache: tuple | None = None
 
     def _index(self):
         real = self._real
@@ -1188,51 +1262,35 @@ class DeferredIndex:
             raise AttributeError(name)
         return getattr(self._index(), name)
 
-    def _read_places(self) -> None:
-        listings: dict[str, frozenset[str] | None] = {}
-        for d in self._dirs:
-            try:
-                listings[d] = frozenset(os.listdir(d))
-            except (FileNotFoundError, NotADirectoryError):
-                listings[d] = frozenset()  # nothing can be opened there
-            except OSError:  # unreadable but perhaps searchable: cannot tell
-                listings[d] = None
-        try:
-            st = os.stat(_LD_CACHE)
-            self._cache_identity = (st.st_size, st.st_mtime_ns, st.st_ino)
-            with open(_LD_CACHE, "rb") as fh:
-                self._cache_text = fh.read(64 << 20)
-        except OSError:  # the index reads no entries from a cache it cannot read
-            self._cache_text = b""
-        self._listings = listings
-
     def cannot_find(self, name: str) -> bool:
         """True when `dlopen(name)` of a bare name certainly fails with "not found": no
         directory the loader searches has an entry of that name (a dangling link or an
-        unreadable file counts as an entry: the real index then decides) and the ld.so
-        cache holds no such string."""
+        unreadable file counts as an entry: the real index then decides) and no ld.so
+        cache string ends in it."""
         if "/" in name or not name:
             return False
-        if self._listings is None:
-            self._read_places()
-        assert self._listings is not None and self._cache_text is not None
-        for entries in self._listings.values():
+        now = time.monotonic()
+        places = self._places
+        for d in self._dirs:
+            entries = places.entries(d, now)
             if entries is None or name in entries:
                 return False
-        if name.encode("utf-8", "surrogateescape") + b"\0" in self._cache_text:
+        if places.cache_may_hold(name, now):
             return False
-        for d in self._dirs:
-            self._watched[os.path.join(d, name)] = None
+        if not self._skipped:
+            self._skipped_cache = places.cache_identity()
+        self._skipped[name] = None
         return True
 
     def stale(self) -> bool:
-        if self._watched:
+        if self._skipped:
             try:
                 st = os.stat(_LD_CACHE)
                 ident: tuple | None = (st.st_size, st.st_mtime_ns, st.st_ino)
             except OSError:
                 ident = None
-            if ident != self._cache_identity or any(os.path.lexists(p) for p in self._watched):
+            if ident != self._skipped_cache or any(
+                    os.path.lexists(os.path.join(d, n)) for n in self._skipped for d in self._dirs):
                 return True
         return bool(self._real.stale()) if self._real is not None else False
 

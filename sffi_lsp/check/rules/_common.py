@@ -21,6 +21,10 @@ def is_class_member(decl: ExternDecl) -> bool:
 
 
 def with_status(ctx, status: ResolutionStatus) -> Iterator[tuple[SourceFile, ExternDecl, Resolution]]:
+    grouped = getattr(ctx, "externs_with_status", None)
+    if grouped is not None:
+        yield from grouped(status)
+        return
     for source, decl in ctx.externs():
         if is_class_member(decl):
             continue

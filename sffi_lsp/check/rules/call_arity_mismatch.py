@@ -45,7 +45,12 @@ def _workspace_arity(ctx, name: str, memo: dict):
 
 
 def check(ctx):
+    # Tens of thousands of calls: per call only dictionary look-ups; arity ranges and
+    # declaration texts are computed once per declaration.
     memo: dict = {}
+    ranges: dict[int, tuple[int, int]] = {}
+    related_for: dict[int, tuple[Related, ...]] = {}
+    declared = set(ctx.workspace.extern_names())  # most calls are to other functions: skip them first
     for source in ctx.workspace.files:
         local_externs: dict[str, object] = {}
         ambiguous: set[str] = set()
@@ -55,26 +60,40 @@ def check(ctx):
             first = local_externs.setdefault(e.name, e)
             if first is not e and _arity_range(first) != _arity_range(e):
                 ambiguous.add(e.name)  # SFFI010 reports the disagreement
-        local_fns = {f.name for f in source.functions}
+        local_fns: set[str] | None = None
         for call in source.calls:
-            if call.qualified or call.arg_count is None or call.name in ambiguous:
+            name = call.name
+            if name not in declared or call.qualified:
                 continue
-            decl = local_externs.get(call.name)
+            count = call.arg_count
+            if count is None or name in ambiguous:
+                continue
+            decl = local_externs.get(name)
             if decl is None:
-                if call.name in local_fns:
+                if local_fns is None:
+                    local_fns = {f.name for f in source.functions}
+                if name in local_fns:
                     continue
-                decl = _workspace_arity(ctx, call.name, memo)
+                decl = _workspace_arity(ctx, name, memo)
                 if decl is None:
                     continue
-            low, high = _arity_range(decl)
-            if low <= call.arg_count <= high:
+            key = id(decl)
+            arity = ranges.get(key)
+            if arity is None:
+                arity = ranges[key] = _arity_range(decl)
+            low, high = arity
+            if low <= count <= high:
                 continue
             want = str(high) if low == high else f"{low} to {high}"
-            noun = "argument" if call.arg_count == 1 else "arguments"
+            noun = "argument" if count == 1 else "arguments"
+            related = related_for.get(key)
+            if related is None:
+                related = related_for[key] = (
+                    Related(decl.path, decl.name_span, f"declared as `{decl.signature_text()}`"),)
             yield RULE.finding(
                 source.path,
                 call.args_span or call.span,
-                f"`{call.name}` is called with {call.arg_count} {noun} but its extern declares {want}",
-                symbol=call.name,
-                related=(Related(decl.path, decl.name_span, f"declared as `{decl.signature_text()}`"),),
+                f"`{name}` is called with {count} {noun} but its extern declares {want}",
+                symbol=name,
+                related=related,
             )

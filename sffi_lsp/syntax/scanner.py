@@ -932,7 +932,9 @@ def _extern_block(src: Source, res: ChunkResult, m: re.Match[str], decl_start: i
         block_label = src.text[after:close + 1] if close > 0 else '"C"'
         ok = close > 0 and masked[close + 1:le].strip() == ":"
     else:
-        hm = re.match(rf"class[ \t]+({_N})(?:<[^\n:]*>)?[ \t]*:[ \t]*\Z", masked[after:le].rstrip())
+        # (the compiler parses `extern class` as a class: generics, bases or
+        # `with` clauses may follow the name; only the name is needed here)
+        hm = re.match(rf"class[ \t]+({_N})(?:[^\n]*:)?[ \t]*\Z", masked[after:le].rstrip())
         kind = "class"
         name = hm.group(1) if hm else None
         block_label = f"class {name}"

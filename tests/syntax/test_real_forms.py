@@ -220,3 +220,13 @@ def test_conditional_lines_indented_or_without_colon():
     # a `@when(..)` with code after it on the same line stays an attribute
     m = parse_source('@when(os="linux") extern fn rt_inline() -> i64\nextern fn rt_next() -> i64\n')
     assert [(e.name, e.when) for e in m.externs][1] == ("rt_next", None)
+
+
+def test_extern_class_headers_the_compiler_parses_as_classes():
+    # `extern class` is parsed as a class: whatever follows the name is fine
+    for head, members in [("extern class Foo(Base):", ["a", "b"]), ("extern class Gen<T> with Show:", ["a", "b"])]:
+        m = parse_source(f"{head}\n    fn a(x: i64) -> i64\n    static fn b()\n")
+        assert m.problems == [] and [x.name for x in m.extern_blocks[0].members] == members
+    m = parse_source("extern class Opaque\nextern fn rt_z()\n")
+    assert m.problems == [] and [e.name for e in m.externs] == ["rt_z"]
+    assert parse_source("extern class:\n    fn a()\n").problems  # no name: still malformed

@@ -27,7 +27,6 @@ import heapq
 import os
 import re
 import time
-from bisect import bisect_left
 from itertools import repeat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import path_matches
 from ..config_types import Config, LibrarySpec
 from .builtins import BuiltinEntry, BuiltinList, ListProblem, read_builtin_list
-from .types import Candidate, ProviderKind, ProviderRef, Resolution, ResolutionStatus
+from .types import Candidate, ProviderKind, ProviderRef, Resolution, ResolutionStatus, slot_constructor
 
 # The binary layer (ELF reader, loader, hashlib, json) and the answers store are imported
 # where they are used: a check of a tree without libraries and without a cache needs
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     from .answers import AnswerStore
 
 RUNTIME_LIBRARY_NAME = "libsimple_runtime.so"
+_new_resolution = slot_constructor(Resolution)  # one per unresolved extern of a cold run
 _SATELLITE_RE = re.compile(r"rt_([A-Za-z0-9]+)_")
 
 
@@ -127,6 +127,7 @@ class Providers:
         self.index = index
         self._memo = _Memo()
         self._places = _Listings()
+        self._satellite_dirs: tuple[Config, list[str]] | None = None  # (for which config, dirs)
         self._answers_file = answers_file
         self._answers: AnswerStore | None = None
         # False once an answer was given that a later run might not repeat (a DWARF worker
@@ -288,7 +289,9 @@ class Providers:
         step = None
         now = time.monotonic()
         # The runtime's order: next to the executable, ../lib, target/*, then $SIMPLE_SFFI_PATH (build/).
-        for d in [*self._runtime_dirs(), *self.config.satellite_paths]:
+        if self._satellite_dirs is None or self._satellite_dirs[0] is not self.config:
+            self._satellite_dirs = (self.config, [*self._runtime_dirs(), *self.config.satellite_paths])
+        for d in self._satellite_dirs[1]:
             entries = self._places.entries(d, now)  # one listing for all prefixes, not a stat each
             if entries is not None and file_name not in entries:
                 continue
@@ -564,7 +567,7 @@ class Providers:
                 note = f"{name} is not in the runtime's built-in table, and the runtime is builtin-only"
             else:
                 note = f"no built-in, manifest plugin, runtime library, satellite or configured library provides {name}"
-            return Resolution(name, ResolutionStatus.UNRESOLVED, None, None, None, absent, note=note)
+            return _new_resolution(name, ResolutionStatus.UNRESOLVED, None, None, None, absent, None, note)
         from ..binary.types import AbsenceReason  # noqa: PLC0415
 
         telling = {AbsenceReason.COMPAT_ONLY: ResolutionStatus.COMPAT_ONLY,
@@ -1157,7 +1160,7 @@ class _Listings:
 
     def __init__(self) -> None:
         self._dirs: dict[str, tuple[float, tuple | None, frozenset[str] | None]] = {}
-        self._cache: tuple[float, tuple | None, list[bytes]] = (-1.0, None, [])
+        self._cache: tuple[float, tuple | None, frozenset[bytes]] = (-1.0, None, frozenset())
 
     def entries(self, directory: str, now: float) -> frozenset[str] | None:
         """The names in `directory` (empty when it does not exist); None when it cannot be listed."""
@@ -1188,8 +1191,11 @@ class _Listings:
 
     def cache_may_hold(self, name: str, now: float) -> bool:
         """False when no string of the ld.so cache ends in `name` (so no entry's key is
-        `name`: a key is a NUL-terminated string at some offset of the file)."""
-        checked, ident, reversed_strings = self._cache
+        `name`: a key is a NUL-terminated string at some offset of the file). Only names
+        starting with "lib" are judged (every "lib..." tail of every string is known)."""
+        if not name.startswith("lib"):
+            return True
+        checked, ident, tails = self._cache
         if now - checked >= _WINDOW:
             try:
                 st = os.stat(_LD_CACHE)
@@ -1204,12 +1210,11 @@ class _Listings:
                             data = fh.read(64 << 20)  # as binary.ldcache reads it
                     except OSError:  # the index reads no entries from a cache it cannot read
                         data = b""
-                # Reversed, sorted: "some string ends in name" is a prefix search (bisect).
-                reversed_strings = sorted(chunk[::-1] for chunk in data.split(b"\0"))
-            self._cache = (now, now_ident, reversed_strings)
-        key = name.encode("utf-8", "surrogateescape")[::-1]
-        i = bisect_left(reversed_strings, key)
-        return i < len(reversed_strings) and reversed_strings[i].startswith(key)
+                # From every "lib" to the string's end (overlapping: "/usr/lib/libm.so" gives
+                # "lib/libm.so" and "libm.so"): a key equal to a lib... name is one of them.
+                tails = frozenset(re.findall(rb"(?=(lib[^\0]*))", data))
+            self._cache = (now, now_ident, tails)
+        return name.encode("utf-8", "surrogateescape") in tails
 
     def cache_identity(self) -> tuple | None:
         return self._cache[1]
@@ -1240,6 +1245,7 @@ class DeferredIndex:
         self._real: Any = None
         self._lock = _thread.allocate_lock()
         self._places = _Listings()
+        self._union: tuple[float, frozenset[str] | None] = (-1.0, None)  # (when, names in any searched dir)
         # Names whose load attempt was skipped: a file appearing under one of them in a
         # searched directory, or a new ld.so cache, makes `stale()` true, as the index's
         # own watch of a failed attempt would.
@@ -1271,10 +1277,19 @@ class DeferredIndex:
             return False
         now = time.monotonic()
         places = self._places
-        for d in self._dirs:
-            entries = places.entries(d, now)
-            if entries is None or name in entries:
-                return False
+        held_at, union = self._union
+        if now - held_at >= _WINDOW:  # re-validate every directory, then answer from one set
+            names: set[str] | None = set()
+            for d in self._dirs:
+                entries = places.entries(d, now)
+                if entries is None:
+                    names = None
+                    break
+                names.update(entries)
+            union = frozenset(names) if names is not None else None
+            self._union = (now, union)
+        if union is None or name in union:
+            return False
         if places.cache_may_hold(name, now):
             return False
         if not self._skipped:

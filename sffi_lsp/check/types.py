@@ -164,18 +164,8 @@ class Rule:
         suggestions: tuple[str, ...] = (),
         severity: Severity | None = None,
     ) -> Finding:
-        return Finding(
-            code=self.code,
-            name=self.name,
-            severity=severity or self.severity,
-            path=path,
-            span=span,
-            message=message,
-            symbol=symbol,
-            related=related,
-            fixes=fixes,
-            suggestions=suggestions,
-        )
+        return _new_finding(self.code, self.name, severity or self.severity, path, span, message, symbol, related,
+                            fixes, suggestions)
 
     def explain(self) -> str:
         """The text `sffi-check --explain` prints."""
@@ -185,3 +175,30 @@ class Rule:
             f"Default severity: {self.severity.value}{state}\n\n"
             f"{self.summary}\n\n{self.doc.strip()}\n"
         )
+
+
+def slot_constructor(cls: type):
+    """`cls(*fields)` for a frozen slotted dataclass, filling the slots directly.
+
+    A frozen dataclass's `__init__` stores each field through `object.__setattr__`; a cold
+    run makes thousands of findings and resolutions, and this costs half as much. The object
+    is the same (same class, same slots; these classes have no `__post_init__`). Positional
+    arguments in field order; defaults as declared."""
+    import dataclasses  # noqa: PLC0415
+
+    fields = dataclasses.fields(cls)
+    params = []
+    ns: dict = {"new": object.__new__, "cls": cls}
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            ns[f"default_{f.name}"] = f.default
+            params.append(f"{f.name}=default_{f.name}")
+        else:
+            params.append(f.name)
+        ns[f"set_{f.name}"] = cls.__dict__[f.name].__set__
+    body = "".join(f"    set_{f.name}(o, {f.name})\n" for f in fields)
+    exec(f"def new_{cls.__name__}({', '.join(params)}):\n    o = new(cls)\n{body}    return o\n", ns)  # noqa: S102
+    return ns[f"new_{cls.__name__}"]
+
+
+_new_finding = slot_constructor(Finding)

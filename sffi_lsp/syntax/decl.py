@@ -393,6 +393,7 @@ _TOKEN_NAMES = {
 }
 
 
+_DECL_NAME = re.compile(r"\b(?:fn|me)[ \t]+[A-Za-z_][A-Za-z0-9_]*")
 _SEP_BEFORE = frozenset(",(:=|+<.&*-[{\\")
 
 
@@ -404,7 +405,10 @@ def _comma_line_breaks(text: str) -> str:
     opened = False
     chars = None
     n = len(text)
-    for i, ch in enumerate(text):
+    head = _DECL_NAME.search(text)  # skip `pub(package)`: start at the parameter list
+    start = head.end() if head is not None else 0
+    for i in range(start, n):
+        ch = text[i]
         if ch in "([{":
             depth += 1
             opened = True

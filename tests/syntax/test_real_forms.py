@@ -93,6 +93,11 @@ def test_parameters_separated_by_line_breaks(model):
         sig = _lark_signature(text)
         assert [p.name for p in sig.params] in (["a", "b"], ["cb", "b"], ["a"]), text
     assert _comma_line_breaks("extern fn f(\n    a: i64\n    b: i64\n)").count(",") == 1
+    # after `pub(package)` and in extern class members too
+    m = parse_source("pub(package) extern fn rt_pk(\n    a: i64\n    b: text\n) -> i64\n"
+                     "extern class K:\n    me push(\n        x: i64\n        y: i64\n    )\n")
+    assert m.problems == [] and [(e.name, [p.name for p in e.params]) for e in m.externs] == [
+        ("rt_pk", ["a", "b"]), ("push", ["x", "y"])]
 
 
 def test_trailing_semicolon(model):

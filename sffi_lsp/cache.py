@@ -109,6 +109,8 @@ def _model_unpickler(fh) -> "pickle.Unpickler":
 
 @dataclass(frozen=True, slots=True)
 class FileKey:
+    """A source file as it was when parsed: a changed size or mtime means a re-parse."""
+
     path: str
     size: int
     mtime_ns: int

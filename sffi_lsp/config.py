@@ -16,7 +16,6 @@ import dataclasses
 import glob
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +55,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Key:
+    """One configuration key: how it is read, the field it sets and its documentation."""
+
     kind: str  # how the value is read, see _convert
     field: str  # Config field (or "rules.<field>")
     type_doc: str
@@ -166,8 +167,19 @@ def config_reference_markdown() -> str:
 
 # --------------------------------------------------------------------------- locating keys in text
 
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_ASSIGN_RE = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_LINE_PATTERNS: tuple[re.Pattern[str], re.Pattern[str]] | None = None  # compiled on first use (a config file)
+
+
+def _line_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(table header, key assignment) line patterns."""
+    global _LINE_PATTERNS
+    if _LINE_PATTERNS is None:
+        _LINE_PATTERNS = (re.compile(_HEADER_SRC), re.compile(_ASSIGN_SRC))
+    return _LINE_PATTERNS
+
+
+_HEADER_SRC = r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$"
+_ASSIGN_SRC = r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
 
 
 def _split_dotted(text: str) -> tuple[str, ...]:
@@ -194,6 +206,7 @@ def find_key_line(text: str, path: Sequence[str | int]) -> int | None:
     aot_counts: dict[tuple[str, ...], int] = {}
     current_index_ok = True
     in_multiline = 0
+    header_re, assign_re = _line_patterns()
     for lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -202,8 +215,8 @@ def find_key_line(text: str, path: Sequence[str | int]) -> int | None:
             in_multiline += line.count("[") - line.count("]")
             in_multiline = max(in_multiline, 0)
             continue
-        header = _HEADER_RE.match(line)
-        if header and not _ASSIGN_RE.match(line):
+        header = header_re.match(line)
+        if header and not assign_re.match(line):
             current = _split_dotted(header.group(2))
             if header.group(1) == "[[":
                 aot_counts[current] = aot_counts.get(current, -1) + 1
@@ -211,7 +224,7 @@ def find_key_line(text: str, path: Sequence[str | int]) -> int | None:
             if current_index_ok and target[: len(current)] == current:
                 best = _better(best, len(current), lineno)
             continue
-        assign = _ASSIGN_RE.match(line)
+        assign = assign_re.match(line)
         if assign:
             full = current + _split_dotted(assign.group(1))
             if current_index_ok:
@@ -656,6 +669,8 @@ def _read_toml(path: str) -> tuple[str, dict[str, Any]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
+    import tomllib  # noqa: PLC0415  (5 ms to import: only when there is a file to read)
+
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

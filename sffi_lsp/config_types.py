@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class LibrarySpec:
+    """A library configured to provide externs (`libraries` in sffi.toml, `--library`)."""
+
     spec: str  # absolute path, glob-expanded path, or a bare name ("libm.so.6") found as ld.so would
     files: tuple[str, ...] = ()  # globs (absolute) of source files this library serves; empty = all
     linked: bool = False  # the project links it with -l: symbols only reachable through a dependency are a warning
@@ -34,6 +36,8 @@ class AbiMapping:
 
 @dataclass(frozen=True, slots=True)
 class AbiProfile:
+    """An ABI profile: how each Simple type category crosses the C ABI (see check/abi.py)."""
+
     name: str  # "native" | "cstring" | "dynamic" | user name
     params: dict[str, AbiMapping] = field(default_factory=dict)  # Simple type category -> words; see check/abi.py
     returns: dict[str, AbiMapping] = field(default_factory=dict)
@@ -42,6 +46,8 @@ class AbiProfile:
 
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
+    """Which rules run and at what severity (ruff-style select / ignore / extend-select)."""
+
     select: tuple[str, ...] = ()  # codes or names or prefixes ("SFFI0"); empty = the defaults
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()  # opt-in rules added to the defaults
@@ -51,6 +57,8 @@ class RuleSettings:
 
 @dataclass(frozen=True, slots=True)
 class Config:
+    """Everything a check depends on besides the sources: providers, rules, ABI, paths."""
+
     root: str  # project root (directory of the config file, or the cwd)
     config_file: str | None = None
     include: tuple[str, ...] = ("**/*.spl",)

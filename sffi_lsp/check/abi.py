@@ -100,6 +100,8 @@ def profile_for(config: Config) -> AbiProfile:
 
 @dataclass(frozen=True, slots=True)
 class Mismatch:
+    """One difference between a declaration and the C signature, under an ABI profile."""
+
     param_index: int | None  # index into decl.params; None for arity or return
     kind: str  # "arity" | "param" | "return"
     message: str

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import path_matches
 from ..config_types import Config, LibrarySpec
-from .builtins import BuiltinEntry, BuiltinList, ListProblem, read_builtin_list
 from .types import Candidate, ProviderKind, ProviderRef, Resolution, ResolutionStatus, slot_constructor
 
 # The binary layer (ELF reader, loader, hashlib, json) and the answers store are imported
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
     from ..model import ExternDecl
     from ..sdn import Manifest, SdnError
     from .answers import AnswerStore
+    from .builtins import BuiltinEntry, BuiltinList, ListProblem
 
 RUNTIME_LIBRARY_NAME = "libsimple_runtime.so"
 _new_resolution = slot_constructor(Resolution)  # one per unresolved extern of a cold run
@@ -110,6 +110,8 @@ class ProviderStep:
 
 @dataclass(slots=True)
 class _Memo:
+    """Answers memoised until the providers are refreshed."""
+
     resolutions: dict[tuple[str, tuple[int, ...]], Resolution] = field(default_factory=dict)
     candidates: list[Candidate] | None = None
     suggester: "_NameSuggester | None" = None
@@ -143,7 +145,11 @@ class Providers:
     # ------------------------------------------------------------------ loading
     def _load(self) -> None:
         cfg = self.config
-        self.builtin_lists: list[BuiltinList] = [read_builtin_list(p) for p in cfg.builtin_lists]
+        self.builtin_lists: list[BuiltinList] = []
+        if cfg.builtin_lists:
+            from .builtins import read_builtin_list  # noqa: PLC0415  (only with lists to read)
+
+            self.builtin_lists = [read_builtin_list(p) for p in cfg.builtin_lists]
         self.builtins: dict[str, BuiltinEntry] = {}
         for lst in self.builtin_lists:
             for name, entry in lst.entries.items():
@@ -980,10 +986,10 @@ class _Suggester:
         return lo, hi, present[0]
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
-        import difflib  # noqa: PLC0415
-
         if not query or not self.names or limit <= 0:
             return []
+        import difflib  # noqa: PLC0415  (not for an empty candidate list: no provider offers names)
+
         q = query.lower()
         if len(q) > self.MAX_FAST_QUERY:
             return suggest_reference(self.names, query, limit, self.CUTOFF)

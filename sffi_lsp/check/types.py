@@ -26,6 +26,8 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class TextEdit:
+    """Replace `span` of the file at `path` with `new_text`."""
+
     path: str
     span: Span
     new_text: str
@@ -33,6 +35,8 @@ class TextEdit:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
+    """A named set of edits that resolves a finding."""
+
     title: str
     edits: tuple[TextEdit, ...]
     preferred: bool = False
@@ -40,6 +44,8 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Related:
+    """Another place a finding refers to (a declaration, a provider, a config line)."""
+
     path: str
     span: Span | None
     message: str
@@ -47,6 +53,8 @@ class Related:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One reported problem: a rule's code and name, severity, place and message."""
+
     code: str  # "SFFI001"
     name: str  # "unresolved-extern"
     severity: Severity
@@ -71,6 +79,8 @@ class ProviderKind(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class ProviderRef:
+    """Which provider answers an extern name, and through which library."""
+
     kind: ProviderKind
     library: str | None = None  # real path of the object that defines the symbol
     version: str | None = None  # default symbol version, e.g. "GLIBC_2.14"
@@ -128,6 +138,8 @@ class Candidate:
 
 @dataclass(slots=True)
 class CheckResult:
+    """What `check` returns: findings, and how each extern resolved."""
+
     findings: list[Finding] = field(default_factory=list)
     resolutions: dict[str, Resolution] = field(default_factory=dict)  # by extern name
     # Per declaration, because configured libraries may serve only some files:

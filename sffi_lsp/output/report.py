@@ -64,6 +64,8 @@ class SourceLines:
 
 @dataclass
 class Report:
+    """A check result and how to show it (paths, source lines, colour)."""
+
     findings: Sequence[Finding]
     externs: Sequence[ExternDecl] = ()
     resolutions: dict[tuple[str, str], Resolution] = field(default_factory=dict)

@@ -30,6 +30,8 @@ _FILE_LINE = re.compile(r"\((/[^()]*?):(\d+)\)\s*$")
 
 @dataclass(frozen=True)
 class LibraryIssue:
+    """A library with a problem, with where it was configured."""
+
     library: Library
     spec: LibrarySpec | None
     origin: str | None  # "sffi.toml:12", "--library", "/abs/manifest.sdn:4", ...

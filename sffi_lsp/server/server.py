@@ -13,6 +13,7 @@ import asyncio
 import fnmatch
 import logging
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
@@ -37,6 +38,9 @@ SERVER_ONLY_SETTINGS = ("poll_interval_ms", "pollIntervalMs")
 DEFAULT_POLL_MS = 1000
 STATUS_NOTIFICATION = "sffi/status"
 FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace is re-checked
+# The analysis thread is pure Python: with the default 5 ms GIL switch interval a
+# hover or completion arriving during a re-check waits up to 5 ms per switch.
+GIL_SWITCH_INTERVAL_S = 0.001
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
 
 
@@ -52,6 +56,7 @@ def _version() -> str:
 class SffiLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, _version(), text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self.roots: list[str] = []
         self.client_settings: dict[str, Any] = {}
         self.initialization_settings: dict[str, Any] = {}
@@ -64,6 +69,7 @@ class SffiLanguageServer(LanguageServer):
         self.parsers: dict[str, Any] = {}
         self.open_paths: set[str] = set()
         self.result = CheckResult()
+        self.decl_resolutions: dict[str, dict[str, Resolution]] = {}  # path -> extern name -> resolution
         self.findings: dict[str, list[Finding]] = {}
         self.result_ids: dict[str, str] = {}
         self._result_counter = 0
@@ -464,6 +470,11 @@ class SffiLanguageServer(LanguageServer):
 
     def _install_findings(self, result: CheckResult, by_path: dict[str, list[Finding]], edited: set[str]) -> None:
         changed = [p for p in set(by_path) | set(self.findings) if by_path.get(p, []) != self.findings.get(p, [])]
+        if result is not self.result:  # a full check: its per-declaration resolutions, by file
+            per_file: dict[str, dict[str, Resolution]] = {}
+            for (path, name), res in (result.by_decl or {}).items():
+                per_file.setdefault(path, {})[name] = res
+            self.decl_resolutions = per_file
         self.result = result
         self.findings = by_path
         for path in changed:
@@ -484,18 +495,20 @@ class SffiLanguageServer(LanguageServer):
             path = os.path.normpath(finding.path)
             if path in checked:
                 findings.setdefault(path, []).append(finding)
-        by_decl = {k: v for k, v in (self.result.by_decl or {}).items() if k[0] not in checked}
-        by_decl.update({k: v for k, v in (result.by_decl or {}).items() if k[0] in checked})
-        resolutions = dict(self.result.resolutions)
-        resolutions.update(result.resolutions)
-        merged = CheckResult(findings=[], resolutions=resolutions)
-        merged.by_decl = by_decl
-        self._install_findings(merged, findings, edited=checked)
+        # Only the checked files' entries change: updated in place, not copied
+        # (a copy of every resolution of a large tree per keystroke cost milliseconds).
+        for path in checked:
+            self.decl_resolutions.pop(path, None)
+        for (path, name), res in (result.by_decl or {}).items():
+            if path in checked:
+                self.decl_resolutions.setdefault(path, {})[name] = res
+        self.result.resolutions.update(result.resolutions)
+        self._install_findings(self.result, findings, edited=checked)
 
     # --- model lookups ----------------------------------------------------------
     def resolution_for(self, path: str, name: str) -> Resolution | None:
-        by_decl = getattr(self.result, "by_decl", None) or {}
-        return by_decl.get((path, name)) or self.result.resolutions.get(name)
+        res = self.decl_resolutions.get(path, {}).get(name)
+        return res if res is not None else self.result.resolutions.get(name)
 
     def resolve_name(self, name: str, path: str | None = None) -> Resolution | None:
         res = self.resolution_for(path, name) if path else self.result.resolutions.get(name)

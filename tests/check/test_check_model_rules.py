@@ -166,3 +166,20 @@ def test_extern_class_members_are_not_resolved_by_bare_name(tmp_path):
 def test_bare_ignore_comment_hides_every_code_on_its_line(tmp_path):
     r = model_check(tmp_path, {"a.spl": "extern fn rt_a()  # sffi: ignore\nextern fn rt_b()\n"})
     assert {f.symbol for f in r.findings} == {"rt_b"} and r.suppressed == 2
+
+
+def test_local_externs_of_spec_blocks_are_not_duplicates(tmp_path):
+    text = (
+        "describe \"files\":\n"
+        "    it \"opens\":\n"
+        "        extern fn rt_file_open(path: text) -> i64\n"
+        "        rt_file_open(\"a\")\n"
+        "    it \"opens twice\":\n"
+        "        extern fn rt_file_open(path: text) -> i64\n"
+        "        rt_file_open(\"b\")\n"
+        "extern fn rt_top() -> i64\n"
+        "extern fn rt_top() -> i64\n"
+        "fn f():\n    rt_top()\n"
+    )
+    r = model_check(tmp_path, {"a_spec.spl": text}, builtins={"rt_file_open", "rt_top"})
+    assert [d.symbol for d in codes(r, "SFFI010")] == ["rt_top"]

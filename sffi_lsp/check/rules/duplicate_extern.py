@@ -14,7 +14,8 @@ RULE = Rule(
 ## What it does
 Reports a second (third, ...) declaration of the same extern name in one file,
 in the same `@when` branch and scope. Declarations in `@when`/`@else`
-alternatives are not duplicates.
+alternatives are not duplicates, and neither are local externs of blocks that
+are not functions (a spec's `it "..."` / `describe` bodies each declare their own).
 
 ## Why is this bad?
 The later declaration is dead weight at best; when the two disagree, readers
@@ -34,6 +35,11 @@ def check(ctx):
     for source in ctx.workspace.files:
         seen: dict[tuple, list] = {}
         for decl in source.externs:
+            if decl.enclosing_fn is None and decl.block is None and decl.span.start_column > 0:
+                # indented, yet in no function: a local extern of a block the
+                # reader does not track as a scope (a spec's `it "..."` /
+                # `describe` body). Two such blocks may each declare it.
+                continue
             key = (decl.name, decl.enclosing_fn, decl.block)
             earlier = next((e for e in seen.get(key, ()) if same_context(e, decl)), None)
             seen.setdefault(key, []).append(decl)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, Callable
 
 from lsprotocol import types as lsp
 
@@ -18,6 +19,39 @@ log = logging.getLogger(__name__)
 CMD_REINDEX = "sffi.reindex"
 CMD_SHOW_EXPORTS = "sffi.showExports"
 WATCH_GLOBS = ("**/*.so", "**/*.so.*", "**/sffi.toml", "**/pyproject.toml", "**/*.sdn", "**/*.spl")
+
+
+class StartupClock:
+    """Start-up stages, logged at INFO as seconds since the process started
+    (`--log-level INFO` shows where the time to the first diagnostic goes)."""
+
+    def __init__(self) -> None:
+        self.t0: float | None = None
+        self._after: list[Callable[[], object]] = []
+        self.done = False
+
+    def begin(self, t0: float) -> None:
+        self.t0 = t0
+
+    def mark(self, stage: str) -> None:
+        if self.t0 is not None:
+            log.info("start-up +%.3f s (cpu %.3f s): %s", time.time() - self.t0, time.process_time(), stage)
+
+    def after_startup(self, job: Callable[[], object]) -> None:
+        """Run `job` (in the analysis executor) once the first diagnostics are out and the index is built."""
+        self._after.append(job)
+
+    def finish(self, ls: "SffiLanguageServer") -> None:
+        if self.done:
+            return
+        self.done = True
+        self.mark("start-up done")
+        loop = asyncio.get_running_loop()
+        for job in self._after:
+            loop.run_in_executor(ls.executor, job)
+
+
+STARTUP = StartupClock()
 
 
 def _settings_from(value: Any) -> dict[str, Any]:
@@ -39,20 +73,42 @@ def _roots(ls: "SffiLanguageServer") -> list[str]:
 def setup(ls: "SffiLanguageServer") -> None:
     @ls.feature(lsp.INITIALIZE)
     def initialize(ls: "SffiLanguageServer", params: lsp.InitializeParams) -> None:
+        STARTUP.mark("initialize")
+        ls.checks_held = True  # released once the workspace is indexed (see `initialized`)
         ls.initialization_settings = _settings_from(params.initialization_options)
         ls.roots = _roots(ls)
 
     @ls.feature(lsp.INITIALIZED)
     async def initialized(ls: "SffiLanguageServer", params: lsp.InitializedParams) -> None:
+        # The first check waits for the configuration and the workspace index, and
+        # nothing else: the open documents checked alone would show wrong cross-file
+        # findings (a call to an extern declared in another file, "never called"),
+        # so checks are held (initialize) until the index is in. File watchers are
+        # registered meanwhile (a client round trip, slow in a busy VS Code).
+        STARTUP.mark("initialized")
+        watchers: asyncio.Task | None = None
         try:
             await ls.pull_client_settings()
+            STARTUP.mark("client settings")
             await ls.reload_backend("startup")
-            await register_watchers(ls)
+            STARTUP.mark("configuration and providers loaded")
             ls.start_watching()
-            await ls.index_workspace()
+            watchers = asyncio.get_running_loop().create_task(register_watchers(ls))
+            count = await ls.index_workspace()
+            STARTUP.mark(f"{count} workspace file(s) indexed")
+        finally:
+            ls.checks_held = False
+            ls.request_check()
+        try:
             await ls.analysed()
+            STARTUP.mark(f"first check done ({len(ls.open_paths)} open document(s))")
         finally:
             ls.started.set()  # even after a failure: pulls must not wait forever
+        try:
+            if watchers is not None:
+                await watchers
+        finally:
+            STARTUP.finish(ls)
 
     @ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: "SffiLanguageServer", params: lsp.DidChangeConfigurationParams) -> None:
@@ -80,6 +136,9 @@ def setup(ls: "SffiLanguageServer") -> None:
         path = ls.path_of(params.text_document.uri)
         ls.open_paths.add(path)
         ls.document_changed(path)
+        ls._last_edit = 0.0  # opening is not typing: check now, without the keystroke debounce
+        if not STARTUP.done:
+            STARTUP.mark(f"didOpen {os.path.basename(path)}")
 
     @ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: "SffiLanguageServer", params: lsp.DidChangeTextDocumentParams) -> None:

@@ -104,6 +104,9 @@ class SffiLanguageServer(LanguageServer):
         # A pull has been answered since the results last changed: only then does the
         # client hold something stale worth a workspace/diagnostic/refresh.
         self.pull_answered = False
+        # Start-up holds checks until the workspace is indexed: the open documents
+        # checked alone would show wrong cross-file findings (lifecycle releases it).
+        self.checks_held = False
 
     # --- errors -------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -373,6 +376,8 @@ class SffiLanguageServer(LanguageServer):
         self._needs_check = True
         if full:
             self._full_now = True
+        if self.checks_held:
+            return
         if self._analysis is None or self._analysis.done():
             self._analysis = asyncio.get_running_loop().create_task(self._analysis_loop())
 
@@ -380,6 +385,8 @@ class SffiLanguageServer(LanguageServer):
         """Wait until pending edits (of `path`, or all) are parsed and checked.
 
         Requests about other files do not wait for a slow one (a 5 MB buffer)."""
+        if self.checks_held:
+            await self.started.wait()  # start-up: the first check follows the workspace index
         while self._analysis is not None and not self._analysis.done():
             if path is not None and path not in self._dirty and path not in self._in_flight:
                 return

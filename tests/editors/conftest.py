@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,14 @@ def record_timing(editor: str, what: str, seconds: float, target: float) -> None
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / "editor-timings.json"
     data = json.loads(path.read_text()) if path.exists() else {}
-    data[f"{editor}: {what}"] = {"seconds": round(seconds, 3), "target": target}
+    load1 = os.getloadavg()[0]
+    data[f"{editor}: {what}"] = {
+        "seconds": round(seconds, 3), "target": target, "load_average": round(load1, 2),
+        "cpus": os.cpu_count(), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     path.write_text(json.dumps(data, indent=2) + "\n")
     # Other work on a shared machine stretches wall-clock figures: allow for it.
-    load = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    load = max(1.0, load1 / (os.cpu_count() or 1))
     ceiling = target * TIME_FACTOR * load
     assert seconds < ceiling, (
         f"{editor}: {what} took {seconds:.2f} s (target {target} s, ceiling {ceiling:.1f} s at load x{load:.1f})"
@@ -164,10 +169,10 @@ def server_command() -> list[str]:
     return [sys.executable, "-m", "sffi_lsp.server"]
 
 
-def server_env(root: Path) -> dict[str, str]:
+def server_env(root: Path, home: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    home = root.parent / "home"
+    home = home or root.parent / "home"
     home.mkdir(exist_ok=True)
     env["HOME"] = str(home)  # no user manifest (~/.simple) nor editor config leaks in
     env["XDG_CONFIG_HOME"] = str(home / ".config")

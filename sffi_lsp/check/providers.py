@@ -449,6 +449,8 @@ class Providers:
             rest = still
         # 2./3. prefix families
         dynamic_names = []
+        if not self.families and not self.unsupported:  # the usual configuration: no family to test
+            dynamic_names, rest = rest, []
         for name in rest:
             fam = next((f for f in self.families if name.startswith(f)), None)
             if fam is not None:

@@ -13,4 +13,10 @@ def line_for(report: Report, f) -> str:
 
 
 def render(report: Report) -> str:
-    return "".join(line_for(report, f) + "\n" for f in report.findings)
+    # `line_for` inlined: thousands of findings, one f-string each.
+    display = report.display
+    return "".join([
+        f"{display(f.path)}:{f.span.start_line + 1}:{f.span.start_column + 1}: "
+        f"{f.code} [{f.severity.value}] {f.message}\n"
+        for f in report.findings
+    ])

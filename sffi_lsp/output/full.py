@@ -18,7 +18,8 @@ def _paint(on: bool, style: str, text: str) -> str:
 
 def _caret_line(source: str, start: int, end: int) -> str:
     # Keep tabs so the caret lines up with the source line as the terminal shows it.
-    lead = "".join("\t" if ch == "\t" else " " for ch in source[:start])
+    before = source[:start]
+    lead = "".join("\t" if ch == "\t" else " " for ch in before) if "\t" in before else " " * len(before)
     return lead + "^" * max(end - start, 1)
 
 

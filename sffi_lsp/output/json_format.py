@@ -98,10 +98,6 @@ def _value(v) -> str:
     return _dumps(v)
 
 
-def _number(v) -> str:
-    return str(v) if v.__class__ is int else _dumps(v)
-
-
 def _dumps(v) -> str:
     import json  # noqa: PLC0415  (only for a value of an unexpected type)
 
@@ -120,10 +116,16 @@ def _extern_lines(report: Report) -> list[str]:
     resolutions = report.resolutions
     display = report.display
     shown = _Strings()
+    enc = _encode_str
     out = []
     for decl in report.externs:
         res = resolutions.get((decl.path, decl.name))
         ns = decl.name_span
+        line, column = ns.start_line + 1, ns.start_column + 1
+        name = decl.name
+        if line.__class__ is not int or column.__class__ is not int or name.__class__ is not str:
+            out.append(_dumps(extern_entry(report, decl)))  # not what the model promises: the slow, exact way
+            continue
         params = ", ".join(
             f'{{"name": {_value(p.name)}, "type": {_value(p.type.text) if p.type is not None else "null"}}}'
             for p in decl.params
@@ -138,8 +140,7 @@ def _extern_lines(report: Report) -> list[str]:
             provider = (f'{{"kind": {shown[pr.kind.value]}, "library": {_value(pr.library)}, '
                         f'"version": {_value(pr.version)}, "via": {via}}}')
         out.append(
-            f'{{"name": {_value(decl.name)}, "path": {shown[display(decl.path)]}, '
-            f'"line": {_number(ns.start_line + 1)}, "column": {_number(ns.start_column + 1)}, '
+            f'{{"name": {enc(name)}, "path": {shown[display(decl.path)]}, "line": {line}, "column": {column}, '
             f'"params": [{params}], "returns": {returns}, "resolved": {"true" if resolved else "false"}, '
             f'"provider": {provider}}}'
         )
@@ -149,13 +150,20 @@ def _extern_lines(report: Report) -> list[str]:
 def _diagnostic_lines(report: Report) -> list[str]:
     display = report.display
     shown = _Strings()
+    enc = _encode_str
     out = []
+    append = out.append
     for f in report.findings:
         s = f.span
-        out.append(
+        a, b, c, d = s.start_line + 1, s.start_column + 1, s.end_line + 1, s.end_column + 1
+        message = f.message
+        if (a.__class__ is not int or b.__class__ is not int or c.__class__ is not int or d.__class__ is not int
+                or message.__class__ is not str):
+            append(_dumps(diagnostic_entry(report, f)))  # not what the model promises: the slow, exact way
+            continue
+        append(
             f'{{"code": {shown[f.code]}, "name": {shown[f.name]}, "severity": {shown[f.severity.value]}, '
-            f'"path": {shown[display(f.path)]}, "line": {_number(s.start_line + 1)}, '
-            f'"column": {_number(s.start_column + 1)}, "end_line": {_number(s.end_line + 1)}, '
-            f'"end_column": {_number(s.end_column + 1)}, "message": {_value(f.message)}}}'
+            f'"path": {shown[display(f.path)]}, "line": {a}, "column": {b}, "end_line": {c}, '
+            f'"end_column": {d}, "message": {enc(message)}}}'
         )
     return out

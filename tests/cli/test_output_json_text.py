@@ -51,6 +51,10 @@ def _report(tmp_path) -> Report:
             resolutions[(path, decl.name)] = Resolution(decl.name, status, provider)
         findings.append(Finding(f"SFFI00{i % 3}", f"rule-{text}", list(Severity)[i % 4], path, _span(i * 5),
                                 f"message {text} `{decl.name}`"))
+    # Off-model values (a float position, a non-str message) take the exact slow path.
+    findings.append(Finding("SFFI009", "odd", Severity.INFO, path, Span(0, 1, 2.0, 3, 4, float("inf")), "m"))
+    findings.append(Finding("SFFI009", "odd", Severity.INFO, path, _span(1), None))  # type: ignore[arg-type]
+    externs.append(ExternDecl("odd", Span(0, 1, 2.5, 0, 0, 0), _span(0), (), None, path=path))
     return Report(findings=findings, externs=externs, resolutions=resolutions, display=DisplayPaths(str(tmp_path)))
 
 
@@ -59,7 +63,7 @@ def test_json_text_equals_json_dumps_of_the_entries(tmp_path) -> None:
     text = render(report, "json")
     assert text == _reference(report)
     doc = json.loads(text)
-    assert len(doc["externs"]) == len(TRICKY) and len(doc["diagnostics"]) == len(TRICKY)
+    assert len(doc["externs"]) == len(TRICKY) + 1 and len(doc["diagnostics"]) == len(TRICKY) + 2
 
 
 def test_json_text_empty_report(tmp_path) -> None:

@@ -30,9 +30,9 @@ SEVERITIES = {
 _ORIGIN = Span(0, 0, 0, 0, 0, 0)
 
 
-@functools.lru_cache(maxsize=256)
-def _code_description(code: str) -> lsp.CodeDescription:
-    return lsp.CodeDescription(href=backend.rule_doc_url(code))
+@functools.lru_cache(maxsize=512)
+def _code_description(code: str, base: str | None) -> lsp.CodeDescription:
+    return lsp.CodeDescription(href=backend.rule_doc_url(code, base))
 
 
 def to_diagnostic(ls: "SffiLanguageServer", finding: Finding) -> lsp.Diagnostic:
@@ -46,7 +46,7 @@ def to_diagnostic(ls: "SffiLanguageServer", finding: Finding) -> lsp.Diagnostic:
         range=ls.range_of(finding.path, finding.span),
         severity=SEVERITIES.get(finding.severity, lsp.DiagnosticSeverity.Warning),
         code=finding.code,
-        code_description=_code_description(finding.code),
+        code_description=_code_description(finding.code, ls.docs_base_url),
         source=SOURCE,
         message=finding.message,
         related_information=related or None,

@@ -35,6 +35,7 @@ SERVER_NAME = "sffi-lsp"
 SETTINGS_SECTION = "sffi"
 # Server-only settings, taken out of the `sffi` section before it reaches the config.
 SERVER_ONLY_SETTINGS = ("poll_interval_ms", "pollIntervalMs")
+DOCS_BASE_SETTINGS = ("docsBaseUrl", "docs_base_url")  # where diagnostics link their rule's page
 DEFAULT_POLL_MS = 1000
 STATUS_NOTIFICATION = "sffi/status"
 FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace is re-checked
@@ -61,6 +62,7 @@ class SffiLanguageServer(LanguageServer):
         self.client_settings: dict[str, Any] = {}
         self.initialization_settings: dict[str, Any] = {}
         self.poll_interval_ms = DEFAULT_POLL_MS
+        self.docs_base_url: str | None = None
         self.backend: backend.Backend | None = None
         self.config_error: str | None = None
         self.engine_workspace: Any = None
@@ -212,6 +214,11 @@ class SffiLanguageServer(LanguageServer):
             self.poll_interval_ms = max(50, int(poll)) if poll is not None else DEFAULT_POLL_MS
         except (TypeError, ValueError):
             self.poll_interval_ms = DEFAULT_POLL_MS
+        base = None
+        for key in DOCS_BASE_SETTINGS:
+            if key in settings:
+                base = settings.pop(key)
+        self.docs_base_url = base.strip() if isinstance(base, str) and base.strip() else None
         return settings
 
     def settings_unchanged(self) -> bool:

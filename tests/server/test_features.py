@@ -63,7 +63,7 @@ async def test_indexed_files_get_diagnostics_without_opening(client, project):
     assert d.range.start == find(MAIN_SPL, "rt_demo_ad(a")
     assert d.source == "sffi"
     assert d.severity == lsp.DiagnosticSeverity.Error
-    assert d.code_description is not None and d.code_description.href.endswith("#sffi001")
+    assert d.code_description is not None and d.code_description.href.endswith("/docs/rules/SFFI001.md")
     assert "rt_demo_ad" in d.message
 
 

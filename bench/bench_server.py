@@ -145,6 +145,13 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of the server process so far (robust to other load on the machine)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 async def pull(client: LanguageClient, uri: str) -> list[lsp.Diagnostic]:
     report = await client.text_document_diagnostic_async(
         lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
@@ -209,6 +216,7 @@ async def run(args: argparse.Namespace) -> int:
         column = len("extern fn ")
         edit_times: list[float] = []
         version = 1
+        cpu_start = cpu_ms(server_pid)
         for i in range(args.edits):
             version += 1
             new = "rt_bench_adX" if i % 2 == 0 else "rt_bench_add"
@@ -228,6 +236,7 @@ async def run(args: argparse.Namespace) -> int:
             unresolved_here = any(d.range.start.line == target_line and d.code == "SFFI001" for d in diags)
             assert unresolved_here == (new == "rt_bench_adX"), "diagnostics did not follow the edit"
         edit_findings = len(diags)
+        cpu = {"edit": (cpu_ms(server_pid) - cpu_start) / args.edits}
 
         stages["after edits"] = rss_mb(server_pid)
         # Hover on extern names (declarations and calls).
@@ -236,6 +245,7 @@ async def run(args: argparse.Namespace) -> int:
         ]
         rnd = random.Random(1)
         hover_times: list[float] = []
+        cpu_start = cpu_ms(server_pid)
         for _ in range(args.hovers):
             position = rnd.choice(hover_positions)
             t0 = time.perf_counter()
@@ -245,6 +255,7 @@ async def run(args: argparse.Namespace) -> int:
             hover_times.append((time.perf_counter() - t0) * 1000)
             assert result is not None
 
+        cpu["hover"] = (cpu_ms(server_pid) - cpu_start) / args.hovers
         stages["after hovers"] = rss_mb(server_pid)
         # Completion after `extern fn ` at the end of the file, various prefixes.
         end_line = len(lines) - 1
@@ -262,6 +273,7 @@ async def run(args: argparse.Namespace) -> int:
         )
         prefixes = ["", "_", "_Z", "_ZN", "_ZN2at", "rt_", "rt_gen_1", "rt_gen_12", "x"]
         completion_times: list[float] = []
+        cpu_start = cpu_ms(server_pid)
         counts: dict[str, int] = {}
         for i in range(args.completions):
             prefix = prefixes[i % len(prefixes)]
@@ -289,6 +301,7 @@ async def run(args: argparse.Namespace) -> int:
             )
             completion_times.append((time.perf_counter() - t0) * 1000)
             counts[prefix] = len(result.items) if result else 0
+        cpu["completion (with its edit)"] = (cpu_ms(server_pid) - cpu_start) / args.completions
         stages["after completions"] = rss_mb(server_pid)
         # sffi.showExports pages (a QuickPick asks for the first page, then filters).
         export_times: list[float] = []
@@ -320,6 +333,7 @@ async def run(args: argparse.Namespace) -> int:
         line(f"completion ({exports_total} exports)", completion_times, TARGETS["completion"])
         print(f"{'showExports page (4 filters)':<34} " + ", ".join(f"{t:.0f}" for t in export_times) + " ms")
         print(f"{'completion items per prefix':<34} {counts}")
+        print(f"{'server CPU per request (ms)':<34} " + ", ".join(f"{k}: {v:.1f}" for k, v in cpu.items()))
         print(f"{'server RSS by stage (MB)':<34} " + ", ".join(f"{k}: {v:.0f}" for k, v in stages.items()))
         print(
             f"{'server RSS (tree + library)':<34} {rss:.0f} MB  (target < {TARGETS['rss']:.0f} MB: "

@@ -53,7 +53,7 @@ class ConfigError(Exception):
 
 # --------------------------------------------------------------------------- key table
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # table rows, never compared
 class _Key:
     """One configuration key: how it is read, the field it sets and its documentation."""
 

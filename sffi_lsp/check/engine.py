@@ -143,7 +143,7 @@ def zero_span(line: int = 0, column: int = 0) -> Span:
     return Span(0, 0, line, column, line, column)
 
 
-@dataclass
+@dataclass(eq=False)  # one per check, never compared
 class CheckContext:
     """What a rule sees: the workspace, the providers, the configuration."""
 

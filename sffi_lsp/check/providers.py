@@ -108,7 +108,7 @@ class ProviderStep:
         return self.prefix is None or name.startswith(self.prefix)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # internal, never compared
 class _Memo:
     """Answers memoised until the providers are refreshed."""
 

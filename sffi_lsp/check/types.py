@@ -148,7 +148,7 @@ class CheckResult:
     suppressed: int = 0  # findings hidden by `# sffi: ignore` comments
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # one object per rule: identity is equality
 class Rule:
     """One check: a stable code, a kebab-case name and its documentation.
 

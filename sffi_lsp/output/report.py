@@ -62,7 +62,7 @@ class SourceLines:
         return lines[line]
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no generated __eq__ to build at start-up
 class Report:
     """A check result and how to show it (paths, source lines, colour)."""
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _FILE_LINE = re.compile(r"\((/[^()]*?):(\d+)\)\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared
 class LibraryIssue:
     """A library with a problem, with where it was configured."""
 

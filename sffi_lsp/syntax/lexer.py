@@ -11,7 +11,9 @@ Rules (see docs of the language): `#` starts a line comment except `#[`;
 `///` starts a doc line comment, and a `///` alone on its line opens a doc
 block closed by the next `///`-only line (as the compiler's lexer reads them);
 `/* */` nests; `"..."` has backslash escapes and `{expr}` interpolation (the
-expression is kept, so calls inside interpolations are still seen); `r"..."`
+expression is kept, so calls inside interpolations are still seen; an
+interpolation may hold nested strings, `"{xs.join(", ")}"`, as the compiler's
+lexer reads them); `r"..."`
 is raw; `'...'` occurs; triple-quoted strings span lines. A one-line string
 that is not closed ends at the end of its line, an unclosed block comment or
 triple-quoted string at the end of the file: any input yields a result.
@@ -99,6 +101,160 @@ _TOKENS = re.compile(
 )
 
 
+# --- Interpolations holding nested strings --------------------------------
+# The compiler's lexer (compiler_rust/parser/src/lexer/strings.rs) reads
+# `{expr}` inside a double-quoted string as an expression in which a nested
+# string may open (`"{xs.join(", ")}"`, `"{env("HOME")}"`): the outer string
+# does not end at the nested quotes. A nested `"` opens a string only where an
+# operand is expected (inside `(`/`[`, after an operator, `,`, `if`/`else`/
+# `match`); elsewhere it closes the outer string and the `{` was a literal
+# brace. A newline inside an interpolation, or one left open at the closing
+# quote, also makes that `{` literal. `{{`, `{\`, `{'` and `{"` are literal.
+
+_MAY_OPEN_OPS = ("==", "!=", "<=", ">=", "??", "<", ">", "+", "-", "*", "/", "%", ",", "(", "[")
+_MAY_OPEN_WORDS = re.compile(r"(?<![A-Za-z0-9_])(?:if|else|match)(?![A-Za-z0-9_])")
+_ENDS_WITH_WORD_OP = re.compile(r"(?:^|[^A-Za-z0-9_])(?:and|or|not|in)$")
+
+
+def _nested_string_may_open(expr: str) -> bool:
+    if _MAY_OPEN_WORDS.search(expr):
+        return True
+    t = expr.rstrip()
+    if not t:
+        return False
+    return t.endswith(_MAY_OPEN_OPS) or _ENDS_WITH_WORD_OP.search(t) is not None
+
+
+def _interpolation(text: str, b: int, n: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """Read the expression of an interpolation whose `{` is at b-1.
+
+    Returns (index just past the closing `}`, spans of nested string contents),
+    or None when the `{` is a literal brace."""
+    depth = 1
+    parens = 0
+    quote = ""  # the nested string's quote, "" outside one
+    qstart = 0
+    nested: list[tuple[int, int]] = []
+    j = b
+    while j < n:
+        c = text[j]
+        if c == "\n":
+            return None
+        if c == "\\":
+            nxt = text[j + 1] if j + 1 < n else ""
+            if nxt == '"' or nxt == "'":  # an escaped quote is a quote in the expression
+                if quote:
+                    if quote == nxt:
+                        quote = ""
+                        nested.append((qstart, j))
+                else:
+                    quote = nxt
+                    qstart = j + 2
+                j += 2
+            elif nxt == "\\" or nxt == "n" or nxt == "t":
+                j += 2
+            else:
+                j += 1
+            continue
+        if c == '"':
+            if quote:
+                if quote == c:
+                    quote = ""
+                    nested.append((qstart, j))
+            elif parens == 0 and not _nested_string_may_open(text[b:j]):
+                return None
+            else:
+                quote = c
+                qstart = j + 1
+            j += 1
+            continue
+        if c == "'":
+            if quote:
+                if quote == c:
+                    quote = ""
+                    nested.append((qstart, j))
+            elif j == b or not (_is_word(text[j - 1]) or text[j - 1] == ")"):
+                quote = c  # not a transpose: a nested single-quoted string
+                qstart = j + 1
+            j += 1
+            continue
+        if not quote:
+            if c == "}":
+                depth -= 1
+                if depth == 0:
+                    return j + 1, nested
+            elif c == "{":
+                depth += 1
+            elif c == "(" or c == "[":
+                parens += 1
+            elif (c == ")" or c == "]") and parens:
+                parens -= 1
+        j += 1
+    return None
+
+
+def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[tuple[int, int]]]]]:
+    """Extent of the (non-raw, one-line) double-quoted string at `a` as the
+    compiler reads it, and its interpolations (expr start, expr end, nested
+    string contents). An unclosed string ends at its line's end."""
+    interps: list[tuple[int, int, list[tuple[int, int]]]] = []
+    i = a + 1
+    while i < n:
+        c = text[i]
+        if c == '"':
+            return i + 1, interps
+        if c == "\n":
+            return i, interps
+        if c == "\\":
+            i += 1 if i + 1 < n and text[i + 1] == "\n" else 2
+            continue
+        if c == "{":
+            nxt = text[i + 1] if i + 1 < n else ""
+            if nxt == "{":
+                i += 2
+                continue
+            if nxt == "\\" or nxt == "'" or nxt == '"':
+                i += 1
+                continue
+            got = _interpolation(text, i + 1, n)
+            if got is not None:
+                end, nested = got
+                if text[i + 1:end - 1].strip():
+                    interps.append((i + 1, end - 1, nested))
+                i = end
+                continue
+        i += 1
+    return n, interps
+
+
+def _dq_needs_scan(s: str) -> bool:
+    """Could this regex-read string end at a quote that is really nested in an
+    interpolation? (Only if an interpolation is still open at its end.)"""
+    return s.count("{") > s.count("}") or s.rfind("{") > s.rfind("}")
+
+
+def _mask_scanned(text: str, a: int, end: int, interps: list[tuple[int, int, list[tuple[int, int]]]]) -> str:
+    """Mask a string read by `_scan_dq`: quotes and interpolated code kept,
+    literal text and nested strings' contents blanked."""
+    out = [text[a]]
+    last = a + 1
+    for b, e, nested in interps:
+        out.append(_blank(text[last:b]))
+        pos = b
+        for qb, qe in nested:
+            out.append(text[pos:qb])
+            out.append(_blank(text[qb:qe]))
+            pos = qe
+        out.append(text[pos:e])
+        last = e
+    closed = end > a + 1 and text[end - 1] == '"' and end - 1 >= last
+    stop = end - 1 if closed else end
+    out.append(_blank(text[last:stop]))
+    if closed:
+        out.append('"')
+    return "".join(out)
+
+
 class _NeedsSlowPath(Exception):
     pass
 
@@ -125,7 +281,11 @@ def mask(text: str) -> tuple[str, list[Comment]]:
                 if kind == "dq" and ("\\" in s or text.startswith("\\", m.end())):
                     raise _NeedsSlowPath  # a raw string has no escapes: its extent differs
                 return _quoted(s, n)
-            return _mask_string(s, 1) if "{" in s else _quoted(s, n)
+            if "{" not in s:
+                return _quoted(s, n)
+            if kind == "dq" and _dq_needs_scan(s) and _scan_dq(text, m.start(), len(text))[0] != m.end():
+                raise _NeedsSlowPath  # a nested string inside an interpolation: extent differs
+            return _mask_string(s, 1)
         if kind == "lc" or kind == "dl":
             a = m.start()
             add(Comment(a, a + n, s))
@@ -231,6 +391,13 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
                     end = _RAW.match(text, start).end()
                 else:
                     end = (_DQ if c == '"' else _SQ).match(text, start).end()
+                    if c == '"' and _dq_needs_scan(text[start:end]):
+                        exact, interps = _scan_dq(text, start, n)
+                        if exact != end:
+                            append(text[pos:start])
+                            append(_mask_scanned(text, start, exact, interps))
+                            pos = exact
+                            continue
                 append(text[pos:start])
                 s = text[start:end]
                 if "{" not in s or raw:

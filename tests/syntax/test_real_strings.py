@@ -1,0 +1,48 @@
+"""String forms found while comparing the reader with real Simple code (issue 2).
+
+Settled by the compiler's lexer (compiler_rust/parser/src/lexer/strings.rs):
+an interpolation `{expr}` may hold nested strings (`"{xs.join(", ")}"`), so
+the outer string does not end at a nested quote; a nested quote opens a string
+only where an operand is expected, otherwise the `{` was a literal brace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sffi_lsp.syntax import parse_file, parse_source
+from sffi_lsp.syntax.lexer import mask, mask_slow
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "spl"
+
+
+def test_nested_strings_in_interpolations_keep_the_file_in_step():
+    path = SAMPLES / "real_strings.spl"
+    model = parse_file(str(path))
+    assert model.problems == []
+    assert [e.name for e in model.externs] == ["rt_cfg_lookup", "rt_cfg_keys", "rt_cfg_render",
+                                               "rt_cfg_after_strings"]
+    calls = {(c.name, c.arg_count) for c in model.calls}
+    # calls inside interpolations with string arguments are seen, with their arity
+    assert {("rt_cfg_lookup", 1), ("rt_cfg_keys", 0), ("rt_cfg_render", 2)} <= calls
+    text = path.read_text()
+    assert mask(text) == mask_slow(text)
+    masked = mask(text)[0]
+    assert len(masked) == len(text)
+    assert "HOME" not in masked and "/*" not in masked.split("fence")[1].split("\n")[0]
+
+
+def test_literal_brace_before_a_closing_quote():
+    # `"p { "`: the quote after `{ ` closes the string (nothing to be an operand of)
+    model = parse_source('fn f():\n    g("p { " + h(1) + " }")\n')
+    assert {(c.name, c.arg_count) for c in model.calls} >= {("g", 1), ("h", 1)}
+
+
+def test_interpolation_rules_match_between_fast_and_reference_masks():
+    for snippet in ['"{a.join(", ")}" + f(1)', '"{x ?? "d"}"', '"{if c: "y" else: "n"}"', '"{m["k"]}"',
+                    '"{"x"}"', '"{{f("x")}}"', '"{a}\'{b(\'q\')}"', '"{t\'}"', '"{f(\n")}"\ng(2)',
+                    '"{f("x")', '"{s.replace("\\"", "\'")}" + k(3)', 'r"{a("x")}"', '"{a + {b: "c"}}"']:
+        got = mask(snippet)
+        assert got == mask_slow(snippet), snippet
+        assert len(got[0]) == len(snippet)
+    assert {c.name for c in parse_source('x = "{a.join(", ")}" + f(1)\n').calls} >= {"f"}
+    assert "k" in {c.name for c in parse_source('x = "{s.replace("a", "b")}" + k(3)\n').calls}

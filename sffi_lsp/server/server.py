@@ -37,6 +37,7 @@ SETTINGS_SECTION = "sffi"
 SERVER_ONLY_SETTINGS = ("poll_interval_ms", "pollIntervalMs")
 DOCS_BASE_SETTINGS = ("docsBaseUrl", "docs_base_url")  # where diagnostics link their rule's page
 DEFAULT_POLL_MS = 1000
+SPL_WALK_EVERY = 5  # stat polls between walks of the workspace for added or removed .spl files
 STATUS_NOTIFICATION = "sffi/status"
 FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace is re-checked
 # The analysis thread is pure Python: with the default 5 ms GIL switch interval a
@@ -86,6 +87,10 @@ class SffiLanguageServer(LanguageServer):
         self._watch_task: asyncio.Task | None = None
         self._config_stamps: dict[str, tuple] = {}
         self._client_watching = False
+        # Unopened .spl files as last seen on disk (mtime, size, inode): polled when the
+        # client does not watch files for us.
+        self._spl_stamps: dict[str, tuple] = {}
+        self._polls = 0
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sffi-analysis")
         self._candidate_cache: tuple[int, list[Any], list[str]] | None = None
         # Worker thread only: per edited file, which other files share each name (see backend.NameIndex).
@@ -323,7 +328,8 @@ class SffiLanguageServer(LanguageServer):
         batch = 200
         for start in range(0, len(paths), batch):
             chunk = [p for p in paths[start : start + batch] if p not in self.open_paths]
-            parsed = await loop.run_in_executor(self.executor, _parse_files, chunk)
+            stamps, parsed = await loop.run_in_executor(self.executor, _stamp_and_parse, chunk)
+            self._spl_stamps.update(stamps)
             for path, source, index in parsed:
                 if path in self.open_paths:
                     continue  # the editor's buffer wins over the disk
@@ -605,10 +611,48 @@ class SffiLanguageServer(LanguageServer):
             await asyncio.sleep(interval)
             try:
                 await self.check_for_changes(loop)
+                if not self._client_watching:
+                    await self.check_sources_on_disk(loop)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a watcher must never die
                 log.exception("file check failed")
+
+    async def check_sources_on_disk(self, loop: asyncio.AbstractEventLoop | None = None) -> list[str]:
+        """Unopened .spl files edited, added or removed on disk, for clients that do
+        not watch files: a stat of each known file every poll, and a walk of the
+        workspace every few polls for new ones. Returns the paths re-read."""
+        loop = loop or asyncio.get_running_loop()
+        self._polls += 1
+        walk = self._polls % SPL_WALK_EVERY == 0
+        known = [p for p in self.sources if p not in self.open_paths and self._in_roots(p)]
+
+        def scan() -> dict[str, tuple]:
+            paths = set(known)
+            if walk:
+                paths.update(self.spl_files())
+            return {path: _stamp(path) for path in paths}
+
+        stamps = await loop.run_in_executor(self.executor, scan)
+        changed = []
+        for path, stamp in stamps.items():
+            if path in self.open_paths:
+                continue  # the editor's buffer wins
+            before = self._spl_stamps.get(path)
+            if before is None and path in self.sources:
+                self._spl_stamps[path] = stamp  # no baseline yet: this is it
+                continue
+            if stamp != before:
+                self._spl_stamps[path] = stamp
+                if stamp or path in self.sources:
+                    changed.append(path)
+        for path in [p for p in self._spl_stamps if p not in self.sources and p not in stamps]:
+            del self._spl_stamps[path]  # gone and forgotten
+        for path in changed:
+            self.file_changed_on_disk(path)
+        if changed:
+            log.info("%d .spl file(s) changed on disk", len(changed))
+        return changed
 
     async def check_for_changes(self, loop: asyncio.AbstractEventLoop | None = None) -> bool:
         loop = loop or asyncio.get_running_loop()
@@ -664,6 +708,12 @@ def _read_text(path: str) -> str | None:
             return handle.read().decode("utf-8", errors="replace")
     except OSError:
         return None
+
+
+def _stamp_and_parse(paths: list[str]) -> tuple[dict[str, tuple], list[tuple[str, SourceFile | None, LineIndex]]]:
+    """Stamped before reading: a change made while reading shows at the next stat poll."""
+    stamps = {path: _stamp(path) for path in paths}
+    return stamps, _parse_files(paths)
 
 
 def _parse_files(paths: list[str]) -> list[tuple[str, SourceFile | None, LineIndex]]:

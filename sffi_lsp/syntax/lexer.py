@@ -28,6 +28,9 @@ from dataclasses import dataclass
 _LEX = re.compile(r"""#|"|'|/\*|///""")
 _DQ = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 _SQ = re.compile(r"'(?:[^'\\\n]|\\.)*'?")
+# `'outer` (a letter after the tick, no closing tick on the line) is a loop
+# label, not a string (compiler_rust/parser/src/lexer/mod.rs).
+_LABEL = re.compile(r"'[^\W\d][^'\n]*(?:\n|\Z)")
 _RAW = re.compile(r'"[^"\n]*"?')
 _BLOCK_EDGE = re.compile(r"/\*|\*/")
 # A `///` alone on its line, not followed by another `///` line, opens a doc
@@ -97,7 +100,8 @@ _TOKENS = re.compile(
     r"|/\*[^*/]*(?:(?:\*(?!/)|/(?!\*))[^*/]*)*\*/(?P<bc>)"
     r"|/\*(?P<bad>)"
     r'''|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?(?P<dq>)'''
-    r"""|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?(?P<sq>)"""
+    # a `'` before a letter with no other `'` on its line is a loop label
+    r"""|'(?![^\W\d][^'\n]*(?:\n|\Z))[^'\\\n]*(?:\\.[^'\\\n]*)*'?(?P<sq>)"""
 )
 
 
@@ -380,6 +384,10 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
             append(_blank(text[start:end]))
             comments.append(Comment(start, end, text[start:end]))
         else:
+            if c == "'" and _LABEL.match(text, start):
+                append(text[pos:start + 1])
+                pos = start + 1
+                continue
             raw = start > 0 and text[start - 1] == "r" and (start < 2 or not _is_word(text[start - 2]))
             if text.startswith(c * 3, start):
                 close = find(c * 3, start + 3)

@@ -16,6 +16,13 @@ in the same run, as whole commands (interpreter start-up included):
 and prints median wall times and the ratios to the reference. sffi-check runs with its
 bytecode compiled once, as an installed tool has it (`PYTHONDONTWRITEBYTECODE` is dropped
 for it and `PYTHONPYCACHEPREFIX` points into the bench's temporary directory).
+
+    .venv/bin/python bench/bench_cli.py --stages [TREE] [--runs 5]
+
+instead splits one cold `sffi-check --no-cache` of a tree without libraries (the issue 2
+case; default: a generated tree) into its stages, each run in a fresh interpreter, and
+prints the median wall and CPU milliseconds of: importing the CLI, importing the checker,
+configuration + discovery, parsing, the check, and rendering json / concise.
 """
 
 from __future__ import annotations
@@ -78,11 +85,87 @@ def median_wall(cmd: list[str] | str, runs: int, *, shell: bool = False, cwd: st
     return statistics.median(times) * 1000
 
 
+# One cold --no-cache run of the CLI's own stages (cli.run_check without a cache), timed.
+_STAGES_CHILD = r"""
+import json, sys, time
+W, C = time.perf_counter, time.process_time
+marks = [(W(), C())]
+import sffi_lsp.cli as cli
+marks.append((W(), C()))
+from sffi_lsp.check.engine import Workspace, check
+from sffi_lsp.check.providers import Providers, index_for_config
+from dataclasses import replace
+marks.append((W(), C()))
+args = cli.build_parser().parse_args(["--no-cache", "--exit-zero", sys.argv[1]])
+config = cli._load_config(args, args.paths)
+files = cli.discover(args.paths, config)
+index = index_for_config(replace(config, cache_dir=None))
+providers = Providers.from_config(config, index, answers_file=None)
+marks.append((W(), C()))
+models = cli.parse_all(files, None, config.jobs or cli.idle_cores(), True)
+marks.append((W(), C()))
+workspace = Workspace(models, roots=[sys.argv[1]])
+result = check(workspace, providers, config)
+marks.append((W(), C()))
+from sffi_lsp import output
+externs = [e for f in workspace.files for e in f.externs]
+for fmt in ("json", "concise"):
+    report = output.Report(findings=result.findings, externs=externs if fmt == "json" else [],
+                           resolutions=result.by_decl, display=output.DisplayPaths(), sources=output.SourceLines())
+    output.render(report, fmt)
+    marks.append((W(), C()))
+print(json.dumps({"marks": marks, "findings": len(result.findings), "externs": len(externs),
+                  "binary": sorted(m for m in sys.modules if m.startswith("sffi_lsp.binary."))}))
+"""
+_STAGE_NAMES = ["import sffi_lsp.cli", "import check engine/providers", "config + discover + providers",
+                "parse (all cores)", "check", "render json", "render concise"]
+
+
+def stages(tree: str, runs: int, env: dict[str, str]) -> None:
+    rows: list[list[tuple[float, float]]] = []
+    info: dict = {}
+    for i in range(runs + 1):  # the first run compiles the bytecode
+        out = subprocess.run([sys.executable, "-c", _STAGES_CHILD, tree], env=env, capture_output=True, text=True,
+                             cwd=str(ROOT))
+        if out.returncode != 0:
+            raise SystemExit(out.stderr)
+        info = __import__("json").loads(out.stdout)
+        marks = info["marks"]
+        if i:
+            rows.append([((b[0] - a[0]) * 1000, (b[1] - a[1]) * 1000) for a, b in zip(marks, marks[1:])])
+    print(f"{tree}: {info['findings']} findings, {info['externs']} externs; "
+          f"binary modules imported: {info['binary'] or 'none'}")
+    print(f"{'stage':<34} {'wall ms':>9} {'cpu ms':>9}   (medians of {runs} fresh interpreters)")
+    for k, name in enumerate(_STAGE_NAMES):
+        wall = statistics.median(r[k][0] for r in rows)
+        cpu = statistics.median(r[k][1] for r in rows)
+        print(f"{name:<34} {wall:>9.1f} {cpu:>9.1f}")
+    print(f"{'total (without start-up)':<34} {statistics.median(sum(w for w, _ in r) for r in rows):>9.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=450)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--stages", nargs="?", const="", default=None, metavar="TREE",
+                    help="time the stages of a cold --no-cache check of TREE (default: a generated tree)")
     args = ap.parse_args(argv)
+
+    if args.stages is not None:
+        work = Path(tempfile.mkdtemp(prefix="sffi-bench-stages-"))
+        try:
+            tree = args.stages
+            if not tree:
+                tree = str(work / "tree")
+                os.mkdir(tree)
+                generate(Path(tree), args.files, seed=11)
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+            env["PYTHONPATH"] = str(ROOT)
+            stages(os.path.abspath(tree), args.runs, env)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
 
     exe = ROOT / ".venv" / "bin" / "sffi-check"
     if not exe.exists():

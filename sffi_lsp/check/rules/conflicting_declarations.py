@@ -33,8 +33,12 @@ extern fn rt_file_size(path: text) -> i32
 
 
 def check(ctx):
-    for name in ctx.workspace.extern_names():
-        decls = [d for d in ctx.workspace.externs_named(name) if not is_class_member(d)]
+    workspace = ctx.workspace
+    for name in workspace.extern_names():
+        named = workspace.externs_named(name)
+        if len(named) < 2:  # most names are declared once: nothing to compare
+            continue
+        decls = [d for d in named if not is_class_member(d)]
         if len(decls) < 2 or len({signature_key(d) for d in decls}) < 2:
             continue
         for decl in decls:

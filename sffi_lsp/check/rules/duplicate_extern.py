@@ -41,7 +41,8 @@ def check(ctx):
                 # `describe` body). Two such blocks may each declare it.
                 continue
             key = (decl.name, decl.enclosing_fn, decl.block)
-            earlier = next((e for e in seen.get(key, ()) if same_context(e, decl)), None)
+            prior = seen.get(key)
+            earlier = next((e for e in prior if same_context(e, decl)), None) if prior else None
             seen.setdefault(key, []).append(decl)
             if earlier is None:
                 continue

@@ -30,6 +30,7 @@ INSTALL_HINT = "run `bash scripts/install-editors.sh` (or set SFFI_SKIP_EDITORS=
 TIME_FACTOR = float(os.environ.get("SFFI_EDITOR_TIME_FACTOR", "4"))
 
 _timings: list[tuple[str, str, float, float]] = []  # (editor, what, seconds, target)
+_stages: list[tuple[str, str, float]] = []  # (editor, what, seconds): breakdowns, no target
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -49,6 +50,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for editor, what, seconds, target in _timings:
         verdict = "meets" if seconds < target else "MISSES"
         terminalreporter.write_line(f"{editor:8s} {what}: {seconds:.2f} s ({verdict} the {target:g} s target)")
+    for editor, what, seconds in _stages:
+        terminalreporter.write_line(f"{editor:8s}   stage {what}: {seconds:.2f} s")
     load = os.getloadavg()
     terminalreporter.write_line(f"(load average {load[0]:.1f} on {os.cpu_count()} CPUs while measuring)")
 
@@ -72,6 +75,17 @@ def record_timing(editor: str, what: str, seconds: float, target: float) -> None
     assert seconds < ceiling, (
         f"{editor}: {what} took {seconds:.2f} s (target {target} s, ceiling {ceiling:.1f} s at load x{load:.1f})"
     )
+
+
+def record_info(editor: str, what: str, seconds: float) -> None:
+    """A start-up stage: printed and kept in test-artifacts/, no target."""
+    print(f"[timing] {editor}: {what} {seconds:.2f} s", file=sys.stderr)
+    _stages.append((editor, what, seconds))
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "editor-timings.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[f"{editor} stage: {what}"] = {"seconds": round(seconds, 3), "load_average": round(os.getloadavg()[0], 2)}
+    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def require_tool(name: str, path: str | Path | None = None) -> str:

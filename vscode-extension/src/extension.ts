@@ -25,12 +25,17 @@ const CMD_SHOW_EXPORTS = 'sffi.showExports';
 const CMD_RESTART = 'sffi.restart';
 const CMD_SHOW_OUTPUT = 'sffi.showOutput';
 
+// When the extension host loaded this module (the output channel stamps its lines
+// late, once its log file is ready: start-up times are written into the lines).
+const MODULE_LOADED_AT = Date.now();
+
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
 let status: StatusItem;
 let extensionContext: vscode.ExtensionContext;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const activatedAt = Date.now();
   extensionContext = context;
   output = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
   status = new StatusItem(CMD_SHOW_OUTPUT);
@@ -52,6 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
+  output.appendLine(`[sffi] module loaded at ${new Date(MODULE_LOADED_AT).toISOString()}, activated at ${new Date(activatedAt).toISOString()}`);
   await start();
 }
 
@@ -99,11 +105,15 @@ async function start(): Promise<void> {
   const bundledLibs = extensionContext.asAbsolutePath('bundled/libs');
   const launch = resolveLaunch(launchSettings(), bundledLibs);
   output.appendLine(`[sffi] starting: ${describeLaunch(launch)}`);
+  // With tracing on, the server also logs its start-up stages (to this channel, via stderr).
+  const traced = vscode.workspace.getConfiguration(SECTION).get<string>('trace.server', 'off') !== 'off';
   const serverOptions: ServerOptions = {
     command: launch.command,
-    args: launch.args,
+    args: traced && launch.origin !== 'command' ? [...launch.args, '--log-level', 'INFO'] : launch.args,
     options: { env: launch.env },
   };
+  const spawnedAt = Date.now();
+  output.appendLine(`[sffi] server process starting at ${new Date(spawnedAt).toISOString()}`);
   const next = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions());
   client = next;
   extensionContext.subscriptions.push(
@@ -116,6 +126,7 @@ async function start(): Promise<void> {
   status.setPhase('starting');
   try {
     await next.start();
+    output.appendLine(`[sffi] server initialized ${Date.now() - spawnedAt} ms after its start`);
     next.onNotification(STATUS_NOTIFICATION, (params: ServerStatus) => status.setServerStatus(params ?? {}));
     status.setPhase('running');
   } catch (error) {

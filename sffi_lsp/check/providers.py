@@ -1272,7 +1272,7 @@ class DeferredIndex:
         return real
 
     def __getattr__(self, name: str) -> Any:  # only for names not defined here
-        if name.startswith("__"):
+        if name.startswith("_"):  # own state (also while copy/pickle make one without __init__)
             raise AttributeError(name)
         return getattr(self._index(), name)
 

@@ -109,3 +109,18 @@ def test_stale_when_a_skipped_library_appears(tmp_path: Path, native: dict, monk
 @pytest.mark.parametrize("name", ["", "dir/libx.so"])
 def test_cannot_find_only_judges_bare_names(name: str) -> None:
     assert DeferredIndex().cannot_find(name) is False
+
+
+def test_forwards_to_a_real_index_made_once(native: dict) -> None:
+    import copy
+
+    deferred = DeferredIndex()
+    assert deferred._real is None
+    lib = deferred.library(str(native["libbeta"]))  # forwarded: the real index is made now
+    assert lib.loadable and isinstance(deferred._real, ExportIndex)
+    real = deferred._real
+    assert deferred.lookup(lib, ["beta_only"])["beta_only"].symbol.name == "beta_only"
+    assert deferred._real is real and deferred.target == real.target
+    with pytest.raises(AttributeError):
+        deferred._no_such_private_name  # noqa: B018
+    copy.copy(deferred)  # no recursion through __getattr__ on a half-made copy

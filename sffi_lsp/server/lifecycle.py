@@ -4,6 +4,7 @@ workspace folders, commands."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import time
@@ -29,9 +30,17 @@ class StartupClock:
         self.t0: float | None = None
         self._after: list[Callable[[], object]] = []
         self.done = False
+        self.gc_paused = False
 
-    def begin(self, t0: float) -> None:
+    def begin(self, t0: float, gc_paused: bool = False) -> None:
         self.t0 = t0
+        self.gc_paused = gc_paused
+
+    def resume_gc(self) -> None:
+        """The cyclic GC, paused by __main__ for start-up, runs again."""
+        if self.gc_paused:
+            self.gc_paused = False
+            gc.enable()
 
     def mark(self, stage: str) -> None:
         if self.t0 is not None:
@@ -52,6 +61,7 @@ class StartupClock:
 
 
 STARTUP = StartupClock()
+GC_PAUSE_MAX_S = 30.0
 
 
 def _settings_from(value: Any) -> dict[str, Any]:
@@ -75,6 +85,9 @@ def setup(ls: "SffiLanguageServer") -> None:
     def initialize(ls: "SffiLanguageServer", params: lsp.InitializeParams) -> None:
         STARTUP.mark("initialize")
         ls.checks_held = True  # released once the workspace is indexed (see `initialized`)
+        # The GC paused for start-up comes back after the first check, or after
+        # GC_PAUSE_MAX_S whatever happens (a client that never sends `initialized`).
+        asyncio.get_running_loop().call_later(GC_PAUSE_MAX_S, STARTUP.resume_gc)
         ls.initialization_settings = _settings_from(params.initialization_options)
         ls.roots = _roots(ls)
 
@@ -104,6 +117,7 @@ def setup(ls: "SffiLanguageServer") -> None:
             STARTUP.mark(f"first check done ({len(ls.open_paths)} open document(s))")
         finally:
             ls.started.set()  # even after a failure: pulls must not wait forever
+            STARTUP.resume_gc()
         try:
             if watchers is not None:
                 await watchers

@@ -1168,6 +1168,7 @@ class _Listings:
 
     def __init__(self) -> None:
         self._dirs: dict[str, tuple[float, tuple | None, frozenset[str] | None]] = {}
+        self._by_ident: dict[tuple, frozenset[str]] = {}  # listings by directory identity (incl. mtime)
         self._cache: tuple[float, tuple | None, frozenset[bytes]] = (-1.0, None, frozenset())
 
     def entries(self, directory: str, now: float) -> frozenset[str] | None:
@@ -1187,6 +1188,8 @@ class _Listings:
             names = held[2]
         elif ident is None:
             names = frozenset()
+        elif ident in self._by_ident:  # the same directory by another name (/lib -> /usr/lib)
+            names = self._by_ident[ident]
         else:
             try:
                 names = frozenset(os.listdir(directory))
@@ -1194,6 +1197,10 @@ class _Listings:
                 names = frozenset()
             except OSError:  # unreadable but perhaps searchable: cannot tell
                 names = None
+            else:
+                if len(self._by_ident) >= 256:  # a long-lived server: forget old directory states
+                    self._by_ident.clear()
+                self._by_ident[ident] = names
         self._dirs[directory] = (now, ident, names)
         return names
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 # Every branch starts with a literal, so `re` skips ahead with a charset scan.
 _LEX = re.compile(r"""#|"|'|/\*|///""")
-_DQ = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
+# A backslash escapes any character, a line break too: `"...\` + newline
+# continues the string on the next line (compiler_rust lexer/escapes.rs).
+_DQ = re.compile(r'"(?:[^"\\\n]|\\[\s\S])*"?')
 _SQ = re.compile(r"'(?:[^'\\\n]|\\.)*'?")
 # `'outer` (a letter after the tick, no closing tick on the line) is a loop
 # label, not a string (compiler_rust/parser/src/lexer/mod.rs).
@@ -99,7 +101,7 @@ _TOKENS = re.compile(
     r"|///[^\n]*(?P<dl>)"
     r"|/\*[^*/]*(?:(?:\*(?!/)|/(?!\*))[^*/]*)*\*/(?P<bc>)"
     r"|/\*(?P<bad>)"
-    r'''|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?(?P<dq>)'''
+    r'''|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"?(?P<dq>)'''
     # a `'` before a letter with no other `'` on its line is a loop label
     r"""|'(?![^\W\d][^'\n]*(?:\n|\Z))[^'\\\n]*(?:\\.[^'\\\n]*)*'?(?P<sq>)"""
 )
@@ -210,7 +212,7 @@ def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[
         if c == "\n":
             return i, interps
         if c == "\\":
-            i += 1 if i + 1 < n and text[i + 1] == "\n" else 2
+            i += 2
             continue
         if c == "{":
             nxt = text[i + 1] if i + 1 < n else ""
@@ -263,6 +265,11 @@ class _NeedsSlowPath(Exception):
     pass
 
 
+def _keep_breaks(masked: str, s: str) -> str:
+    """Put back the line breaks of a string continued by a backslash + newline."""
+    return "".join("\n" if ch == "\n" else o for o, ch in zip(masked, s))
+
+
 def _quoted(s: str, n: int) -> str:
     c = s[0]
     if n >= 2 and s[-1] == c:
@@ -286,10 +293,12 @@ def mask(text: str) -> tuple[str, list[Comment]]:
                     raise _NeedsSlowPath  # a raw string has no escapes: its extent differs
                 return _quoted(s, n)
             if "{" not in s:
-                return _quoted(s, n)
-            if kind == "dq" and _dq_needs_scan(s) and _scan_dq(text, m.start(), len(text))[0] != m.end():
-                raise _NeedsSlowPath  # a nested string inside an interpolation: extent differs
-            return _mask_string(s, 1)
+                out = _quoted(s, n)
+            else:
+                if kind == "dq" and _dq_needs_scan(s) and _scan_dq(text, m.start(), len(text))[0] != m.end():
+                    raise _NeedsSlowPath  # a nested string inside an interpolation: extent differs
+                out = _mask_string(s, 1)
+            return _keep_breaks(out, s) if "\n" in s else out
         if kind == "lc" or kind == "dl":
             a = m.start()
             add(Comment(a, a + n, s))
@@ -410,11 +419,12 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
                 s = text[start:end]
                 if "{" not in s or raw:
                     if end - start >= 2 and s[-1] == c:
-                        append(c + " " * (end - start - 2) + c)
+                        out = c + " " * (end - start - 2) + c
                     else:
-                        append(c + " " * (end - start - 1))
+                        out = c + " " * (end - start - 1)
                 else:
-                    append(_mask_string(s, 1))
+                    out = _mask_string(s, 1)
+                append(_keep_breaks(out, s) if "\n" in s else out)
         pos = end
     overrun = pos > stop
     if not overrun:

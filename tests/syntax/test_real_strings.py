@@ -59,3 +59,18 @@ def test_loop_labels_are_not_strings():
         assert code in got[0], snippet
     assert mask("x = 'it s' + y('k')\n")[0] == "x = '    ' + y(' ')\n"
     assert "q" not in mask("'outer: for x in f(1):  # \"q\"\n")[0]
+
+
+def test_backslash_newline_continues_a_string():
+    # escapes.rs: a backslash escapes any character, a line break too
+    text = ('fn f():\n    val m = "first part \\\nextern fn rt_fake(a: i64) {g(1)} \\\n" + h(2)\n'
+            'extern fn rt_real(a: i64) -> i64\n')
+    model = parse_source(text)
+    assert [e.name for e in model.externs] == ["rt_real"]
+    assert model.problems == []
+    assert {c.name for c in model.calls} >= {"g", "h"}
+    got = mask(text)
+    assert got == mask_slow(text)
+    assert [i for i, ch in enumerate(got[0]) if ch == "\n"] == [i for i, ch in enumerate(text) if ch == "\n"]
+    # single-quoted (raw) strings do not continue
+    assert [e.name for e in parse_source("x = 'a\\\nextern fn rt_q()\n").externs] == ["rt_q"]

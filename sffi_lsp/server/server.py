@@ -27,6 +27,7 @@ from ..check.types import CheckResult, Finding, Resolution
 from ..config_types import Config
 from ..model import CallSite, ExternDecl, SourceFile
 from . import backend
+from .documents import SffiProtocol
 from .exports import ExportPager
 from .positions import EMPTY_INDEX, LineIndex
 
@@ -64,7 +65,9 @@ def _version() -> str:
 
 class SffiLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__(SERVER_NAME, _version(), text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            SERVER_NAME, _version(), text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental, protocol_cls=SffiProtocol
+        )
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         # A keystroke's parse and check allocate tens of thousands of objects that live
         # until the next one: with the default threshold (700) each check ran dozens of

@@ -3,14 +3,16 @@ through the set-up files users copy (editors/neovim, editors/emacs)."""
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, Example, record_timing, require_tool, server_command, server_env
+from .conftest import REPO, Example, record_info, record_timing, require_tool, server_command, server_env
 
 HERE = Path(__file__).resolve().parent
 TARGET_S = 1.5  # from start to the first diagnostic
@@ -18,8 +20,9 @@ TARGET_S = 1.5  # from start to the first diagnostic
 
 def _probe_env(example: Example, out: Path, home: Path) -> dict[str, str]:
     env = server_env(example.root, home)
+    log = out.with_suffix(".server.log")
     env.update(
-        SFFI_SERVER_CMD=json.dumps(server_command()),
+        SFFI_SERVER_CMD=json.dumps([*server_command(), "--log-level", "INFO", "--log-file", str(log)]),
         SFFI_PROBE_FILE=str(example.unresolved.path),
         SFFI_PROBE_ROOT=str(example.root),
         SFFI_PROBE_HOVER_LINE=str(example.resolved.line),
@@ -30,13 +33,50 @@ def _probe_env(example: Example, out: Path, home: Path) -> dict[str, str]:
     return env
 
 
+STAGE = re.compile(r"^(\S+ \S+) INFO \S+: start-up \+([0-9.]+) s \(cpu ([0-9.]+) s\): (.*)$")
+
+
+def _server_stages(log: Path) -> dict[str, tuple[float, float]]:
+    """The server's start-up stages from its log: name -> (wall clock, CPU seconds)."""
+    stages: dict[str, tuple[float, float]] = {}
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        match = STAGE.match(line)
+        if not match:
+            continue
+        when = datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        stage, cpu = match.group(4), float(match.group(3))
+        if stage.startswith("imports done"):
+            stages["server process started"] = (when - float(match.group(2)), 0.0)
+            stages["server imports done"] = (when, cpu)
+        elif stage.startswith("configuration and providers loaded"):
+            stages["server configuration loaded"] = (when, cpu)
+        elif stage.startswith("first check done"):
+            stages["server first check done"] = (when, cpu)
+    return stages
+
+
+def _record_breakdown(editor: str, which: str, stages: dict[str, tuple[float, float]], started: float,
+                      first_diagnostic: float) -> None:
+    """Editor start -> server spawn -> imports -> configuration -> (index, check, publish) -> shown."""
+    checked = stages.pop("server first check done", None)  # logged after the publish and the work after it
+    previous = ("editor start", started)
+    for name, (when, _cpu) in sorted(stages.items(), key=lambda kv: kv[1][0]) + [("diagnostic shown", (first_diagnostic, 0.0))]:
+        record_info(editor, f"{which}: {previous[0]} -> {name}", when - previous[1])
+        previous = (name, when)
+    if checked is not None:
+        # CPU seconds depend far less on the machine's load than the wall clock.
+        record_info(editor, f"{which}: server CPU seconds up to its first check", checked[1])
+
+
 def _run(cmd: list[str], env: dict[str, str], out: Path, cwd: Path) -> tuple[dict, float]:
     out.unlink(missing_ok=True)
+    out.with_suffix(".server.log").unlink(missing_ok=True)
     started = time.time()
     run = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert out.exists(), f"{cmd[0]} wrote no result (exit {run.returncode}):\n{run.stdout}\n{run.stderr}"
     result = json.loads(out.read_text())
     assert not result.get("errors"), f"{cmd[0]} probe errors: {result['errors']}\n{run.stderr}"
+    result["server_stages"] = _server_stages(out.with_suffix(".server.log"))
     return result, started
 
 
@@ -78,6 +118,7 @@ def test_neovim_diagnostics_and_hover(same_file: Example, tmp_path: Path) -> Non
             "neovim", f"first diagnostic from start, {which} ({version})",
             float(result["t_first_diagnostic"]) - started, TARGET_S,
         )
+        _record_breakdown("neovim", which, result["server_stages"], started, float(result["t_first_diagnostic"]))
 
 
 def test_emacs_eglot_flymake_diagnostics(same_file: Example, tmp_path: Path) -> None:
@@ -103,6 +144,7 @@ def test_emacs_eglot_flymake_diagnostics(same_file: Example, tmp_path: Path) -> 
             "emacs", f"first diagnostic from start, {which} (Emacs {result['emacs_version']}, eglot {result['eglot_version']})",
             float(result["t_first_diagnostic"]) - started, TARGET_S,
         )
+        _record_breakdown("emacs", which, result["server_stages"], started, float(result["t_first_diagnostic"]))
 
 
 def test_neovim_setup_files_parse(tmp_path: Path) -> None:

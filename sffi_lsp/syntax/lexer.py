@@ -234,9 +234,11 @@ def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[
 
 
 def _dq_needs_scan(s: str) -> bool:
-    """Could this regex-read string end at a quote that is really nested in an
-    interpolation? (Only if an interpolation is still open at its end.)"""
-    return s.count("{") > s.count("}") or s.rfind("{") > s.rfind("}")
+    """Must this regex-read string be read by `_scan_dq`? When it may end at a
+    quote that is really nested in an interpolation (one is still open at its
+    end), or may hold a single-quoted string in an interpolation (`"{f(',')}"`:
+    the simple mask would blank that call)."""
+    return "{" in s and (s.count("{") > s.count("}") or s.rfind("{") > s.rfind("}") or "'" in s)
 
 
 def _mask_scanned(text: str, a: int, end: int, interps: list[tuple[int, int, list[tuple[int, int]]]]) -> str:
@@ -294,9 +296,12 @@ def mask(text: str) -> tuple[str, list[Comment]]:
                 return _quoted(s, n)
             if "{" not in s:
                 out = _quoted(s, n)
-            else:
-                if kind == "dq" and _dq_needs_scan(s) and _scan_dq(text, m.start(), len(text))[0] != m.end():
+            elif kind == "dq" and _dq_needs_scan(s):
+                exact, interps = _scan_dq(text, m.start(), len(text))
+                if exact != m.end():
                     raise _NeedsSlowPath  # a nested string inside an interpolation: extent differs
+                out = _mask_scanned(text, m.start(), exact, interps)
+            else:
                 out = _mask_string(s, 1)
             return _keep_breaks(out, s) if "\n" in s else out
         if kind == "lc" or kind == "dl":
@@ -410,11 +415,10 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
                     end = (_DQ if c == '"' else _SQ).match(text, start).end()
                     if c == '"' and _dq_needs_scan(text[start:end]):
                         exact, interps = _scan_dq(text, start, n)
-                        if exact != end:
-                            append(text[pos:start])
-                            append(_mask_scanned(text, start, exact, interps))
-                            pos = exact
-                            continue
+                        append(text[pos:start])
+                        append(_mask_scanned(text, start, exact, interps))
+                        pos = exact
+                        continue
                 append(text[pos:start])
                 s = text[start:end]
                 if "{" not in s or raw:

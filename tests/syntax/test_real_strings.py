@@ -25,6 +25,7 @@ def test_nested_strings_in_interpolations_keep_the_file_in_step():
     # calls inside interpolations with string arguments are seen, with their arity
     assert {("rt_cfg_lookup", 1), ("rt_cfg_keys", 0), ("rt_cfg_render", 2)} <= calls
     assert sum(1 for c in model.calls if c.name == "rt_cfg_keys") == 2  # also the one after the label
+    assert sum(1 for c in model.calls if c.name == "rt_cfg_render") == 2  # also the one with ',' args
     text = path.read_text()
     assert mask(text) == mask_slow(text)
     masked = mask(text)[0]

@@ -12,14 +12,13 @@ substring), with the total count so a client can page or filter server-side:
 A bare library (`arguments: [SPEC]`, the old form) is still accepted and
 answers the first page, under `exports` as before (plus the keys above).
 
-One library's sorted view is kept (sort order, and the lower-cased names as
-one string for filtering): a few MB, far less than a row object per export.
+One library's sorted view is kept (its sort order: 4 bytes an export) and the
+rows of the last filter, far less than a row object per export.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import os
 import threading
@@ -51,8 +50,6 @@ class ExportsView:
             names = [s if isinstance(s, str) else str(getattr(s, "name", "")) for s in symbols]
         self.names: list[str] = names
         self.order = array("I", sorted(range(len(names)), key=names.__getitem__))
-        self._blob: str | None = None  # lower-cased names in sorted order, "\n"-joined
-        self._starts: array | None = None  # offset of each row in _blob
         self._filtered: tuple[str, array] | None = None  # last filter and its matching rows
         self._lock = threading.Lock()
 
@@ -60,34 +57,21 @@ class ExportsView:
         return len(self.order)
 
     def rows_matching(self, needle: str) -> Sequence[int]:
-        """Sorted-row numbers whose name contains `needle` (case-insensitive)."""
+        """Sorted-row numbers whose name contains `needle` (case-insensitive).
+
+        A scan (tens of ms on 74,000 names) rather than a lower-cased copy of
+        every name kept for searching: that copy cost more memory than it saved
+        time for a command the user types into. The last filter's rows are kept
+        for paging through them."""
         if not needle:
             return range(len(self.order))
         with self._lock:
             if self._filtered is not None and self._filtered[0] == needle:
                 return self._filtered[1]
-            blob, starts = self._index()
-            rows = array("I")
-            pos = 0
-            size = len(starts)
-            while (hit := blob.find(needle, pos)) >= 0:
-                row = bisect.bisect_right(starts, hit) - 1
-                rows.append(row)
-                pos = starts[row + 1] if row + 1 < size else len(blob)
+            names = self.names
+            rows = array("I", [row for row, index in enumerate(self.order) if needle in names[index].lower()])
             self._filtered = (needle, rows)
             return rows
-
-    def _index(self) -> tuple[str, array]:
-        if self._blob is None or self._starts is None:
-            lowered = [self.names[i].lower() for i in self.order]
-            starts = array("Q")
-            offset = 0
-            for name in lowered:
-                starts.append(offset)
-                offset += len(name) + 1
-            self._blob = "\n".join(lowered)
-            self._starts = starts
-        return self._blob, self._starts
 
     def row(self, row: int) -> dict[str, Any]:
         index = self.order[row]

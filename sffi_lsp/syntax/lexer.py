@@ -233,12 +233,19 @@ def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[
     return n, interps
 
 
+# `{` twice without a `}` between: braces nested in an interpolation
+# (`"{f({k: 1})}"`), which the simple mask cannot keep
+_NESTED_OPEN = re.compile(r"\{[^}]*\{")
+
+
 def _dq_needs_scan(s: str) -> bool:
     """Must this regex-read string be read by `_scan_dq`? When it may end at a
     quote that is really nested in an interpolation (one is still open at its
-    end), or may hold a single-quoted string in an interpolation (`"{f(',')}"`:
-    the simple mask would blank that call)."""
-    return "{" in s and (s.count("{") > s.count("}") or s.rfind("{") > s.rfind("}") or "'" in s)
+    end), or may hold a single-quoted string or nested braces in an
+    interpolation (`"{f(',')}"`, `"{f({k: 1})}"`: the simple mask would blank
+    that call)."""
+    return "{" in s and (s.count("{") > s.count("}") or s.rfind("{") > s.rfind("}") or "'" in s
+                         or _NESTED_OPEN.search(s) is not None)
 
 
 def _mask_scanned(text: str, a: int, end: int, interps: list[tuple[int, int, list[tuple[int, int]]]]) -> str:

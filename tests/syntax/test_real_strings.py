@@ -48,6 +48,9 @@ def test_interpolation_rules_match_between_fast_and_reference_masks():
         assert len(got[0]) == len(snippet)
     assert {c.name for c in parse_source('x = "{a.join(", ")}" + f(1)\n').calls} >= {"f"}
     assert "k" in {c.name for c in parse_source('x = "{s.replace("a", "b")}" + k(3)\n').calls}
+    # braces nested in an interpolation (a dict argument); `{{`/`}}` are literal braces
+    calls = {(c.name, c.arg_count) for c in parse_source('x = "{f({1: 2, 3: 4})} {{g(5)}}"\n').calls}
+    assert ("f", 1) in calls and "g" not in {name for name, _ in calls}
 
 
 def test_loop_labels_are_not_strings():

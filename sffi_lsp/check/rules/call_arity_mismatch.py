@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..types import Related, Rule, Severity
+from ..types import Related, Rule, Severity, _new_finding
 from ._common import is_class_member
 
 RULE = Rule(
@@ -51,6 +51,9 @@ def check(ctx):
     ranges: dict[int, tuple[int, int]] = {}
     related_for: dict[int, tuple[Related, ...]] = {}
     declared = set(ctx.workspace.extern_names())  # most calls are to other functions: skip them first
+    messages: dict[tuple[str, int, int], str] = {}
+    # RULE.finding without the method call and keywords (thousands of findings on a big tree)
+    new_finding, code, rule_name, severity = _new_finding, RULE.code, RULE.name, RULE.severity
     for source in ctx.workspace.files:
         local_externs: dict[str, object] = {}
         ambiguous: set[str] = set()
@@ -84,16 +87,15 @@ def check(ctx):
             low, high = arity
             if low <= count <= high:
                 continue
-            want = str(high) if low == high else f"{low} to {high}"
-            noun = "argument" if count == 1 else "arguments"
+            message = messages.get((name, count, key))
+            if message is None:
+                want = str(high) if low == high else f"{low} to {high}"
+                noun = "argument" if count == 1 else "arguments"
+                message = messages[(name, count, key)] = \
+                    f"`{name}` is called with {count} {noun} but its extern declares {want}"
             related = related_for.get(key)
             if related is None:
                 related = related_for[key] = (
                     Related(decl.path, decl.name_span, f"declared as `{decl.signature_text()}`"),)
-            yield RULE.finding(
-                source.path,
-                call.args_span or call.span,
-                f"`{name}` is called with {count} {noun} but its extern declares {want}",
-                symbol=name,
-                related=related,
-            )
+            yield new_finding(code, rule_name, severity, source.path, call.args_span or call.span, message, name,
+                              related, (), ())

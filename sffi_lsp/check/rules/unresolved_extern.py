@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..types import Related, ResolutionStatus, Rule, Severity
+from ..types import Related, ResolutionStatus, Rule, Severity, _new_finding
 from ._common import rename_fix, short, with_status
 
 RULE = Rule(
@@ -59,15 +59,10 @@ def check(ctx):
             message += f" ({', '.join(short(b) for b in broken)} could not be loaded)"
         if suggestions:
             message += "; did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "?"
-        fixes = tuple(rename_fix(source, decl, s) for s in suggestions)
-        if fixes:
+        fixes: tuple = ()
+        if suggestions:
+            fixes = tuple(rename_fix(source, decl, s) for s in suggestions)
             fixes = (fixes[0].__class__(fixes[0].title, fixes[0].edits, preferred=True),) + fixes[1:]
-        yield RULE.finding(
-            decl.path,
-            decl.name_span,
-            message,
-            symbol=decl.name,
-            related=related,
-            fixes=fixes,
-            suggestions=suggestions,
-        )
+        # RULE.finding(...) without the method call and keywords: one per unresolved extern
+        yield _new_finding(RULE.code, RULE.name, RULE.severity, decl.path, decl.name_span, message, decl.name,
+                           related, fixes, suggestions)

@@ -10,13 +10,16 @@ docstring or a string can never be mistaken for a declaration.
 Rules (see docs of the language): `#` starts a line comment except `#[`;
 `///` starts a doc line comment, and a `///` alone on its line opens a doc
 block closed by the next `///`-only line (as the compiler's lexer reads them);
-`/* */` nests; `"..."` has backslash escapes and `{expr}` interpolation (the
-expression is kept, so calls inside interpolations are still seen; an
-interpolation may hold nested strings, `"{xs.join(", ")}"`, as the compiler's
-lexer reads them); `r"..."`
-is raw; `'...'` occurs; triple-quoted strings span lines. A one-line string
-that is not closed ends at the end of its line, an unclosed block comment or
-triple-quoted string at the end of the file: any input yields a result.
+`/* */` nests; `"..."` has backslash escapes (a backslash before a line break
+continues the string) and `{expr}` interpolation (the expression is kept, so
+calls inside interpolations are still seen; an interpolation may hold nested
+strings and braces, `"{xs.join(", ")}"`, `"{f({k: 1})}"`); `r"..."` is raw;
+`'...'` is a raw string, but `'outer` with no closing tick on its line is a
+loop label; triple-quoted strings span lines. (String rules as the compiler's
+lexer reads them: compiler_rust/parser/src/lexer/{strings,escapes,mod}.rs.)
+A one-line string that is not closed ends at the end of its line, an unclosed
+block comment or triple-quoted string at the end of the file: any input
+yields a result.
 """
 
 from __future__ import annotations

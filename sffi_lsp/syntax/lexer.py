@@ -134,23 +134,32 @@ def _nested_string_may_open(expr: str) -> bool:
     return t.endswith(_MAY_OPEN_OPS) or _ENDS_WITH_WORD_OP.search(t) is not None
 
 
-def _interpolation(text: str, b: int, n: int) -> tuple[int, list[tuple[int, int]]] | None:
-    """Read the expression of an interpolation whose `{` is at b-1.
+# Work allowed per string for reading interpolations: a failed `{` (a literal
+# brace) rescans to its line's end, so a long line of `{ { {` would otherwise
+# be quadratic. Past it, the string is read as if it had no interpolation.
+_SCAN_BUDGET = 1 << 14
+_ABORT = (-1, [])
 
-    Returns (index just past the closing `}`, spans of nested string contents),
-    or None when the `{` is a literal brace."""
+
+def _interpolation(text: str, b: int, limit: int) -> tuple[tuple[int, list[tuple[int, int]]] | None, int]:
+    """Read the expression of an interpolation whose `{` is at b-1, scanning
+    no further than `limit`.
+
+    Returns ((index just past the closing `}`, spans of nested string
+    contents) or None when the `{` is a literal brace, or `_ABORT` when
+    `limit` was reached; index where the scan stopped)."""
     depth = 1
     parens = 0
     quote = ""  # the nested string's quote, "" outside one
     qstart = 0
     nested: list[tuple[int, int]] = []
     j = b
-    while j < n:
+    while j < limit:
         c = text[j]
         if c == "\n":
-            return None
+            return None, j
         if c == "\\":
-            nxt = text[j + 1] if j + 1 < n else ""
+            nxt = text[j + 1] if j + 1 < limit else ""
             if nxt == '"' or nxt == "'":  # an escaped quote is a quote in the expression
                 if quote:
                     if quote == nxt:
@@ -171,7 +180,7 @@ def _interpolation(text: str, b: int, n: int) -> tuple[int, list[tuple[int, int]
                     quote = ""
                     nested.append((qstart, j))
             elif parens == 0 and not _nested_string_may_open(text[b:j]):
-                return None
+                return None, j
             else:
                 quote = c
                 qstart = j + 1
@@ -191,7 +200,7 @@ def _interpolation(text: str, b: int, n: int) -> tuple[int, list[tuple[int, int]
             if c == "}":
                 depth -= 1
                 if depth == 0:
-                    return j + 1, nested
+                    return (j + 1, nested), j
             elif c == "{":
                 depth += 1
             elif c == "(" or c == "[":
@@ -199,14 +208,15 @@ def _interpolation(text: str, b: int, n: int) -> tuple[int, list[tuple[int, int]
             elif (c == ")" or c == "]") and parens:
                 parens -= 1
         j += 1
-    return None
+    return (_ABORT if limit < len(text) else None), j
 
 
 def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[tuple[int, int]]]]]:
-    """Extent of the (non-raw, one-line) double-quoted string at `a` as the
-    compiler reads it, and its interpolations (expr start, expr end, nested
-    string contents). An unclosed string ends at its line's end."""
+    """Extent of the (non-raw) double-quoted string at `a` as the compiler
+    reads it, and its interpolations (expr start, expr end, nested string
+    contents). An unclosed string ends at its line's end."""
     interps: list[tuple[int, int, list[tuple[int, int]]]] = []
+    budget = _SCAN_BUDGET
     i = a + 1
     while i < n:
         c = text[i]
@@ -225,7 +235,10 @@ def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[
             if nxt == "\\" or nxt == "'" or nxt == '"':
                 i += 1
                 continue
-            got = _interpolation(text, i + 1, n)
+            got, stopped = _interpolation(text, i + 1, min(n, i + 1 + budget))
+            budget -= stopped - i
+            if got is _ABORT or budget <= 0:  # pathological: read it without interpolations
+                return _DQ.match(text, a).end(), []
             if got is not None:
                 end, nested = got
                 if text[i + 1:end - 1].strip():

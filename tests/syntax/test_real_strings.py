@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sffi_lsp.syntax import parse_file, parse_source
 from sffi_lsp.syntax.lexer import mask, mask_slow
 
@@ -78,3 +80,14 @@ def test_backslash_newline_continues_a_string():
     assert [i for i, ch in enumerate(got[0]) if ch == "\n"] == [i for i, ch in enumerate(text) if ch == "\n"]
     # single-quoted (raw) strings do not continue
     assert [e.name for e in parse_source("x = 'a\\\nextern fn rt_q()\n").externs] == ["rt_q"]
+
+
+@pytest.mark.timeout(60)
+def test_long_lines_of_braces_stay_linear():
+    # every `{` of `"{ { { ...` is a literal brace that would rescan its line:
+    # the scan is bounded, so this takes well under a second (was quadratic)
+    for body in ["{ " * 100_000, "{(" * 100_000, '{"' * 50_000]:
+        text = 'x = "' + body + '"\nextern fn rt_after_long_line() -> i64\n'
+        got = mask(text)
+        assert got == mask_slow(text) and len(got[0]) == len(text)
+        assert [e.name for e in parse_source(text).externs] == ["rt_after_long_line"]

@@ -63,6 +63,13 @@ def test_vsix_contents(vsix: Path) -> None:
     for module in ("sffi_lsp/server/__main__.py", "pygls/__init__.py", "lsprotocol/__init__.py", "lark/__init__.py", "elftools/__init__.py"):
         assert f"extension/bundled/libs/{module}" in names, f"{module} missing from the .vsix"
     assert not [n for n in names if n.endswith(".so") or "node_modules/" in n]
+    # Start-up speed: byte code (PYTHONDONTWRITEBYTECODE machines, read-only extension
+    # dirs) and the attrs code cache of the LSP types ship with the bundle.
+    assert f"extension/bundled/libs/sffi_lsp/server/__pycache__/__main__.{sys.implementation.cache_tag}.pyc" in names
+    assert any(n.startswith("extension/bundled/libs/lsprotocol/__pycache__/types.") and n.endswith(".pyc") for n in names)
+    assert any(n.startswith("extension/bundled/libs/sffi_lsp/server/__pycache__/attrs-code-") for n in names), (
+        "the start-up code cache is missing from the .vsix"
+    )
     manifest = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
     assert manifest["activationEvents"] == ["onLanguage:simple"]
     assert {"sffi.restart", "sffi.reindex", "sffi.showExports"} <= {c["command"] for c in manifest["contributes"]["commands"]}

@@ -55,7 +55,43 @@ def to_diagnostic(ls: "SffiLanguageServer", finding: Finding) -> lsp.Diagnostic:
 
 
 def diagnostics_for(ls: "SffiLanguageServer", path: str) -> list[lsp.Diagnostic]:
-    return [to_diagnostic(ls, f) for f in ls.findings.get(path, [])]
+    """The file's findings as LSP diagnostics, reusing the conversion of each
+    finding that is unchanged since the last answer (a keystroke re-checks the
+    file, but most findings come back equal): with hundreds of findings the
+    conversion cost more than the check of the keystroke."""
+    findings = ls.findings.get(path, [])
+    context = (ls.encoding, ls.docs_base_url)
+    held = ls.converted.get(path)
+    previous = held[1] if held is not None and held[0] == context else {}
+    index = ls.line_index(path)
+    fresh: dict[tuple, lsp.Diagnostic] = {}
+    out = []
+    for finding in findings:
+        key = _cache_key(finding, path, index)
+        diagnostic = previous.get(key) if key is not None else None
+        if diagnostic is None:
+            diagnostic = to_diagnostic(ls, finding)
+        if key is not None:
+            fresh[key] = diagnostic
+        out.append(diagnostic)
+    ls.converted[path] = (context, fresh)
+    return out
+
+
+def _cache_key(finding: Finding, path: str, index) -> tuple | None:
+    """What a finding's diagnostic depends on: the finding itself and the text of
+    its lines when they are not ASCII (client columns depend on it). Findings
+    pointing into other files are converted afresh (their lines may have changed)."""
+    if any(r.path != path for r in finding.related):
+        return None
+    lines = {finding.span.start_line, finding.span.end_line}
+    for r in finding.related:
+        if r.span is not None:
+            lines.update((r.span.start_line, r.span.end_line))
+    try:
+        return (finding, tuple(index.line_text(line) for line in sorted(lines)))
+    except TypeError:  # an unhashable field: no reuse
+        return None
 
 
 def diagnostics_changed(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import functools
 import gc
 import logging
 import os
@@ -88,6 +89,8 @@ class SffiLanguageServer(LanguageServer):
         self.result = CheckResult()
         self.decl_resolutions: dict[str, dict[str, Resolution]] = {}  # path -> extern name -> resolution
         self.findings: dict[str, list[Finding]] = {}
+        # path -> ((encoding, docs base), {finding key: Diagnostic}) of the last answer (diagnostics.py)
+        self.converted: dict[str, tuple[tuple, dict[tuple, Any]]] = {}
         self.result_ids: dict[str, str] = {}
         self._result_counter = 0
         self._dirty: dict[str, str | None] = {}  # path -> open-doc text, None = read disk / removed
@@ -481,7 +484,9 @@ class SffiLanguageServer(LanguageServer):
     def _install_result(self, result: CheckResult, edited: set[str]) -> None:
         by_path: dict[str, list[Finding]] = {}
         for finding in result.findings:
-            by_path.setdefault(os.path.normpath(finding.path), []).append(finding)
+            by_path.setdefault(_normpath(finding.path), []).append(finding)
+        for gone in [p for p in self.converted if p not in by_path]:
+            del self.converted[gone]
         self._install_findings(result, by_path, edited)
         self.send_status()
         _freeze_long_lived()
@@ -527,7 +532,7 @@ class SffiLanguageServer(LanguageServer):
         for path in checked:
             findings.pop(path, None)
         for finding in result.findings:
-            path = os.path.normpath(finding.path)
+            path = _normpath(finding.path)
             if path in checked:
                 findings.setdefault(path, []).append(finding)
         # Only the checked files' entries change: updated in place, not copied
@@ -691,6 +696,12 @@ class SffiLanguageServer(LanguageServer):
                 self._warm_candidates()
             return changed
         return False
+
+
+@functools.lru_cache(maxsize=65536)
+def _normpath(path: str) -> str:
+    """os.path.normpath, memoised: every finding of every check passes here."""
+    return os.path.normpath(path)
 
 
 def _freeze_long_lived() -> None:

@@ -55,3 +55,26 @@ async def test_keystroke_check_follows_other_files(project):
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+async def test_diagnostic_columns_follow_wide_characters_on_their_line(project):
+    """Same finding, same code-point span, but a wide character now precedes it on
+    its line: the client's (UTF-16) column moves; nothing stale is reused."""
+    client = await start_client(project, "neovim@v0.10.0")
+    try:
+        path = project / "src" / "wide_edit.spl"
+        text = "/* ab */ extern fn rt_wide_gone() -> i64\n"
+        path.write_text(text)
+        doc = open_doc(client, path, text)
+        diags = await wait_for(client, path, lambda ds: any(d.code == "SFFI001" for d in ds))
+        first = next(d for d in diags if d.code == "SFFI001")
+        assert first.range.start.character == len("/* ab */ extern fn ")
+        # "a" -> an emoji: the same number of code points, one more UTF-16 unit.
+        change_doc(client, doc, 2, "/* 😀b */ extern fn rt_wide_gone() -> i64\n")
+        diags = await diagnostics(client, path)
+        moved = next(d for d in diags if d.code == "SFFI001")
+        assert moved.range.start.character == first.range.start.character + 1
+        assert moved.range.end.character == first.range.end.character + 1
+    finally:
+        await client.shutdown_session()
+        await client.stop()

@@ -97,10 +97,17 @@ class _Globs:
     def __init__(self, patterns: Sequence[str]) -> None:
         from .config import glob_to_regex  # noqa: PLC0415
 
-        self._res = [glob_to_regex(p.replace(os.sep, "/")) for p in patterns]
+        import re  # noqa: PLC0415
+
+        res = [glob_to_regex(p.replace(os.sep, "/")) for p in patterns]
+        flags = 0
+        for r in res:
+            flags |= r.flags
+        # one alternation: one C-level match per path instead of one per glob
+        self._match = re.compile("|".join(f"(?:{r.pattern})" for r in res), flags).match if res else None
 
     def __call__(self, rel: str) -> bool:
-        return any(r.match(rel) for r in self._res)
+        return self._match is not None and self._match(rel) is not None
 
 
 def discover(paths: Sequence[str], config: Config) -> list[str]:
@@ -123,19 +130,31 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
             found.add(path)
             continue
         base = config.root if (path + os.sep).startswith(config.root.rstrip(os.sep) + os.sep) else path
-        for dirpath, dirnames, filenames in os.walk(path, onerror=None, followlinks=False):
-            rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
-            rel_dir = "" if rel_dir == "." else rel_dir + "/"
-            dirnames[:] = sorted(
-                d for d in dirnames if d != CACHE_DIR_NAME and not is_excluded(rel_dir + d)
-            )
-            for name in filenames:
-                rel = rel_dir + name
-                full = os.path.join(dirpath, name)
-                if not included(rel) or is_excluded(rel):
+        rel_top = os.path.relpath(path, base).replace(os.sep, "/")
+        # one scandir per directory: its entries know their type (no stat per
+        # file, as os.walk + isfile did: 9 ms of a 450-file cold run)
+        pending = [(path, "" if rel_top == "." else rel_top + "/")]
+        while pending:
+            dirpath, rel_dir = pending.pop()
+            try:
+                with os.scandir(dirpath) as it:
+                    entries = list(it)
+            except OSError:  # unreadable directory: skipped, as os.walk did
+                continue
+            for entry in entries:
+                name = entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if name != CACHE_DIR_NAME and not is_excluded(rel_dir + name):
+                            pending.append((entry.path, rel_dir + name + "/"))
+                        continue
+                    rel = rel_dir + name
+                    if not included(rel) or is_excluded(rel):
+                        continue
+                    if entry.is_file():  # skips FIFOs, sockets and dangling links named *.spl
+                        found.add(entry.path)
+                except OSError:
                     continue
-                if os.path.isfile(full):  # skips FIFOs, sockets and dangling links named *.spl
-                    found.add(full)
     return sorted(found)
 
 

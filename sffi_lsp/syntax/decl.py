@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pathlib and tempfile (~10 ms of imports) only when Lark is needed
+    from pathlib import Path
 
 from sffi_lsp.model import TypeKind
 from sffi_lsp.syntax.positions import fast_constructor
@@ -88,6 +89,8 @@ _SIG = fast_constructor(Signature)
 
 def grammar_path() -> Path:
     """grammar/simple.lark from the repository, or sffi_lsp/grammar/ in a wheel."""
+    from pathlib import Path  # noqa: PLC0415
+
     here = Path(__file__).resolve()
     for candidate in (here.parents[2] / "grammar" / GRAMMAR_NAME,
                       here.parents[1] / "grammar" / GRAMMAR_NAME):
@@ -98,6 +101,7 @@ def grammar_path() -> Path:
 
 def _cache_file(grammar_text: str) -> str | None:
     import hashlib
+    import tempfile
 
     digest = hashlib.sha256(grammar_text.encode()).hexdigest()[:16]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")

@@ -87,7 +87,9 @@ def test_grammar_cache_failure_is_tolerated(tmp_path, monkeypatch):
     blocker.write_text("x")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     monkeypatch.setattr(decl, "_PARSER", None)
-    monkeypatch.setattr(decl.tempfile, "gettempdir", lambda: str(blocker))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(blocker))
     assert decl.lark_parser().parse("extern fn f() -> i64") is not None
 
 

@@ -134,9 +134,11 @@ def _nested_string_may_open(expr: str) -> bool:
     return t.endswith(_MAY_OPEN_OPS) or _ENDS_WITH_WORD_OP.search(t) is not None
 
 
-# Work allowed per string for reading interpolations: a failed `{` (a literal
-# brace) rescans to its line's end, so a long line of `{ { {` would otherwise
-# be quadratic. Past it, the string is read as if it had no interpolation.
+# Work allowed for reading interpolations, per masking call: twice the text
+# plus this. A failed `{` (a literal brace) rescans to its line's end, so a long
+# line of `{ { {` or `"{f("{f(` would otherwise be quadratic. Past it, strings
+# are read as if they had no interpolation (same order, same decisions in
+# `mask` and `mask_range`).
 _SCAN_BUDGET = 1 << 14
 _ABORT = (-1, [])
 
@@ -211,12 +213,15 @@ def _interpolation(text: str, b: int, limit: int) -> tuple[tuple[int, list[tuple
     return (_ABORT if limit < len(text) else None), j
 
 
-def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[tuple[int, int]]]]]:
+def _scan_dq(text: str, a: int, n: int,
+             budget: list[int]) -> tuple[int, list[tuple[int, int, list[tuple[int, int]]]]]:
     """Extent of the (non-raw) double-quoted string at `a` as the compiler
     reads it, and its interpolations (expr start, expr end, nested string
-    contents). An unclosed string ends at its line's end."""
+    contents). An unclosed string ends at its line's end. `budget[0]` is the
+    work left (see `_SCAN_BUDGET`)."""
     interps: list[tuple[int, int, list[tuple[int, int]]]] = []
-    budget = _SCAN_BUDGET
+    if budget[0] <= 0:
+        return _DQ.match(text, a).end(), interps
     i = a + 1
     while i < n:
         c = text[i]
@@ -235,9 +240,10 @@ def _scan_dq(text: str, a: int, n: int) -> tuple[int, list[tuple[int, int, list[
             if nxt == "\\" or nxt == "'" or nxt == '"':
                 i += 1
                 continue
-            got, stopped = _interpolation(text, i + 1, min(n, i + 1 + budget))
-            budget -= stopped - i
-            if got is _ABORT or budget <= 0:  # pathological: read it without interpolations
+            got, stopped = _interpolation(text, i + 1, min(n, i + 1 + budget[0]))
+            budget[0] -= stopped - i
+            if got is _ABORT or budget[0] <= 0:  # pathological: read it without interpolations
+                budget[0] = 0
                 return _DQ.match(text, a).end(), []
             if got is not None:
                 end, nested = got
@@ -306,6 +312,7 @@ def mask(text: str) -> tuple[str, list[Comment]]:
     """Return (masked text, comments in order). Never raises."""
     comments: list[Comment] = []
     add = comments.append
+    budget = [2 * len(text) + _SCAN_BUDGET]
 
     def repl(m: re.Match[str]) -> str:
         kind = m.lastgroup
@@ -320,7 +327,7 @@ def mask(text: str) -> tuple[str, list[Comment]]:
             if "{" not in s:
                 out = _quoted(s, n)
             elif kind == "dq" and _dq_needs_scan(s):
-                exact, interps = _scan_dq(text, m.start(), len(text))
+                exact, interps = _scan_dq(text, m.start(), len(text), budget)
                 if exact != m.end():
                     raise _NeedsSlowPath  # a nested string inside an interpolation: extent differs
                 out = _mask_scanned(text, m.start(), exact, interps)
@@ -369,6 +376,7 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
     n = len(text)
     search = _LEX.search
     find = text.find
+    budget = [2 * (stop - begin) + _SCAN_BUDGET]
     while True:
         m = search(text, pos, stop)
         if m is None:
@@ -437,7 +445,7 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
                 else:
                     end = (_DQ if c == '"' else _SQ).match(text, start).end()
                     if c == '"' and _dq_needs_scan(text[start:end]):
-                        exact, interps = _scan_dq(text, start, n)
+                        exact, interps = _scan_dq(text, start, n, budget)
                         append(text[pos:start])
                         append(_mask_scanned(text, start, exact, interps))
                         pos = exact

@@ -84,9 +84,10 @@ def test_backslash_newline_continues_a_string():
 
 @pytest.mark.timeout(60)
 def test_long_lines_of_braces_stay_linear():
-    # every `{` of `"{ { { ...` is a literal brace that would rescan its line:
-    # the scan is bounded, so this takes well under a second (was quadratic)
-    for body in ["{ " * 100_000, "{(" * 100_000, '{"' * 50_000]:
+    # every `{` of `"{ { { ...` is a literal brace that would rescan its line,
+    # and every string of `"{f("{f(...` would read the rest of it: the work is
+    # bounded per file, so this takes about a second (was quadratic)
+    for body in ["{ " * 100_000, "{(" * 100_000, '{"' * 50_000, '{f("' * 50_000]:
         text = 'x = "' + body + '"\nextern fn rt_after_long_line() -> i64\n'
         got = mask(text)
         assert got == mask_slow(text) and len(got[0]) == len(text)

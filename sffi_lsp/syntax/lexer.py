@@ -296,6 +296,25 @@ class _NeedsSlowPath(Exception):
     pass
 
 
+def _mask_triple(text: str, a: int, s: str) -> str:
+    """Blank a triple-quoted string. `f\"\"\"...\"\"\"` interpolates (the compiler's
+    `scan_triple_fstring`): its simple `{expr}` interpolations are kept, so
+    calls in them are seen; plain triple-quoted strings do not interpolate."""
+    if (s[0] == '"' and "{" in s and a and text[a - 1] == "f"
+            and (a < 2 or not _is_word(text[a - 2]))):
+        out = [" " * 3]
+        last = 3
+        for m in _INTERP.finditer(s, 3, max(3, len(s) - 3)):
+            if s[m.start() - 1] == "{":  # `{{` is a literal brace
+                continue
+            out.append(_blank(s[last:m.start() + 1]))
+            out.append(m.group(1))
+            last = m.end() - 1
+        out.append(_blank(s[last:]))
+        return "".join(out)
+    return _blank(s)
+
+
 def _keep_breaks(masked: str, s: str) -> str:
     """Put back the line breaks of a string continued by a backslash + newline."""
     return "".join("\n" if ch == "\n" else o for o, ch in zip(masked, s))
@@ -343,7 +362,7 @@ def mask(text: str) -> tuple[str, list[Comment]]:
             add(Comment(a, a + n, s))
             return _blank(s)
         if kind == "tq" or kind == "tq2":
-            return _blank(s)
+            return _mask_triple(text, m.start(), s)
         raise _NeedsSlowPath
 
     try:
@@ -438,7 +457,7 @@ def mask_range(text: str, begin: int, stop: int) -> tuple[str, list[Comment], bo
                 close = find(c * 3, start + 3)
                 end = n if close < 0 else close + 3
                 append(text[pos:start])
-                append(_blank(text[start:end]))
+                append(_mask_triple(text, start, text[start:end]))
             else:
                 if raw and c == '"':
                     end = _RAW.match(text, start).end()

@@ -92,3 +92,14 @@ def test_long_lines_of_braces_stay_linear():
         got = mask(text)
         assert got == mask_slow(text) and len(got[0]) == len(text)
         assert [e.name for e in parse_source(text).externs] == ["rt_after_long_line"]
+
+
+def test_triple_quoted_f_strings_interpolate():
+    # scan_triple_fstring: f"""...""" interpolates (calls in it are seen); """...""" does not
+    text = ('fn page():\n    val html = f"""\n    <h1>{rt_page_title()}</h1>\n    {{literal}} """\n'
+            '    val raw = """ {rt_not_called()} """\n')
+    model = parse_source(text)
+    assert {c.name for c in model.calls} == {"rt_page_title"}
+    got = mask(text)
+    assert got == mask_slow(text) and len(got[0]) == len(text)
+    assert "literal" not in got[0]

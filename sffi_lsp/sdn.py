@@ -128,29 +128,29 @@ def _grammar_path() -> Path:
     raise FileNotFoundError("grammar/sdn.lark is missing from the installation")
 
 
-def _grammar_cache_file(grammar_text: str) -> str | None:
-    """Where Lark keeps the analysed grammar: building the LALR tables costs
-    ~0.15 s, on the language server's path to its first diagnostic."""
-    import hashlib  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
+def write_seed() -> str | None:
+    """Save the analysed grammar next to this module (install time; see grammar_cache)."""
+    from .grammar_cache import write_seed as write  # noqa: PLC0415
 
-    digest = hashlib.sha256(grammar_text.encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for root in (os.path.join(base, "sffi-lsp"), os.path.join(tempfile.gettempdir(), "sffi-lsp-cache")):
-        try:
-            os.makedirs(root, exist_ok=True)
-            if os.access(root, os.W_OK):
-                return os.path.join(root, f"sdn-lalr-{digest}.lark.cache")
-        except OSError:
-            continue
-    return None
+    return write("sdn", _grammar_path().read_text(encoding="utf-8"), _LARK_OPTIONS,
+                 os.path.dirname(os.path.abspath(__file__)), postlex=_SdnIndenter())
+
+
+_LARK_OPTIONS: dict[str, Any] = dict(parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     text = _grammar_path().read_text(encoding="utf-8")
-    options: dict[str, Any] = dict(parser="lalr", lexer="contextual", maybe_placeholders=False)
-    cache = _grammar_cache_file(text)
+    options = _LARK_OPTIONS
+    from .grammar_cache import cache_file, load_seed  # noqa: PLC0415
+
+    # building the LALR tables costs ~0.15 s, on the server's path to its first diagnostic
+    cache = cache_file("sdn", text)
+    if cache is None or not os.path.exists(cache):
+        seeded = load_seed("sdn", text, options, os.path.dirname(os.path.abspath(__file__)), postlex=_SdnIndenter())
+        if seeded is not None:
+            return seeded
     if cache is not None:
         try:
             return Lark(text, cache=cache, postlex=_SdnIndenter(), **options)

@@ -99,23 +99,21 @@ def grammar_path() -> Path:
     raise FileNotFoundError(f"{GRAMMAR_NAME} not found next to the sffi_lsp package")
 
 
-def _cache_file(grammar_text: str) -> str | None:
-    import hashlib
-    import tempfile
+def _package_dir() -> str:
+    return os.path.dirname(os.path.abspath(__file__))
 
-    digest = hashlib.sha256(grammar_text.encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for root in (os.path.join(base, "sffi-lsp"), os.path.join(tempfile.gettempdir(), "sffi-lsp-cache")):
-        try:
-            os.makedirs(root, exist_ok=True)
-            if os.access(root, os.W_OK):
-                return os.path.join(root, f"simple-lalr-{digest}.lark.cache")
-        except OSError:
-            continue
-    return None
+
+def write_seed() -> str | None:
+    """Save the analysed grammar next to this module (install time; see
+    sffi_lsp.grammar_cache). Returns the path, or None."""
+    from sffi_lsp.grammar_cache import write_seed as write  # noqa: PLC0415
+
+    return write("simple", grammar_path().read_text(encoding="utf-8"), _LARK_OPTIONS, _package_dir())
 
 
 _PARSER: Any = None
+_LARK_OPTIONS: dict[str, Any] = dict(parser="lalr", lexer="contextual", propagate_positions=True,
+                                     maybe_placeholders=False)
 
 
 def lark_parser() -> Any:
@@ -124,12 +122,15 @@ def lark_parser() -> Any:
     if _PARSER is None:
         from lark import Lark
 
+        from sffi_lsp.grammar_cache import cache_file, load_seed  # noqa: PLC0415
+
         text = grammar_path().read_text(encoding="utf-8")
-        options = dict(parser="lalr", lexer="contextual", propagate_positions=True,
-                       maybe_placeholders=False)
-        cache = _cache_file(text)
+        options = _LARK_OPTIONS
+        cache = cache_file("simple", text)
         parser = None
-        if cache is not None:
+        if cache is None or not os.path.exists(cache):
+            parser = load_seed("simple", text, options, _package_dir())
+        if parser is None and cache is not None:
             try:
                 parser = Lark(text, cache=cache, **options)
             except Exception:  # unreadable/corrupt cache, read-only dir: build without it
@@ -519,7 +520,7 @@ def parse_signature(text: str, *, allow_fast: bool = True) -> Signature:
             sig = _fast_signature(text) if allow_fast else None
             hit = sig if sig is not None else _lark_signature(text)
         except DeclError as exc:
-            hit = exc
+            hit = exc.with_traceback(None)
         except RecursionError:
             hit = DeclError("declaration nested too deeply")
         if allow_fast:
@@ -527,5 +528,8 @@ def parse_signature(text: str, *, allow_fast: bool = True) -> Signature:
                 _MEMO.clear()
             _MEMO[text] = hit
     if isinstance(hit, DeclError):
-        raise hit
+        # a fresh traceback each time: re-raising the memoised error as it is
+        # would chain every raise's frames onto it, keeping each edit's whole
+        # source text alive in an editor (~0.75 MB per keystroke on 170 KB)
+        raise hit.with_traceback(None)
     return hit

@@ -96,7 +96,27 @@ def test_grammar_cache_failure_is_tolerated(tmp_path, monkeypatch):
 def test_grammar_cache_is_written(tmp_path, monkeypatch):
     import sffi_lsp.syntax.decl as decl
 
+    import sffi_lsp.grammar_cache as grammar_cache
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(decl, "_PARSER", None)
+    monkeypatch.setattr(grammar_cache, "load_seed", lambda *a, **k: None)  # no installed seed
     decl.lark_parser()
     assert list((tmp_path / "sffi-lsp").glob("*.lark.cache"))
+
+
+def test_memoised_declaration_error_keeps_no_frames():
+    """A declaration being typed fails the same way on every keystroke; the
+    memoised error must not collect the frames (and sources) of each raise."""
+    from sffi_lsp.syntax.decl import parse_signature
+
+    depths = []
+    for _ in range(5):
+        try:
+            parse_signature("extern fn rt_typing(a: i64,, -> ")
+        except DeclError as exc:
+            tb, n = exc.__traceback__, 0
+            while tb is not None:
+                n, tb = n + 1, tb.tb_next
+            depths.append(n)
+    assert len(depths) == 5 and depths[-1] == depths[1], depths

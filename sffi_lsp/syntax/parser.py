@@ -16,6 +16,7 @@ def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFi
     """Join chunk results in order, applying `@when/@else/@end` conditions."""
     out = SourceFile(path=path, line_count=line_count)
     conds: list[str] = []  # active condition per open @when block
+    branches: list[list[str]] = []  # per open block: the conditions of its branches so far
     for r in results:
         if r.directives or conds:
             # directives and externs of this result in offset order
@@ -26,12 +27,16 @@ def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFi
                     _, kind, cond = item
                     if kind == "when" and cond is not None:
                         conds.append(cond)
+                        branches.append([cond])
                     elif kind == "elif" and cond is not None and conds:
-                        conds[-1] = f"not ({conds[-1]}) and ({cond})"
+                        # none of the earlier branches, and this one
+                        conds[-1] = " and ".join([f"not ({c})" for c in branches[-1]] + [f"({cond})"])
+                        branches[-1].append(cond)
                     elif kind == "else" and conds:
-                        conds[-1] = f"not ({conds[-1]})"
+                        conds[-1] = " and ".join(f"not ({c})" for c in branches[-1])
                     elif kind == "end" and conds:
                         conds.pop()
+                        branches.pop()
                     continue
                 e = item
                 if conds:

@@ -198,3 +198,19 @@ def test_one_line_variants():
     assert xs.type.kind is TypeKind.ARRAY and d.default_text == "-1" and s.default_text is not None
     assert e["rt_stub"].returns.text == "(i32, text, text)"
     assert e["rt_stub"].span.end_line == e["rt_stub"].span.start_line
+
+
+def test_else_after_elif_is_none_of_the_branches():
+    text = (
+        '@when(os="linux"):\nextern fn rt_a() -> i64\n'
+        '@elif(os="macos"):\nextern fn rt_b() -> i64\n'
+        '@elif(os="freebsd"):\nextern fn rt_c() -> i64\n'
+        '@else:\nextern fn rt_d() -> i64\n@end\n'
+    )
+    when = {e.name: e.when for e in parse_source(text).externs}
+    assert when == {
+        "rt_a": 'os="linux"',
+        "rt_b": 'not (os="linux") and (os="macos")',
+        "rt_c": 'not (os="linux") and not (os="macos") and (os="freebsd")',
+        "rt_d": 'not (os="linux") and not (os="macos") and not (os="freebsd")',
+    }

@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Subcommand: `sffi-check symbols LIB [NAME ...] [--json]` lists what a library exports.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to check (default: .)")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
     p.add_argument("--library", action="append", default=[], metavar="PATH",
                    help="a library that may provide externs (repeatable); a name without '/' is searched for as "
                         "the dynamic linker would (write ./NAME for a file in the current directory)")
@@ -618,6 +619,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] == "symbols":
             return run_symbols(argv[1:])
         args = build_parser().parse_args(argv)
+        if args.version:
+            from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+            try:
+                sys.stdout.write(f"{PROG} {version('sffi-lsp')}\n")
+            except PackageNotFoundError:  # running from a checkout
+                sys.stdout.write(f"{PROG} (not installed)\n")
+            return EXIT_CLEAN
         if args.explain:
             return explain(args.explain)
         return run_check(args)

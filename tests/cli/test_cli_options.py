@@ -76,3 +76,9 @@ def test_internal_error_gives_one_line_not_a_traceback(tmp_path, capsys, monkeyp
 def test_help_exits_zero(capsys):
     assert cli.main(["--help"]) == 0
     assert "--output-format" in capsys.readouterr().out
+
+
+def test_version(sffi) -> None:
+    r = sffi("--version")
+    assert r.code == 0
+    assert r.out.startswith("sffi-check ") and r.out.split()[1][0].isdigit() or "not installed" in r.out

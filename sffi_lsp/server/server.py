@@ -45,7 +45,7 @@ STATUS_NOTIFICATION = "sffi/status"
 FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace is re-checked
 # The analysis thread is pure Python: with the default 5 ms GIL switch interval a
 # hover or completion arriving during a re-check waits up to 5 ms per switch.
-GIL_SWITCH_INTERVAL_S = 0.001
+GIL_SWITCH_INTERVAL_S = 0.0002
 GC_THRESHOLDS = (20_000, 20, 10)
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
 

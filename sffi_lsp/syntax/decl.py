@@ -512,12 +512,32 @@ _MEMO: dict[str, Signature | DeclError] = {}
 _MEMO_LIMIT = 50_000
 
 
+# A declaration cut short where an editor leaves it while its name is typed
+# (`extern fn ` / `extern fn rt_ope`): the error Lark would give, without
+# loading Lark (its tables are ~7 MB of a language server's memory, and a first
+# build costs 0.1-0.3 s on the keystroke that needs it). A test keeps the two equal.
+_TYPING = re.compile(r"[ \t]*(?:pub[ \t]+)?extern[ \t]+(?:async[ \t]+)?fn(?:[ \t]+([A-Za-z_][A-Za-z0-9_]*))?[ \t]*\Z")
+
+
+def _typing_error(text: str) -> DeclError | None:
+    m = _TYPING.match(text)
+    if m is None:
+        return None
+    end = len(text.rstrip(" \t"))
+    expected = "`(`, `<`" if m.group(1) else "a name"
+    return DeclError(f"unexpected end of declaration (expected {expected})", end, end + 1)
+
+
 def parse_signature(text: str, *, allow_fast: bool = True) -> Signature:
     """Parse an extern declaration (or extern-block member) text. Raises DeclError."""
     hit = _MEMO.get(text)
     if hit is None:
         try:
             sig = _fast_signature(text) if allow_fast else None
+            if sig is None and allow_fast:
+                typing = _typing_error(text)
+                if typing is not None:
+                    raise typing
             hit = sig if sig is not None else _lark_signature(text)
         except DeclError as exc:
             hit = exc.with_traceback(None)

@@ -120,3 +120,18 @@ def test_memoised_declaration_error_keeps_no_frames():
                 n, tb = n + 1, tb.tb_next
             depths.append(n)
     assert len(depths) == 5 and depths[-1] == depths[1], depths
+
+
+@pytest.mark.parametrize("text", ["extern fn ", "extern fn", "extern fn _ZN2at", "pub extern fn rt_ope  ",
+                                  "extern async fn rt_x", "  extern fn\\t"])
+def test_declaration_being_typed_fails_as_lark_would(text):
+    """The shortcut for a declaration whose name is being typed gives Lark's own error."""
+    from sffi_lsp.syntax.decl import _lark_signature, parse_signature
+
+    text = text.replace("\\t", "\t")
+    with pytest.raises(DeclError) as fast:
+        parse_signature(text)
+    with pytest.raises(DeclError) as slow:
+        _lark_signature(text)
+    assert (fast.value.message, fast.value.rel_start, fast.value.rel_end) == (
+        slow.value.message, slow.value.rel_start, slow.value.rel_end)

@@ -338,7 +338,9 @@ def idle_cores() -> int:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # not on this platform
         return n
-    return max(1, min(n, int(n - load + 0.5)))
+    # a core counts as idle unless it is at least three quarters busy (the
+    # 1-minute average lags: a command run just before still weighs ~0.5)
+    return max(1, min(n, -int(-(n - load - 0.25) // 1)))
 
 
 def _parse_parallel(todo, jobs, progress) -> list:

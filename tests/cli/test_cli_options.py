@@ -82,3 +82,15 @@ def test_version(sffi) -> None:
     r = sffi("--version")
     assert r.code == 0
     assert r.out.startswith("sffi-check ") and r.out.split()[1][0].isdigit() or "not installed" in r.out
+
+
+def test_default_jobs_use_idle_cores(monkeypatch):
+    """All cores unless the machine is busy (the 1-minute load average lags behind)."""
+    import os
+
+    from sffi_lsp import cli
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    for load, jobs in ((0.0, 2), (0.5, 2), (1.0, 1), (3.0, 1)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert cli.idle_cores() == jobs, load

@@ -156,7 +156,8 @@ def normalise_type_text(raw: str) -> str:
 
 # ---------------------------------------------------------------- fast path ---
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# Identifiers as the compiler lexes them (`is_alphanumeric() || '_'`): Unicode letters too.
+_NAME = r"[^\W\d]\w*"
 # Parameters may spread over lines (and end with a comma); simple generics
 # `<T, U>` are read here too. Whitespace is what the grammar ignores, no more.
 _FAST_HEAD = re.compile(
@@ -398,7 +399,7 @@ _TOKEN_NAMES = {
 }
 
 
-_DECL_NAME = re.compile(r"\b(?:fn|me)[ \t]+[A-Za-z_][A-Za-z0-9_]*")
+_DECL_NAME = re.compile(rf"\b(?:fn|me)[ \t]+{_NAME}")
 _SEP_BEFORE = frozenset(",(:=|+<.&*-[{\\")
 
 
@@ -516,7 +517,7 @@ _MEMO_LIMIT = 50_000
 # (`extern fn ` / `extern fn rt_ope`): the error Lark would give, without
 # loading Lark (its tables are ~7 MB of a language server's memory, and a first
 # build costs 0.1-0.3 s on the keystroke that needs it). A test keeps the two equal.
-_TYPING = re.compile(r"[ \t]*(?:pub[ \t]+)?extern[ \t]+(?:async[ \t]+)?fn(?:[ \t]+([A-Za-z_][A-Za-z0-9_]*))?[ \t]*\Z")
+_TYPING = re.compile(rf"[ \t]*(?:pub[ \t]+)?extern[ \t]+(?:async[ \t]+)?fn(?:[ \t]+({_NAME}))?[ \t]*\Z")
 
 
 def _typing_error(text: str) -> DeclError | None:

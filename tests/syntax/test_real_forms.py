@@ -235,3 +235,19 @@ def test_extern_class_headers_the_compiler_parses_as_classes():
     m = parse_source("extern class Opaque\nextern fn rt_z()\n")
     assert m.problems == [] and [e.name for e in m.externs] == ["rt_z"]
     assert parse_source("extern class:\n    fn a()\n").problems  # no name: still malformed
+
+
+def test_unicode_identifiers_as_the_compiler_lexes_them():
+    # the compiler's identifiers are `is_alphanumeric() || '_'`: Unicode letters too
+    text = "extern fn rt_größe(länge: i64, 名前: text) -> Maß\nextern fn rt_next() -> i64\n"
+    m = parse_source(text)
+    assert m.problems == []
+    assert [(e.name, [(p.name, p.type.text) for p in e.params], e.returns.text) for e in m.externs] == [
+        ("rt_größe", [("länge", "i64"), ("名前", "text")], "Maß"), ("rt_next", [], "i64")]
+    one = text.splitlines()[0]
+    assert _fast_signature(one) == _lark_signature(one)
+    # multi-line form goes through Lark only
+    m = parse_source("extern fn rt_ü(\n    ä: i64\n    ö: [u8]\n) -> i64\n")
+    assert m.problems == [] and [p.name for p in m.externs[0].params] == ["ä", "ö"]
+    # a name still cannot start with a digit
+    assert parse_source("extern fn 9lives() -> i64\n").problems

@@ -442,7 +442,9 @@ def _leading(src: Source, decl_line: int, floor_line: int) -> tuple[tuple[Attrib
                 break
         if debt <= 0 and (s.startswith("@") or s.startswith("#[")) and not _attr_only(s):
             break  # e.g. `@inline extern fn other()`: a declaration, not our attribute
-        if debt > 0 or s.startswith("@") or s.startswith("#[") or s[0] in ")]}":
+        # (a multi-line attribute's last line may end its arguments after
+        # text, `    preferred: c)`, not only start with the closing bracket)
+        if debt > 0 or s.startswith("@") or s.startswith("#[") or s[0] in ")]}" or _balance(s, 0, len(s)) < 0:
             debt -= _balance(s, 0, len(s))
             if debt <= 0 and (s.startswith("@") or s.startswith("#[")):
                 debt = 0

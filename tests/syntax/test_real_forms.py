@@ -251,3 +251,25 @@ def test_unicode_identifiers_as_the_compiler_lexes_them():
     assert m.problems == [] and [p.name for p in m.externs[0].params] == ["ä", "ö"]
     # a name still cannot start with a digit
     assert parse_source("extern fn 9lives() -> i64\n").problems
+
+
+def test_multi_line_attribute_whose_last_line_ends_the_arguments():
+    # `@rt(...)` spread over lines, the last one `    preferred: c)` (not a lone `)`)
+    text = ("## Waits on the fixture.\n"
+            "@rt(hal, operation: io.wait.v3, providers: pure+c,\n"
+            "    capabilities: 8, comparator: 3,\n"
+            "    preferred: c)\n"
+            "extern fn rt_hal_wait(fixture: i64, out: *mut u8) -> i32\n"
+            "fn body():\n"
+            "    log(a,\n"
+            "        b)\n"
+            "    extern fn rt_local(x: i64)\n")
+    m = parse_source(text)
+    assert m.problems == []
+    wait, local = m.externs
+    assert [(a.name, " ".join(a.args_text.split())) for a in wait.attributes] == [
+        ("rt", "hal, operation: io.wait.v3, providers: pure+c, capabilities: 8, comparator: 3, preferred: c")]
+    assert wait.doc == "Waits on the fixture."
+    assert wait.attributes[0].span.start_line == 1
+    # a call's closing line above a local extern is not an attribute
+    assert local.attributes == () and local.doc is None

@@ -56,7 +56,8 @@ _N = r"[A-Za-z_][A-Za-z0-9_]*"
 _COL0 = re.compile(r"^[^ \t\r\n\f]", re.M)
 _DIRECTIVE = re.compile(r"@(when|elif|elsewhen|else|end)\b")
 _EXTERN = re.compile(
-    r"([ \t]*)((?:@[\w.]+(?:\([^()\n]*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
+    # (same-line attributes may nest parentheses two deep: `@cfg(all(a, not(b))) extern fn`)
+    r"([ \t]*)((?:@[\w.]+(?:\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
 )
 _EXTERN_WORD = re.compile(r"extern\b")
 _ASYNC_FN = re.compile(r"async[ \t]+fn(?![A-Za-z0-9_])")  # `extern async fn` (the compiler skips `async`)
@@ -914,7 +915,7 @@ def _reversed_focus(focus: frozenset[str]) -> frozenset[str]:
 
 def _inline_attrs(src: Source, a: int, b: int) -> tuple[Attribute, ...]:
     out = []
-    for m in re.finditer(r"@([\w.]+)(\(([^()\n]*)\))?", src.masked[a:b]):
+    for m in re.finditer(r"@([\w.]+)(\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\))?", src.masked[a:b]):
         args = src.text[a + m.start(3):a + m.end(3)] if m.group(2) else None
         out.append(Attribute(m.group(1), args, src.index.span(a + m.start(), a + m.end())))
     return tuple(out)

@@ -273,3 +273,18 @@ def test_multi_line_attribute_whose_last_line_ends_the_arguments():
     assert wait.attributes[0].span.start_line == 1
     # a call's closing line above a local extern is not an attribute
     assert local.attributes == () and local.doc is None
+
+
+def test_same_line_attribute_with_nested_parentheses():
+    # the compiler parses attribute arguments as expressions: calls nest
+    m = parse_source("@cfg(any(linux, macos)) extern fn rt_n(a: i64) -> i64\n"
+                     "fn f():\n"
+                     "    @cfg(all(unix, not(x86))) extern fn rt_loc(a: i64)\n"
+                     "    rt_loc(1)\n"
+                     "extern fn rt_z()\n")
+    assert m.problems == []
+    assert [(e.name, e.enclosing_fn, [(a.name, a.args_text) for a in e.attributes]) for e in m.externs] == [
+        ("rt_n", None, [("cfg", "any(linux, macos)")]),
+        ("rt_loc", "f", [("cfg", "all(unix, not(x86))")]),
+        ("rt_z", None, []),
+    ]

@@ -506,6 +506,31 @@ def _leading(src: Source, decl_line: int, floor_line: int) -> tuple[tuple[Attrib
     return tuple(attrs), doc
 
 
+# A spec block header (`it "reads":`, `describe "x":`, `before_each:`) opens a
+# block that is a lambda to the compiler: an extern declared in it is local to
+# that block, not to the function around it (two `it` blocks may each declare it).
+_BLOCK_CALL = re.compile(r'[ \t]*(?:(?!(?:case|if|elif|while|for|match|return|with)\b)[A-Za-z_]\w*[ \t]+"[^"\n]*"|(?:before|after)_(?:each|all))[ \t]*:[ \t]*')
+
+
+def _in_block_call(masked: str, at: int, floor: int) -> bool:
+    """True when the nearest less-indented code line above `at` (not before
+    `floor`) is a spec block header; directive/attribute and blank lines are skipped."""
+    ls = masked.rfind("\n", 0, at) + 1
+    line = masked[ls:at]
+    indent = len(line) - len(line.lstrip(" \t"))
+    end = ls - 1
+    while end > floor:
+        ps = masked.rfind("\n", 0, end) + 1
+        text = masked[ps:end]
+        end = ps - 1
+        body = text.lstrip(" \t")
+        if not body.strip() or body.startswith("@"):
+            continue
+        if len(text) - len(body) < indent:
+            return _BLOCK_CALL.fullmatch(text.rstrip("\r")) is not None
+    return False
+
+
 _PAREN_GROUP = re.compile(r"\([^()]*\)")
 _ATTRS_ONLY = re.compile(r"(?:[ \t]*(?:@[\w.]+|#\[[^\]]*\]?))*[ \t]*(?:\(.*)?")
 
@@ -805,7 +830,9 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
                 k += 1
             while open_fns and open_fns[-1][1] <= at:
                 open_fns.pop()
-            fixed.append(replace(e, enclosing_fn=open_fns[-1][2]) if open_fns else e)
+            if open_fns and not _in_block_call(masked, at, open_fns[-1][0]):
+                e = replace(e, enclosing_fn=open_fns[-1][2])
+            fixed.append(e)
         res.externs = fixed
 
     # ---- use / export / mod

@@ -88,3 +88,40 @@ def test_parameter_forms_of_the_compiler():
         "rt_par_mut": ([("buf", "[u8]"), ("n", "i64")], "i64"),
         "rt_par_lines": ([("a", "i64"), ("b", "text")], "bool"),
     }
+
+
+WRAPPED_SPEC = """\
+#![allow(empty_examples)]
+fn main():
+    \"\"\"Doc of the wrapped spec.\"\"\"
+    describe "loader":
+        context "twice":
+            it "first":
+                extern fn rt_wrapped_probe(a: i64) -> i64
+                expect rt_wrapped_probe(1) == 1
+            it "second":
+                @when(os="linux")
+                extern fn rt_wrapped_probe(a: i64) -> i64
+                @end
+                expect rt_wrapped_probe(2) == 2
+        before_each:
+            extern fn rt_wrapped_reset()
+            rt_wrapped_reset()
+    match os_name():
+        case "linux":
+            extern fn rt_wrapped_arm() -> i64
+            rt_wrapped_arm()
+    extern fn rt_wrapped_main_local() -> i64
+"""
+
+
+def test_externs_in_spec_blocks_inside_a_function_are_local_to_their_block():
+    # a spec wrapped in `fn main():` (generated entry files): each `it` body is
+    # its own block, so the two declarations are not in one scope; a `case`
+    # arm and the function body itself stay in the function's scope
+    model = parse_source(WRAPPED_SPEC, "wrapped_spec.spl")
+    assert model.problems == []
+    got = [(e.name, e.name_span.start_line, e.enclosing_fn) for e in model.externs]
+    assert got == [("rt_wrapped_probe", 6, None), ("rt_wrapped_probe", 10, None),
+                   ("rt_wrapped_reset", 14, None), ("rt_wrapped_arm", 18, "main"),
+                   ("rt_wrapped_main_local", 20, "main")]

@@ -125,3 +125,27 @@ def test_externs_in_spec_blocks_inside_a_function_are_local_to_their_block():
     assert got == [("rt_wrapped_probe", 6, None), ("rt_wrapped_probe", 10, None),
                    ("rt_wrapped_reset", 14, None), ("rt_wrapped_arm", 18, "main"),
                    ("rt_wrapped_main_local", 20, "main")]
+
+
+LITERALS = """\
+val greeting = Hello_"extern fn rt_lit_hidden_one() -> i64"
+val addr = "127.0.0.1"_ip
+val raw = 'it''s'
+extern fn rt_lit_one(a: i64) -> i64
+val doc = Doc_\"\"\"
+extern fn rt_lit_hidden_two() -> i64
+\"\"\"
+extern fn rt_lit_two() -> i64
+val sym = :ok
+val atom = `ready`
+extern fn rt_lit_three(x: i64) -> i64
+"""
+
+
+def test_i18n_typed_and_symbol_literals():
+    # Name_"..." (i18n), "..."_ip (unit suffix), ':ok' and `atom` literals of
+    # the compiler's lexer hide nothing and invent nothing
+    model = parse_source(LITERALS, "literals.spl")
+    assert model.problems == []
+    assert [(e.name, e.name_span.start_line) for e in model.externs] == [
+        ("rt_lit_one", 3), ("rt_lit_two", 7), ("rt_lit_three", 10)]

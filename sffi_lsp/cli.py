@@ -231,21 +231,23 @@ def _parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet:
         if enabled:
             gc.enable()
     progress = Progress(len(todo), not quiet and sys.stderr.isatty() and len(files) > PROGRESS_ABOVE)
-    parsed: list[tuple[str, FileKey | None, SourceFile]] = []
+    paths = [p for p, _ in todo]
+    done: list[SourceFile] | None = None
     if jobs > 1 and len(todo) >= SERIAL_BELOW:
-        # The parent only unpickles workers' models here: same reasoning as above.
+        # Workers' models are unpickled here: same reasoning as above.
         gc.disable()
         try:
-            parsed = _parse_parallel(todo, jobs, progress)
+            done = _parse_forked(paths, [None] * len(paths), None, jobs, progress)
         finally:
             if enabled:
                 gc.enable()
-    else:
-        for path, key in todo:
-            parsed.append((path, key, _parse_path(path)))
+    if done is None:
+        done = []
+        for path in paths:
+            done.append(_parse_path(path))
             progress.step()
     progress.close()
-    for path, key, model in parsed:
+    for (path, key), model in zip(todo, done):
         models[path] = model
         transient = any(p.message.startswith(("cannot read", "internal parser error")) for p in model.problems)
         if cache is not None and key is not None and not transient:
@@ -253,8 +255,8 @@ def _parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet:
     return [models[p] for p in files]
 
 
-# (paths, texts, focus) for forked workers of `_parse_focused`: inherited, not sent
-_FOCUSED: tuple[Sequence[str], list[str | None], frozenset[str] | None] | None = None
+# (paths, texts or None to read, focus) for forked workers: inherited, not sent
+_FORKED: tuple[Sequence[str], list[str | None], frozenset[str] | None] | None = None
 
 
 def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
@@ -263,11 +265,10 @@ def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
     Every text is read first; the names that could be externs anywhere in the
     tree (`extern_name_candidates`) then bound which calls and functions the
     models keep: rules look at calls of externs only, and most calls are not
-    (bench_syntax tree: 26,660 calls, 5,314 of externs). Workers are forked
-    with the texts in memory and send back these smaller models."""
-    from .syntax.parser import extern_name_candidates, parse_file, parse_source, read_text  # noqa: PLC0415
+    (bench_syntax tree: 26,660 calls, 3,673 kept). Workers are forked with the
+    texts in memory and send back these smaller models."""
+    from .syntax.parser import extern_name_candidates, parse_file, read_text  # noqa: PLC0415
 
-    global _FOCUSED
     texts: list[str | None] = []
     for path in files:
         try:
@@ -277,23 +278,20 @@ def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
     focus = extern_name_candidates(t for t in texts if t is not None)
     models: list[SourceFile] | None = None
     if jobs > 1 and len(files) >= SERIAL_BELOW:
-        _FOCUSED = (files, texts, focus)
-        try:
-            models = _parse_forked(len(files), jobs)
-        except (OSError, RuntimeError, ImportError, ValueError):  # no fork here: parse serially
-            models = None
-        finally:
-            _FOCUSED = None
+        models = _parse_forked(files, texts, focus, jobs, Progress(0, False))
     if models is None:
-        models = [parse_source(t, p, focus) if t is not None else parse_file(p) for p, t in zip(files, texts)]
+        models = _parse_texts(files, texts, focus, range(len(files)))
     if focus is not None and any(e.name not in focus for m in models for e in m.externs):
         # (cannot happen by construction; if it ever did, calls would be missing)
         models = [parse_file(p) for p in files]
     return models
 
 
-def _parse_forked(n: int, jobs: int) -> list[SourceFile]:
-    """Models of files 0..n-1: `jobs - 1` forked workers and this process share them.
+def _parse_forked(files: Sequence[str], texts: list[str | None], focus: frozenset[str] | None, jobs: int,
+                  progress: "Progress") -> list[SourceFile] | None:
+    """Models of `files` (`texts`: already read, or None to read), parsed by
+    `jobs - 1` forked workers and this process; None where processes cannot be
+    forked (the caller parses serially).
 
     The parent parses the first share itself (its models need no transfer);
     a worker's models are pickled and unpickled, so workers get a smaller
@@ -304,26 +302,43 @@ def _parse_forked(n: int, jobs: int) -> list[SourceFile]:
 
     from .syntax.positions import register_process_pickling  # noqa: PLC0415
 
-    register_process_pickling()
-    ctx = multiprocessing.get_context("fork")  # ValueError where there is no fork
+    global _FORKED
+    n = len(files)
     workers = jobs - 1
     own = int(n * 1.3 / (1.3 + workers))  # parent's share: a worker's files cost ~1.3x (pickling)
     step = max(1, -(-(n - own) // workers))
     batches = [range(i, min(n, i + step)) for i in range(own, n, step)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.enable) as pool:
-        futures = [pool.submit(_parse_batch, b) for b in batches]
-        out = _parse_batch(range(own))
-        for f in futures:
-            out.extend(f.result())
-    return out
+    _FORKED = (files, texts, focus)
+    try:
+        register_process_pickling()
+        ctx = multiprocessing.get_context("fork")  # ValueError where there is no fork
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.enable) as pool:
+            futures = [pool.submit(_parse_batch, b) for b in batches]
+            out = _parse_batch(range(own))
+            for _ in out:
+                progress.step()
+            for f in futures:
+                models = f.result()
+                out.extend(models)
+                for _ in models:
+                    progress.step()
+        return out
+    except (OSError, RuntimeError, ImportError, ValueError):  # no process support here (sandbox)
+        return None
+    finally:
+        _FORKED = None
 
 
 def _parse_batch(indices: range) -> list[SourceFile]:
-    from .syntax.parser import parse_file, parse_source  # noqa: PLC0415
+    assert _FORKED is not None
+    return _parse_texts(*_FORKED, indices)
 
-    assert _FOCUSED is not None
-    files, texts, focus = _FOCUSED
-    return [parse_source(texts[i], files[i], focus) if texts[i] is not None else parse_file(files[i])
+
+def _parse_texts(files: Sequence[str], texts: list[str | None], focus: frozenset[str] | None,
+                 indices: range) -> list[SourceFile]:
+    from .syntax.parser import parse_source  # noqa: PLC0415
+
+    return [parse_source(texts[i], files[i], focus) if texts[i] is not None else _parse_path(files[i])
             for i in indices]
 
 
@@ -341,33 +356,6 @@ def idle_cores() -> int:
     # a core counts as idle unless it is at least three quarters busy (the
     # 1-minute average lags: a command run just before still weighs ~0.5)
     return max(1, min(n, -int(-(n - load - 0.25) // 1)))
-
-
-def _parse_parallel(todo, jobs, progress) -> list:
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
-    try:
-        from .syntax.positions import register_process_pickling  # noqa: PLC0415
-
-        register_process_pickling()  # models travel back compactly (calls as offsets)
-    except ImportError:
-        pass
-
-    paths = [p for p, _ in todo]
-    chunk = max(1, min(64, len(paths) // (jobs * 4) or 1))
-    out = []
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable) as pool:
-            for (path, key), model in zip(todo, pool.map(_parse_path, paths, chunksize=chunk)):
-                out.append((path, key, model))
-                progress.step()
-    except (OSError, RuntimeError, ImportError):  # no process support here (sandbox): parse serially
-        done = {p for p, _, _ in out}
-        for path, key in todo:
-            if path not in done:
-                out.append((path, key, _parse_path(path)))
-                progress.step()
-    return out
 
 
 # --------------------------------------------------------------------------- configuration

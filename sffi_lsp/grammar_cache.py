@@ -60,7 +60,7 @@ def load_seed(kind: str, grammar_text: str, options: dict[str, Any], package_dir
         inst = Lark.__new__(Lark)
         with open(path, "rb") as fh:
             # (what Lark.load does, plus the runtime options its own cache passes)
-            return inst._load(fh, **runtime)  # noqa: SLF001
+            return inst._load(fh, **runtime)
     except Exception:  # noqa: BLE001 - a damaged or foreign seed: build instead
         return None
 

@@ -108,7 +108,7 @@ def _extern(e: ExternDecl, do: int, dl: int) -> ExternDecl:
 _EXTERN_FIELDS = 14
 
 
-def _copy_calls(calls: list[CallSite], anchor: Anchor, do: int, dl: int) -> list[CallSite]:
+def _copy_calls(calls: list[CallSite], anchor: Anchor | None, do: int, dl: int) -> list[CallSite]:
     """The calls of a chunk placed by a new `anchor` (a chunk whose text occurs
     twice in one version: each place needs its own anchor)."""
     out = []
@@ -122,7 +122,7 @@ def _copy_calls(calls: list[CallSite], anchor: Anchor, do: int, dl: int) -> list
     return out
 
 
-def _copy_functions(functions: list[FunctionDecl], anchor: Anchor, do: int, dl: int) -> list[FunctionDecl]:
+def _copy_functions(functions: list[FunctionDecl], anchor: Anchor | None, do: int, dl: int) -> list[FunctionDecl]:
     return [lazy_function(f.name, f.enclosing, anchor, f._s) if isinstance(f, LazyFunctionDecl) and hasattr(f, "_a")
             else FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in functions]
 
@@ -132,70 +132,57 @@ def place(r: ChunkResult, start: int, line: int, starts: list[int], claim: objec
     `claim` stands for, whose line starts are `starts`.
 
     Calls and functions are placed by the chunk's `Anchor`: moving them is one
-    assignment, and the lists are shared with `r`. Only the few eager items
-    (externs, uses, suppressions, problems) are rebuilt. An anchor already
-    claimed by this version (the same text at two places) is not moved: that
-    place gets copies with an anchor of its own."""
+    assignment, and `r` itself is moved (results belong to the parser; an
+    older model only shares item lists, which are rebuilt, never mutated).
+    Only the few eager items (externs, uses, suppressions, problems) are
+    rebuilt. An anchor already claimed by this version (the same text at two
+    places), or a result without one, gets a copy with items of its own."""
     anchor = r.anchor
     do, dl = start - r.start, line - r.line
-    if anchor is None:
-        return shift_result(r, do, dl, starts)
-    if anchor.claim is claim:
+    if anchor is not None and anchor.claim is not claim:
+        anchor.claim = claim
+        anchor.move_to(starts, start)
+        _shift_eager(r, do, dl)
+        return r
+    fresh = None
+    if anchor is not None:
         fresh = Anchor(starts, anchor.base, start - anchor.base)
         fresh.claim = claim
-        moved = shift_result(r, do, dl, starts)
-        if moved is r:
-            moved = replace(r)
-        moved.calls = _copy_calls(r.calls, fresh, do, dl) if r.calls else r.calls
-        moved.functions = _copy_functions(r.functions, fresh, do, dl) if r.functions else r.functions
-        moved.anchor = fresh
-        return moved
-    anchor.claim = claim
-    anchor.move_to(starts, start)
-    if do or dl:
-        # moved in place: results belong to the parser, and an older model
-        # only shares their (rebuilt, not mutated) item lists
-        if r.externs or r.extern_blocks or r.extern_types or r.uses or r.suppressions or r.problems or r.directives:
-            moved = shift_result(r, do, dl, starts)
-            r.externs, r.extern_blocks, r.extern_types = moved.externs, moved.extern_blocks, moved.extern_types
-            r.uses, r.suppressions, r.problems, r.directives = moved.uses, moved.suppressions, moved.problems, moved.directives
-        r.start += do
-        r.line += dl
-    return r
+    moved = replace(r, anchor=fresh)
+    _shift_eager(moved, do, dl)
+    if r.calls:
+        moved.calls = _copy_calls(r.calls, fresh, do, dl)
+    if r.functions:
+        moved.functions = _copy_functions(r.functions, fresh, do, dl)
+    return moved
 
 
-def shift_result(r: ChunkResult, do: int, dl: int, starts: list[int]) -> ChunkResult:
-    """The same chunk result, `do` code points and `dl` lines further down
-    (`starts`: the line starts of the text it is now part of). Lazy calls and
-    functions are shared: their anchor places them (see `place`)."""
+def _shift_eager(r: ChunkResult, do: int, dl: int) -> None:
+    """Move `r` and its eager items (not the anchored calls and functions)
+    `do` code points and `dl` lines further down, in place."""
     if do == 0 and dl == 0:
-        return r
-    members = {id(m): _extern(m, do, dl) for b in r.extern_blocks for m in b.members} if r.extern_blocks else {}
-    anchored = r.anchor is not None
-    # empty lists are shared with `r`: results are never mutated once built
-    return ChunkResult(
-        start=r.start + do,
-        line=r.line + dl,
-        externs=[members.get(id(e)) or _extern(e, do, dl) for e in r.externs] if r.externs else r.externs,
-        extern_blocks=[
-            ExternBlock(b.kind, b.name, _sp(b.span, do, dl), tuple(members[id(m)] for m in b.members))
-            for b in r.extern_blocks
-        ] if r.extern_blocks else r.extern_blocks,
-        extern_types=[_sp(s, do, dl) for s in r.extern_types] if r.extern_types else r.extern_types,
-        calls=r.calls if anchored or not r.calls else [
-            CallSite(c.name, _sp(c.span, do, dl), c.arg_count, c.enclosing_fn, c.qualified,
-                     _sp(c.args_span, do, dl) if c.args_span is not None else None) for c in r.calls],
-        functions=r.functions if anchored or not r.functions else [
-            FunctionDecl(f.name, _sp(f.name_span, do, dl), f.enclosing) for f in r.functions],
-        uses=[UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses] if r.uses else r.uses,
-        suppressions=[
-            Suppression(s.codes, s.line + dl, s.file_wide, _sp(s.span, do, dl) if s.span else None)
-            for s in r.suppressions
-        ] if r.suppressions else r.suppressions,
-        problems=[SyntaxProblem(p.message, _sp(p.span, do, dl)) for p in r.problems] if r.problems else r.problems,
-        directives=[(o + do, k, c) for o, k, c in r.directives] if r.directives else r.directives,
-        anchor=r.anchor,
-    )
+        return
+    r.start += do
+    r.line += dl
+    if r.extern_blocks:
+        members = {id(m): _extern(m, do, dl) for b in r.extern_blocks for m in b.members}
+        r.extern_blocks = [ExternBlock(b.kind, b.name, _sp(b.span, do, dl), tuple(members[id(m)] for m in b.members))
+                           for b in r.extern_blocks]
+    else:
+        members = {}
+    if r.externs:
+        r.externs = [members.get(id(e)) or _extern(e, do, dl) for e in r.externs]
+    if r.extern_types:
+        r.extern_types = [_sp(s, do, dl) for s in r.extern_types]
+    if r.uses:
+        r.uses = [UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses]
+    if r.suppressions:
+        r.suppressions = [Suppression(s.codes, s.line + dl, s.file_wide, _sp(s.span, do, dl) if s.span else None)
+                          for s in r.suppressions]
+    if r.problems:
+        r.problems = [SyntaxProblem(p.message, _sp(p.span, do, dl)) for p in r.problems]
+    if r.directives:
+        r.directives = [(o + do, k, c) for o, k, c in r.directives]
 
 
 def _common_prefix(a: str, b: str) -> int:

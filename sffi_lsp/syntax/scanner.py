@@ -848,7 +848,6 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
     skip_ranges.sort()
     si = 0
     ns_ = len(skip_ranges)
-    starts = index.starts
     n = len(masked)
     rev = src.reversed_masked()
     not_calls = _NOT_CALLS

@@ -1,4 +1,5 @@
-"""Atomic file replacement for the on-disk caches (models, results, exports, signatures, answers)."""
+"""File helpers for the on-disk caches (models, results, exports, signatures, answers):
+atomic replacement, and the stat identity a cache entry is checked against."""
 
 from __future__ import annotations
 
@@ -33,3 +34,12 @@ def replace_atomically(path: str, write: Callable[[BinaryIO], object], *, suffix
         if isinstance(exc, OSError):
             return False
         raise
+
+
+def stat_identity(path: str) -> list | None:
+    """(size, mtime_ns, inode, device) of a file or directory, or None when it is absent."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]

@@ -253,13 +253,15 @@ class ResultCache:
 
     def get(self, key: str) -> "KeptResult | None":
         """The result stored under `key` whose watched files are unchanged, else None (never raises)."""
+        from .atomic_file import stat_identity  # noqa: PLC0415
+
         try:
             with open(self.path, "rb") as fh:
                 stored_key, watch, findings, extras = _unpickler_classes()["plain"](fh).load()
             if stored_key != key or not isinstance(watch, dict):
                 return None
             for path, ident in watch.items():
-                if _stat_identity(path) != ident:
+                if stat_identity(path) != ident:
                     return None
             if not isinstance(findings, bytes) or not isinstance(extras, bytes):
                 return None
@@ -381,9 +383,3 @@ def _unpickler_classes() -> dict[str, type]:
     return _UNPICKLERS
 
 
-def _stat_identity(path: str) -> list | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]

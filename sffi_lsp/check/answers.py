@@ -22,27 +22,17 @@ Written atomically (temp file + rename), so a parallel run sees the old or the n
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from ..binary.types import (Absent, AbsenceReason, ExportedSymbol, Found, Library, LoadProblem, LoadReason,
                             SymbolKind)
-from ..atomic_file import replace_atomically
+from ..atomic_file import replace_atomically, stat_identity
 from .types import ProviderKind, ProviderRef, Resolution, ResolutionStatus
 
 FORMAT = "sffi-provider-answers-1"
 _REASONS = {r.value: r for r in AbsenceReason}  # a dict lookup, not an Enum call, per absence
 _STATUSES = {s.value: s for s in ResolutionStatus}
 MAX_ENTRIES = 200_000  # a bound on the file: beyond it, only this run's answers are kept
-
-
-def stat_identity(path: str) -> list | None:
-    """(size, mtime_ns, inode, device) of a file or directory, or None when it is absent."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
 
 
 # ------------------------------------------------------------------------------ encoding

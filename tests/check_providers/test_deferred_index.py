@@ -16,7 +16,7 @@ from sffi_lsp.binary import ExportIndex
 from sffi_lsp.binary.loader import _MULTIARCH, default_dirs
 from sffi_lsp.binary.ldcache import DEFAULT_CACHE
 from sffi_lsp.binary.types import Target
-from sffi_lsp.check import providers as providers_module
+from sffi_lsp.check.providers import listings as providers_module
 from sffi_lsp.check.providers import DeferredIndex, Providers, index_for_config
 from sffi_lsp.check.types import ResolutionStatus as S
 from sffi_lsp.config_types import Config
@@ -38,8 +38,8 @@ def test_default_dirs_cover_every_known_target() -> None:
     """The directory list `cannot_find` reads is a superset of what the loader searches."""
     for machine, elf_class in _MULTIARCH:
         dirs = default_dirs(Target(elf_class, True, machine))
-        assert set(dirs) <= set(providers_module._ANY_DEFAULT_DIRS), dirs
-    assert providers_module._LD_CACHE == DEFAULT_CACHE
+        assert set(dirs) <= set(providers_module.ANY_DEFAULT_DIRS), dirs
+    assert providers_module.LD_CACHE == DEFAULT_CACHE
 
 
 def test_same_resolutions_as_a_real_index(native: dict, tmp_path: Path, monkeypatch) -> None:

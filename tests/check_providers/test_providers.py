@@ -195,7 +195,7 @@ def test_candidates_and_suggestions(native: dict, tmp_path: Path) -> None:
 
 
 def test_suggest_is_fast_on_many_names(native: dict, tmp_path: Path) -> None:
-    from sffi_lsp.check.providers import _NameSuggester
+    from sffi_lsp.check.providers.suggest import NameSuggester as _NameSuggester
 
     names = [f"{pre}_{mid}_{i}" for i in range(2000) for pre, mid in (("rt", "mod"), ("lib", "fn"), ("cblas", "op"))]
     names += [f"_ZN5torch{i}xEv" for i in range(54000)]
@@ -307,7 +307,7 @@ def test_suggest_equals_brute_force_reference() -> None:
     """The fast filter keeps exactly what difflib's ratio keeps (no shortlist heuristics)."""
     import random
 
-    from sffi_lsp.check.providers import _Suggester, suggest_reference
+    from sffi_lsp.check.providers.suggest import Suggester as _Suggester, suggest_reference
 
     rnd = random.Random(20240607)
     for round_ in range(2):

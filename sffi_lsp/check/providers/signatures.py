@@ -1,0 +1,102 @@
+"""Signatures from DWARF for library-provided names: asked in batches, one per library, memoised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..types import Resolution
+from .protocol import ProviderContext
+
+if TYPE_CHECKING:
+    from ...binary.types import CSignature, Library, NoSignature
+    from ...model import ExternDecl
+
+# NoSignature reasons that hold as long as the library file does (anything else may be transient).
+_LASTING_NO_SIGNATURE = ("no debug information", "the debug information has no function named",
+                         "no signature information", "the library was not found")
+_NAMES_PER_TIMEOUT = 50  # names a batch may answer in one name's timeout, beyond the first
+
+
+class SignatureReader:
+    """DWARF answers memoised until the providers are refreshed."""
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.ctx = ctx
+        self._answers: dict[tuple[str, str], CSignature | NoSignature] = {}
+
+    def signature_for(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | ExternDecl | None:
+        """The signature to check a declaration against: a built-in list's, or DWARF's (lazily)."""
+        if resolution.builtin_signature is not None:
+            return resolution.builtin_signature
+        answer = self.signature_answer(resolution, timeout)
+        if answer is None:
+            return None
+        from ...binary.types import CSignature  # noqa: PLC0415
+
+        return answer if isinstance(answer, CSignature) else None
+
+    def signature_answer(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | NoSignature | None:
+        """DWARF's answer for a library-provided name, including why there is none."""
+        found = resolution.found
+        if found is None:
+            return None
+        key = (found.provider, resolution.name)
+        if key in self._answers:
+            return self._answers[key]
+        self._ask(found.provider, self._library(resolution), [resolution.name], timeout)
+        return self._answers[key]
+
+    def prefetch(self, resolutions: Iterable[Resolution], timeout: float = 10.0) -> None:
+        """Read DWARF for every library-provided name of `resolutions` in one `index.signatures`
+        call per library (one worker request, one cache write), so that the `signature_for`/
+        `signature_answer` calls that follow are answered from memory. Asking name by name
+        costs a worker round trip and a cache-file rewrite each: quadratic on hundreds of names.
+        `timeout` is per name, as for one-by-one asking; a batch gets a share of it per name."""
+        groups: dict[str, tuple[Library, list[str]]] = {}
+        for res in resolutions:
+            found = res.found
+            if res.builtin_signature is not None or found is None:
+                continue
+            if (found.provider, res.name) in self._answers:
+                continue
+            group = groups.get(found.provider)
+            if group is None:
+                group = groups[found.provider] = (self._library(res), [])
+            if res.name not in group[1]:
+                group[1].append(res.name)
+        for provider, (lib, names) in groups.items():
+            self._ask(provider, lib, names, batch_timeout(timeout, len(names)))
+
+    def _library(self, resolution: Resolution) -> Library:
+        assert resolution.found is not None
+        lib = resolution.library
+        if lib is None or lib.path != resolution.found.provider:
+            lib = self.ctx.index.library(resolution.found.provider)
+        return lib
+
+    def _ask(self, provider: str, lib: Library, names: list[str], timeout: float) -> None:
+        """Ask the index about `names` of `lib` at once and memoise every answer (under `provider`)."""
+        from ...binary.types import NoSignature  # noqa: PLC0415
+
+        try:
+            answers: dict[str, CSignature | NoSignature] = dict(self.ctx.index.signatures(lib, names,
+                                                                                          timeout=timeout))
+        except Exception as exc:  # noqa: BLE001  (DWARF trouble must not stop a check)
+            why = f"debug information could not be read ({type(exc).__name__})"
+            answers = {n: NoSignature(n, why) for n in names}
+        for name in names:
+            answer = answers.get(name)
+            if answer is None:
+                answer = NoSignature(name, "no debug information")
+            if isinstance(answer, NoSignature) and (not answer.reason.startswith(_LASTING_NO_SIGNATURE)
+                                                    or "debuglink" in answer.reason):
+                self.ctx.unsettled = True  # a worker failure or timeout: the next run may answer differently
+            self._answers[(provider, name)] = answer
+
+
+def batch_timeout(per_name: float, count: int) -> float:
+    """The time one worker request for `count` names may take: a name's timeout, plus a share of
+    it for each further name (a batch must not time out where the names asked one by one would
+    not, nor one pathological library hold a check for count x per_name)."""
+    return per_name + per_name * max(count - 1, 0) / _NAMES_PER_TIMEOUT

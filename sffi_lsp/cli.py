@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_symbols_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"{PROG} symbols", description="Show what a library exports, as dlsym sees it.")
+    p = argparse.ArgumentParser(prog=f"{PROG} symbols", description="Show what a library exports, as dlsym sees it (or, for a .o / .a, what a static link binds).")
     p.add_argument("library", metavar="LIB", help="library path or bare name (found as ld.so would)")
     p.add_argument("names", nargs="*", metavar="NAME", help="symbols to look up (default: list every export)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -455,6 +455,15 @@ def run_symbols(argv: Sequence[str]) -> int:
     spec = os.path.expanduser(args.library)
     if "/" in spec:  # as dlopen: bare names are searched for
         spec = os.path.abspath(spec)
+    from .binary.static_report import is_static_input  # noqa: PLC0415
+
+    if is_static_input(spec):  # a .o or .a: what a static link binds, not what dlsym returns
+        from .binary.static_link import StaticReader  # noqa: PLC0415
+        from .binary.static_report import render_static_symbols  # noqa: PLC0415
+
+        text, ok = render_static_symbols(StaticReader(), spec, list(args.names), as_json=args.json)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return EXIT_CLEAN if ok else EXIT_FINDINGS
     index = ExportIndex(search_paths=tuple(os.path.abspath(p) for p in args.search_path))
     text = render_symbols(index, spec, list(args.names), as_json=args.json)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -86,6 +86,7 @@ class Config:
     cache_dir: str | None = None  # default <root>/.sffi_cache
     jobs: int | None = None
     debounce_ms: int = 150  # server only
+    max_findings_per_file: int = 1000  # 0 = no limit; the rest are summed up in one note (check/limits.py)
 
     def merged(self, settings: dict) -> "Config":
         """This config overlaid with the client's settings (section `sffi`)."""

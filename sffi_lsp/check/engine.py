@@ -355,12 +355,15 @@ def check(
     *,
     profile: AbiProfile | str | None = None,
     only_paths: Iterable[str] | None = None,
+    skip_cross_file: bool = False,
 ) -> CheckResult:
     """Every finding for the workspace, sorted, suppressions applied.
 
     `only_paths` keeps only findings about those files (the server publishes
     per document); resolutions are still computed for the whole workspace
-    because cross-file rules need them."""
+    because cross-file rules need them. `skip_cross_file` leaves out the rules
+    that judge a file by the others (the server's check of an opened file
+    before the workspace is indexed)."""
     from .rules import RULE_CHECKS  # noqa: PLC0415
 
     if profile is None:
@@ -370,6 +373,8 @@ def check(
     overrides = _severity_overrides(config)
     findings: list[Finding] = []
     for rule in selected_rules(config):
+        if skip_cross_file and rule.cross_file:
+            continue
         for finding in RULE_CHECKS[rule.code](ctx):
             sev = overrides.get(finding.code)
             findings.append(replace(finding, severity=sev) if sev is not None else finding)

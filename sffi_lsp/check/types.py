@@ -163,6 +163,9 @@ class Rule:
     summary: str  # one line, for the rule table
     doc: str
     default_enabled: bool = True
+    # Judges a file by what other files declare or call: the language server holds it
+    # back until the workspace is indexed (a file checked alone would show wrong findings).
+    cross_file: bool = False
 
     def finding(
         self,

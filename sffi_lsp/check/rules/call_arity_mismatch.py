@@ -7,6 +7,7 @@ from ._common import is_class_member
 
 RULE = Rule(
     code="SFFI011",
+    cross_file=True,
     name="call-arity-mismatch",
     severity=Severity.ERROR,
     summary="A call passes a different number of arguments than its extern declares.",

@@ -7,6 +7,7 @@ from ._common import is_class_member, same_context, shape, signature_key
 
 RULE = Rule(
     code="SFFI009",
+    cross_file=True,
     name="conflicting-declarations",
     severity=Severity.WARNING,
     summary="The same symbol is declared with different signatures in different files.",

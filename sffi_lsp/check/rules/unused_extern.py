@@ -6,6 +6,7 @@ from ..types import Fix, Rule, Severity, TextEdit
 
 RULE = Rule(
     code="SFFI012",
+    cross_file=True,
     name="unused-extern",
     severity=Severity.INFO,
     summary="An extern is never called (nor exported) anywhere in the checked tree.",

@@ -213,7 +213,12 @@ class NameIndex:
 
 
 def check_one_file(
-    source: SourceFile, others: dict[str, SourceFile], roots: list[str], backend: Backend, index: NameIndex | None = None
+    source: SourceFile,
+    others: dict[str, SourceFile],
+    roots: list[str],
+    backend: Backend,
+    index: NameIndex | None = None,
+    skip_cross_file: bool = False,
 ) -> Any:
     """Findings for one edited file, fast: the checker sees that file whole and,
     of every other file, only what shares a name with it (declarations, calls,
@@ -244,7 +249,9 @@ def check_one_file(
                 line_count=other.line_count,
             )
         )
-    return check(Workspace(files, roots=roots), backend.checked, backend.config, only_paths=[source.path])
+    return check(
+        Workspace(files, roots=roots), backend.checked, backend.config, only_paths=[source.path], skip_cross_file=skip_cross_file
+    )
 
 
 def parse_source(text: str, path: str) -> SourceFile:
@@ -260,6 +267,17 @@ def new_parser(path: str) -> Any:
         return IncrementalParser(path)
     except TypeError:
         return IncrementalParser()
+
+
+def is_fresh(parser: Any) -> bool:
+    """The parser has read nothing yet."""
+    return bool(getattr(parser, "fresh", False))
+
+
+def prime_parser(parser: Any, text: str) -> None:
+    """Build the parser's chunk table for `text` (its model is not needed now)."""
+    if parser.fresh:
+        parser.update(text)
 
 
 def parse_incremental(parser: Any, text: str, path: str) -> SourceFile:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from ..check.limits import cap_per_file
 from ..check.types import Finding, Severity
 from ..model import Span
 from . import backend
@@ -58,8 +59,11 @@ def diagnostics_for(ls: "SffiLanguageServer", path: str) -> list[lsp.Diagnostic]
     """The file's findings as LSP diagnostics, reusing the conversion of each
     finding that is unchanged since the last answer (a keystroke re-checks the
     file, but most findings come back equal): with hundreds of findings the
-    conversion cost more than the check of the keystroke."""
-    findings = ls.findings.get(path, [])
+    conversion cost more than the check of the keystroke.
+
+    At most `max-findings-per-file` of them (the most severe first), then one note
+    saying how many more: tens of thousands at once freeze an editor."""
+    findings, left_out = cap_per_file(ls.findings.get(path, []), ls.config.max_findings_per_file)
     context = (ls.encoding, ls.docs_base_url)
     held = ls.converted.get(path)
     previous = held[1] if held is not None and held[0] == context else {}
@@ -75,7 +79,19 @@ def diagnostics_for(ls: "SffiLanguageServer", path: str) -> list[lsp.Diagnostic]
             fresh[key] = diagnostic
         out.append(diagnostic)
     ls.converted[path] = (context, fresh)
+    if left_out.get(path):
+        out.insert(0, _left_out_note(left_out[path], ls.config.max_findings_per_file))
     return out
+
+
+def _left_out_note(count: int, limit: int) -> lsp.Diagnostic:
+    return lsp.Diagnostic(
+        range=lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=0, character=0)),
+        severity=lsp.DiagnosticSeverity.Information,
+        source=SOURCE,
+        message=f"{count:,} more findings in this file are not shown (at most {limit:,} a file, "
+        "the most severe first: setting `max-findings-per-file`)",
+    )
 
 
 def _cache_key(finding: Finding, path: str, index) -> tuple | None:
@@ -137,8 +153,11 @@ def setup(ls: "SffiLanguageServer") -> None:
     @ls.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, options)
     async def document_diagnostic(ls: "SffiLanguageServer", params: lsp.DocumentDiagnosticParams):
         path = ls.path_of(params.text_document.uri)
-        await _wait_started(ls)
-        await ls.analysed(path)
+        # Start-up: an open document's check alone answers first; the full check
+        # after the index replaces it (a refresh tells the client).
+        if not await ls.first_answer(path, STARTUP_WAIT_S):
+            await _wait_started(ls)
+            await ls.analysed(path)
         ls.pull_answered = True
         result_id = ls.result_ids.get(path, "0")
         if params.previous_result_id is not None and params.previous_result_id == result_id:

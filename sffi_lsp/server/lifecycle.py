@@ -105,6 +105,9 @@ def setup(ls: "SffiLanguageServer") -> None:
             STARTUP.mark("client settings")
             await ls.reload_backend("startup")
             STARTUP.mark("configuration and providers loaded")
+            await ls.check_open_documents_alone()  # before the index: see there
+            if ls.checked_alone:
+                STARTUP.mark(f"{len(ls.checked_alone)} open document(s) checked alone")
             ls.start_watching()
             watchers = asyncio.get_running_loop().create_task(register_watchers(ls))
             count = await ls.index_workspace()

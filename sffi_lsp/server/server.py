@@ -131,6 +131,9 @@ class SffiLanguageServer(LanguageServer):
         # Start-up holds checks until the workspace is indexed: the open documents
         # checked alone would show wrong cross-file findings (lifecycle releases it).
         self.checks_held = False
+        # Start-up, until the index is in: open documents checked alone (cross-file
+        # rules left out), so their first diagnostics need not wait for the index.
+        self.checked_alone: set[str] = set()
 
     # --- errors -------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -342,8 +345,10 @@ class SffiLanguageServer(LanguageServer):
                 progress = True
             except Exception:  # noqa: BLE001 - progress is a nicety
                 log.info("work done progress refused", exc_info=True)
-        batch = 200
+        batch = 100
         for start in range(0, len(paths), batch):
+            if not self.started.is_set():
+                await self.check_open_documents_alone()  # opened (or edited) meanwhile
             chunk = [p for p in paths[start : start + batch] if p not in self.open_paths]
             stamps, parsed = await loop.run_in_executor(self.executor, _stamp_and_parse, chunk)
             self._spl_stamps.update(stamps)
@@ -365,6 +370,66 @@ class SffiLanguageServer(LanguageServer):
             self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message=f"{len(paths)} files"))
         self.request_check()
         return len(paths)
+
+    async def check_open_documents_alone(self) -> None:
+        """Start-up, before the workspace index is complete: each open document that
+        is new or edited is checked by itself, without the rules that judge a file by
+        the others (they would flicker), so its first diagnostics do not wait for
+        thousands of files. The full check after the index replaces these findings
+        whole; until then edits are checked the same way."""
+        dirty = [p for p in self._dirty if p in self.open_paths]
+        current = self.backend
+        if not dirty or current is None:
+            return
+        for path in dirty:
+            del self._dirty[path]
+        jobs = [(path, self.document_text(path), True) for path in dirty]
+        parsers = {path: self.parsers.setdefault(path, backend.new_parser(path)) for path in dirty}
+        engine = self._ensure_engine_workspace()
+        self._in_flight = set(dirty)
+        try:
+            parsed, result = await asyncio.get_running_loop().run_in_executor(
+                self.executor, _analyse, jobs, parsers, engine, current, {}, list(self.roots), None, True
+            )
+        except Exception:  # noqa: BLE001 - the full check after the index still comes
+            log.exception("checking the open documents alone failed")
+            return
+        finally:
+            self._in_flight = set()
+        self._sources_version += 1
+        for path, source, index in parsed:
+            if source is not None:
+                self.sources[path] = source
+                self.line_indexes[path] = index
+        checked = {p for p, source, _i in parsed if source is not None}
+        if result is not None:
+            self._install_partial(result, checked=checked)
+        self.checked_alone |= checked
+        self._prime_parsers(checked)
+
+    def _prime_parsers(self, paths: Iterable[str]) -> None:
+        """After a first answer read whole: the incremental parsers of those open
+        documents build their chunk tables in the background (the next edit, queued
+        behind, then re-reads only what it touched)."""
+        loop = asyncio.get_running_loop()
+        for path in paths:
+            parser = self.parsers.get(path)
+            if parser is not None and path in self.open_paths and backend.is_fresh(parser):
+                text = self.document_text(path)
+                if text is not None:
+                    loop.run_in_executor(self.executor, backend.prime_parser, parser, text)
+
+    async def first_answer(self, path: str, timeout: float) -> bool:
+        """Start-up: wait until the open document `path` is checked alone (its latest
+        text) or the full check is done, whichever comes first. True when the answer
+        is the one checked alone; False at once for a document that is not open."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.started.is_set() and path in self.open_paths and loop.time() < deadline:
+            if path in self.checked_alone and path not in self._dirty and path not in self._in_flight:
+                return True
+            await asyncio.sleep(0.005)
+        return False
 
     def _ensure_engine_workspace(self) -> Any:
         if self.engine_workspace is None:
@@ -466,6 +531,7 @@ class SffiLanguageServer(LanguageServer):
                     self._install_partial(result, checked={p for p, s_, _i in parsed if s_ is not None})
                     self._schedule_full_check()
             self._in_flight = set()
+            self._prime_parsers(path for path, _t, is_open in jobs if is_open)
 
     def _schedule_full_check(self) -> None:
         """The whole workspace once edits pause (other files may depend on the edit)."""
@@ -774,9 +840,11 @@ def _analyse(
     others: dict[str, SourceFile] | None,
     roots: list[str],
     name_indexes: dict[str, backend.NameIndex] | None = None,
+    alone: bool = False,
 ) -> tuple[list[tuple[str, SourceFile | None, LineIndex]], CheckResult | None]:
     """Worker thread: parse what changed, update the engine's workspace, check
-    everything (`others` None) or just the parsed files against the others."""
+    everything (`others` None) or just the parsed files against the others
+    (`alone`: against nothing, without the cross-file rules)."""
     parsed: list[tuple[str, SourceFile | None, LineIndex]] = []
     for path, text, is_open in jobs:
         if text is None:
@@ -784,7 +852,12 @@ def _analyse(
             parsed.append((path, None, EMPTY_INDEX))
             continue
         try:
-            if is_open:
+            if is_open and backend.is_fresh(parsers[path]):
+                # A first read: the whole-file parse is 3x faster than building the
+                # incremental parser's chunk table (1 MB: 0.5 s vs 1.4 s), which is
+                # built after the first answer (see _prime_parsers).
+                source = backend.parse_source(text, path)
+            elif is_open:
                 source = backend.parse_incremental(parsers[path], text, path)
             else:
                 source = backend.parse_source(text, path)
@@ -807,11 +880,13 @@ def _analyse(
         if source is None:
             continue
         index = indexes.get(path)
-        if index is None or not index.fits(path, others):
+        if alone:
+            index = backend.NameIndex(path, {})
+        elif index is None or not index.fits(path, others):
             if len(indexes) >= 4:
                 indexes.clear()
             index = indexes[path] = backend.NameIndex(path, others)
-        results.append(backend.check_one_file(source, others, roots, current, index))
+        results.append(backend.check_one_file(source, others, roots, current, index, skip_cross_file=alone))
     merged = CheckResult(findings=[f for r in results for f in r.findings])
     for r in results:
         merged.resolutions.update(r.resolutions)

@@ -238,6 +238,11 @@ class IncrementalParser:
         self.last_reused = 0  # chunks reused by the last update (tests, benchmarks)
         self.last_scanned = 0
 
+    @property
+    def fresh(self) -> bool:
+        """Nothing read yet: the next update reads the whole text."""
+        return self._model is None
+
     def update(self, text: str) -> SourceFile:
         """The model of `text`, reusing unchanged chunks. Never raises."""
         try:

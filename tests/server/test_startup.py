@@ -17,6 +17,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from .conftest import add_refresh_handlers, open_doc, server_env, start_client, uri, wait_for
 
 pytestmark = pytest.mark.asyncio
+CROSS_FILE_CODES = {"SFFI009", "SFFI011", "SFFI012"}  # rules marked cross_file
 
 
 def has_unresolved(diags: list[lsp.Diagnostic]) -> bool:
@@ -63,20 +64,34 @@ async def test_unchanged_configuration_is_loaded_once(project: Path, tmp_path: P
         await client.stop()
 
 
-async def test_first_pull_is_complete_and_not_preempted_by_a_refresh(project: Path) -> None:
+async def test_first_pull_answers_alone_then_one_refresh_brings_cross_file_findings(project: Path) -> None:
+    # VS Code opens, then pulls at once: the answer is the document checked alone (no
+    # wait for the index, no refresh pre-empting the pending pull), then the full check
+    # adds what needs the other files, announced by one refresh.
     caps = client_capabilities("neovim@v0.10.0")
     caps.workspace.diagnostics = lsp.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
     client = await start_client(project, "neovim@v0.10.0", capabilities=caps)
     try:
         main = project / "src" / "main.spl"
-        doc = open_doc(client, main)  # as VS Code: open, then pull at once
+        doc = open_doc(client, main)
         report = await client.text_document_diagnostic_async(
             lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(uri=doc))
         )
         assert client.diagnostic_refresh_count == 0
-        assert has_unresolved(list(report.items))
-        await asyncio.sleep(1.0)  # start-up is over: nothing changed, nothing to refresh
-        assert client.diagnostic_refresh_count == 0
+        first = list(report.items)
+        assert has_unresolved(first)
+        assert not [d for d in first if d.code in CROSS_FILE_CODES], first
+        deadline = time.monotonic() + 20
+        while client.diagnostic_refresh_count == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert client.diagnostic_refresh_count == 1
+        full = await wait_for(client, main, lambda ds: any(d.code == "SFFI012" for d in ds))
+        assert [d.message for d in full if d.code == "SFFI012"] == [
+            "`rt_demo_scale` is declared but never called in the checked tree"
+        ]
+        assert [d for d in full if d.code != "SFFI012"] == first  # refined, nothing stale
+        await asyncio.sleep(1.0)  # start-up is over: nothing changed since, nothing more to refresh
+        assert client.diagnostic_refresh_count == 1
     finally:
         await client.shutdown_session()
         await client.stop()

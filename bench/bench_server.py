@@ -29,6 +29,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
@@ -349,6 +350,270 @@ async def run(args: argparse.Namespace) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
+# ------------------------------------------------------------------ scale ---
+# Item 1/2/5 of issue 14: a small (500-file) and a big (9,100-file, ~1.7M-line)
+# workspace measured in the same run, cold (empty .sffi_cache) and warm; and
+# huge single files (1 MB, 10 MB).
+
+SCALE_TARGETS = {"first_ratio": 1.5, "rss_index": 200.0, "warm_index": 1.0, "huge_first": 1.0, "huge_rss": 300.0}
+
+
+def generate_tree(root: Path, files: int, seed: int = 14) -> int:
+    """The big-tree generator of the CLI bench when it is there, else the syntax bench's
+    (same shapes); returns the number of lines."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gen_big_tree import generate as generate_big  # type: ignore[import-not-found]  # noqa: PLC0415
+    except ImportError:
+        generate_big = None
+    if generate_big is not None:
+        result = generate_big(root, files=files, seed=seed)
+        return int(result[1]) if isinstance(result, tuple) else sum(p.read_text().count("\n") for p in root.rglob("*.spl"))
+    from bench_syntax import generate  # noqa: PLC0415
+
+    _paths, lines, _externs = generate(root, files, seed)
+    return lines
+
+
+class ServerWatch:
+    """One server process with what the bench needs to time: diagnostics as they
+    arrive for each file, `sffi/status` (sent after each full check)."""
+
+    def __init__(self, client: LanguageClient, t0: float) -> None:
+        self.client = client
+        self.t0 = t0
+        self.statuses: list[tuple[float, dict]] = []
+
+        @client.feature("sffi/status")
+        def status(params: Any) -> None:
+            files = params.get("files") if isinstance(params, dict) else getattr(params, "files", None)
+            self.statuses.append((time.perf_counter() - self.t0, {"files": files}))
+
+        @client.feature(lsp.WORKSPACE_INLAY_HINT_REFRESH)
+        def inlay_hint_refresh(params: None) -> None:
+            return None
+
+    @property
+    def pid(self) -> int:
+        return self.client._server.pid  # type: ignore[union-attr]
+
+    async def full_index(self, files: int, timeout: float = 300.0) -> float:
+        """Seconds from t0 to the first full check that saw `files` files."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, status in self.statuses:
+                if (status.get("files") or 0) >= files:
+                    return at
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"no full check of {files} files within {timeout:.0f} s")
+
+
+async def start_watched(root: Path, capabilities: str, env: dict[str, str]) -> ServerWatch:
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "sffi_lsp.server"], server_env=env)
+    t0 = time.perf_counter()
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    watch = ServerWatch(client, t0)
+    await client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=client_capabilities(capabilities),
+            root_uri=from_fs_path(str(root)),
+            workspace_folders=[lsp.WorkspaceFolder(uri=from_fs_path(str(root)), name="scale")],
+        )
+    )
+    return watch
+
+
+async def first_diagnostics(watch: ServerWatch, path: Path, pull_client: bool, timeout: float = 120.0) -> tuple[float, int]:
+    """Open `path`; seconds from didOpen to its first non-empty diagnostics, and their count."""
+    client = watch.client
+    uri = from_fs_path(str(path))
+    text = path.read_text(encoding="utf-8", errors="replace")
+    t0 = time.perf_counter()
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="simple", version=1, text=text))
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pull_client:
+            items = await pull(client, uri)
+        else:
+            items = list(client.diagnostics.get(uri, []))
+            if not items:
+                await asyncio.sleep(0.002)
+        if items:
+            return time.perf_counter() - t0, len(items)
+    raise TimeoutError(f"no diagnostics for {path} within {timeout:.0f} s")
+
+
+async def stop_watched(watch: ServerWatch) -> None:
+    await watch.client.shutdown_session()
+    await watch.client.stop()
+
+
+async def run_scale(args: argparse.Namespace) -> int:
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sffi-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    pull_client = args.client == "pull"
+    capabilities = "neovim@v0.10.0" if pull_client else "neovim@v0.7.0"
+    try:
+        trees = {}
+        for label, files in (("small", args.small_files), ("big", args.big_files)):
+            root = work / label
+            if not (root / "sffi.toml").exists():
+                t0 = time.perf_counter()
+                lines = generate_tree(root / "src", files)
+                (root / "sffi.toml").write_text('include = ["**/*.spl"]\n')
+                (root / "lines.txt").write_text(str(lines))
+                print(f"generated {label}: {files} files, {lines:,} lines in {time.perf_counter() - t0:.1f} s")
+            spl = sorted((root / "src").rglob("*.spl"))
+            trees[label] = (root, spl, int((root / "lines.txt").read_text()))
+        print(f"client: {capabilities} ({args.client} diagnostics); load average {os.getloadavg()[0]:.2f}")
+        figures: dict[str, dict[str, float]] = {}
+        # First diagnostics: the two trees alternately, `--repeat` server starts each (median),
+        # each stopped once the opened file has its diagnostics.
+        firsts: dict[str, list[tuple[float, float]]] = {label: [] for label in trees}
+        for _ in range(args.repeat):
+            for label, (root, spl, lines) in trees.items():
+                env = dict(os.environ, PYTHONPATH=str(REPO), SIMPLE_PLUGIN_MANIFEST=str(root / "none.sdn"))
+                watch = await start_watched(root, capabilities, env)
+                try:
+                    first, count = await first_diagnostics(watch, spl[0], pull_client)
+                    firsts[label].append((first, cpu_ms(watch.pid)))
+                finally:
+                    await stop_watched(watch)
+        for label, (root, spl, lines) in trees.items():
+            shutil.rmtree(root / ".sffi_cache", ignore_errors=True)
+            env = dict(os.environ, PYTHONPATH=str(REPO), SIMPLE_PLUGIN_MANIFEST=str(root / "none.sdn"))
+            row: dict[str, float] = {
+                "first": statistics.median(f for f, _c in firsts[label]),
+                "first cpu": statistics.median(c for _f, c in firsts[label]),
+            }
+            for start in ("cold", "warm"):
+                watch = await start_watched(root, capabilities, env)
+                try:
+                    await first_diagnostics(watch, spl[0], pull_client)
+                    row[f"{start} index"] = await watch.full_index(len(spl))
+                    row[f"{start} index cpu"] = cpu_ms(watch.pid) / 1000
+                    await asyncio.sleep(0.3)
+                    row[f"{start} rss"] = rss_mb(watch.pid)
+                finally:
+                    await stop_watched(watch)
+            figures[label] = row
+            print(
+                f"{label:>5} ({len(spl):,} files, {lines:,} lines): first diagnostics of an opened file "
+                f"{row['first']:.2f} s after didOpen (median of {args.repeat}; server CPU since spawn {row['first cpu']:.0f} ms); "
+                + ", ".join(
+                    f"{start} start: full index {row[f'{start} index']:.2f} s (CPU {row[f'{start} index cpu']:.2f} s), "
+                    f"RSS {row[f'{start} rss']:.0f} MB"
+                    for start in ("cold", "warm")
+                )
+            )
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        small, big = figures["small"], figures["big"]
+        ratio = big["first"] / small["first"]
+        print()
+        print(
+            f"first diagnostics, big / small: {ratio:.2f}x (CPU {big['first cpu'] / small['first cpu']:.2f}x)  (target <= {SCALE_TARGETS['first_ratio']}x: "
+            f"{'ok' if ratio <= SCALE_TARGETS['first_ratio'] else 'OVER TARGET'})"
+        )
+        print(
+            f"RSS after the full index (big, cold): {big['cold rss']:.0f} MB  (target < {SCALE_TARGETS['rss_index']:.0f} MB: "
+            f"{'ok' if big['cold rss'] < SCALE_TARGETS['rss_index'] else 'OVER TARGET'})"
+        )
+        print(
+            f"warm start to the full index (big): {big['warm index']:.2f} s, cold {big['cold index']:.2f} s "
+            f"({big['cold index'] / big['warm index']:.1f}x)  (target <= {SCALE_TARGETS['warm_index']:.0f} s: "
+            f"{'ok' if big['warm index'] <= SCALE_TARGETS['warm_index'] else 'OVER TARGET'})"
+        )
+        return 0
+    finally:
+        if args.keep or args.work:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def huge_file(path: Path, size: int) -> int:
+    """A `.spl` file of about `size` bytes: generated modules one after another, every
+    extern unresolved (a finding each: the flood case). Returns its line count."""
+    import random as random_mod  # noqa: PLC0415
+
+    from bench_syntax import gen_file  # noqa: PLC0415
+
+    rng = random_mod.Random(5)
+    parts, total, idx = [], 0, 0
+    while total < size:
+        text, _n = gen_file(rng, idx, 200, 6)
+        parts.append(text)
+        total += len(text)
+        idx += 1
+    text = "".join(parts)
+    path.write_text(text)
+    return text.count("\n")
+
+
+async def run_huge(args: argparse.Namespace) -> int:
+    """Item 5: a 1 MB and a 10 MB file opened in a small project; first diagnostics,
+    how many were sent, RSS, and hovers on a small file answered while the huge one is read."""
+    sys.path.insert(0, str(REPO / "bench"))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sffi-huge-"))
+    pull_client = args.client == "pull"
+    capabilities = "neovim@v0.10.0" if pull_client else "neovim@v0.7.0"
+    try:
+        for label, size in (("1MB", 1_000_000), ("10MB", 10_000_000)):
+            root = work / label
+            (root / "src").mkdir(parents=True, exist_ok=True)
+            big = root / "src" / "huge.spl"
+            small = root / "src" / "small.spl"
+            small.write_text("extern fn rt_small_one(a: i64) -> i64\nfn f() -> i64:\n    rt_small_one(1)\n")
+            env = dict(os.environ, PYTHONPATH=str(REPO), SIMPLE_PLUGIN_MANIFEST=str(root / "none.sdn"))
+            watch = await start_watched(root, capabilities, env)
+            try:
+                client = watch.client
+                await watch.full_index(1)
+                lines = huge_file(big, size)  # written after the index: opening it is what is timed
+                small_uri = from_fs_path(str(small))
+                client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
+                    uri=small_uri, language_id="simple", version=1, text=small.read_text())))
+                hover_times: list[float] = []
+
+                hovering_on = [True]
+
+                async def hovers() -> None:
+                    while hovering_on[0]:
+                        t0 = time.perf_counter()
+                        await client.text_document_hover_async(lsp.HoverParams(
+                            text_document=lsp.TextDocumentIdentifier(uri=small_uri), position=lsp.Position(line=0, character=12)))
+                        hover_times.append((time.perf_counter() - t0) * 1000)
+                        await asyncio.sleep(0.02)
+
+                hovering = asyncio.get_running_loop().create_task(hovers())
+                first, count = await first_diagnostics(watch, big, pull_client)
+                await asyncio.sleep(1.0)
+                hovering_on[0] = False
+                await hovering
+                peak = rss_mb(watch.pid)
+                with open(f"/proc/{watch.pid}/status") as status:
+                    hwm = next((int(x.split()[1]) / 1024 for x in status if x.startswith("VmHWM:")), float("nan"))
+                target = SCALE_TARGETS["huge_first"]
+                print(
+                    f"{label} file ({big.stat().st_size / 1e6:.1f} MB, {lines:,} lines): first diagnostics {first:.2f} s "
+                    f"({count} diagnostics{'' if label != '1MB' else f'; target < {target:.0f} s: ' + ('ok' if first < target else 'OVER TARGET')}), "
+                    f"RSS {peak:.0f} MB (peak {hwm:.0f} MB; target < {SCALE_TARGETS['huge_rss']:.0f}), "
+                    f"hover on another file while reading it: n={len(hover_times)} p95={percentile(hover_times, 95) if hover_times else float('nan'):.0f} ms "
+                    f"max={max(hover_times) if hover_times else float('nan'):.0f} ms"
+                )
+            finally:
+                await stop_watched(watch)
+        return 0
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--library", choices=["auto", "torch", "generated"], default="auto")
@@ -361,7 +626,14 @@ def main() -> int:
         "--unresolved-every", type=int, default=25,
         help="one extern in N is unresolved (default 25); 1 = every extern (worst case: a finding per extern)",
     )
-    return asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--scale", action="store_true", help="open-file-first, index, RSS and warm start at two sizes")
+    parser.add_argument("--huge", action="store_true", help="a 1 MB and a 10 MB file: first diagnostics, count, RSS")
+    parser.add_argument("--client", choices=["pull", "push"], default="pull", help="--scale: diagnostics model")
+    parser.add_argument("--small-files", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=5, help="--scale: server starts timed to the first diagnostics")
+    parser.add_argument("--big-files", type=int, default=9100)
+    args = parser.parse_args()
+    return asyncio.run(run_scale(args) if args.scale else run_huge(args) if args.huge else run(args))
 
 
 if __name__ == "__main__":

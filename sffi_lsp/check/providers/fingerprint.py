@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 # Config fields no provider answer depends on (everything else is part of the fingerprint).
 _NOT_PROVIDER_SETTINGS = frozenset({"include", "exclude", "abi", "abi_profiles", "rules", "baseline", "cache_dir",
-                                    "jobs", "debounce_ms"})
+                                    "jobs", "debounce_ms", "max_findings_per_file"})
 _ENV_THAT_MATTERS = ("LD_LIBRARY_PATH", "LD_PRELOAD", "SIMPLE_SFFI_PATH", "SIMPLE_PLUGIN_MANIFEST", "HOME")
 _CODE_IDENTITY: str | None = None
 

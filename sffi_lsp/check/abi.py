@@ -107,6 +107,11 @@ class Mismatch:
     message: str
     suggested_type: str | None = None  # Simple type text a quick fix may put in place of the declared one
     c_text: str | None = None  # the C type (or signature) it was compared with
+    aspect: str = ""  # "signedness" for a same-width sign difference (SFFI037), else what differs
+
+    @property
+    def signedness_only(self) -> bool:
+        return self.aspect == "signedness"
 
 
 def _words(profile: AbiProfile, category: str, result: bool) -> tuple[str, ...]:
@@ -146,59 +151,79 @@ def _bits(size: int | None) -> str:
     return f"{size * 8}-bit" if size else "unknown-width"
 
 
-def word_problem(word: str, ct: CType, category: str = "") -> str | None:
+def word_problem(word: str, ct: CType, category: str = "", declared: str | None = None,
+                 result: bool = False) -> str | None:
     """Why one ABI word does not fit the C type, or None when it does."""
+    found = word_mismatch(word, ct, category, declared, result)
+    return found[1] if found is not None else None
+
+
+def word_mismatch(word: str, ct: CType, category: str = "", declared: str | None = None,
+                  result: bool = False) -> tuple[str, str] | None:
+    """(aspect, why) when one ABI word does not fit the C type: aspect is `width`,
+    `signedness`, `float-ness`, `pointer-ness`, `aggregate` or `kind`.
+
+    `declared` is the Simple type the word comes from: when the profile carries it as
+    another word (`bool` as an `i64` under `dynamic`), the message says so instead of
+    claiming the declaration wrote that word. `result` words it for a return value."""
     cls, size, signed = _c_class(ct)
     c = f"`{ct.text}`"
     if cls == "unknown":
         return None
+    c_does = "C returns" if result else "C expects"
+    if declared is None or TYPE_ALIASES.get(declared, declared) == word:
+        ours = f"the declaration {'reads' if result else 'passes'} `{word}`"
+    else:
+        ours = f"the declaration's `{declared}` is {'read' if result else 'passed'} as `{word}`"
     if cls == "aggregate":
-        return f"C takes {c} by value ({_bits(size)} struct/union); Simple cannot pass an aggregate by value"
+        return "aggregate", (f"C {'returns' if result else 'takes'} {c} by value ({_bits(size)} struct/union); "
+                             "Simple cannot pass an aggregate by value")
     if cls == "void":
-        return f"C has `void` where the declaration passes `{word}`"
+        return "kind", f"C has `void` where {ours}"
     if word in INT_WORDS:
         wsize, wsigned = INT_WORDS[word]
         if cls == "int":
             if size != wsize:
-                return f"width: the declaration passes `{word}` ({wsize * 8}-bit), C expects {c} ({_bits(size)})"
+                return "width", f"width: {ours} ({wsize * 8}-bit), {c_does} {c} ({_bits(size)})"
             if signed != wsigned:
                 sign = "signed" if signed else "unsigned"
-                return f"signedness: the declaration passes `{word}`, C expects {c} ({sign})"
+                return "signedness", f"signedness: {ours}, {c_does} {c} ({sign}, same width)"
             return None
         if cls == "enum":
-            return None if size == wsize else f"width: `{word}` is {wsize * 8}-bit, C enum {c} is {_bits(size)}"
+            return None if size == wsize else ("width", f"width: {ours} ({wsize * 8}-bit), C enum {c} is {_bits(size)}")
         if cls == "ptr":
-            return None if wsize == 8 else f"pointer-ness: C expects a pointer {c}, the declaration passes `{word}`"
+            return None if wsize == 8 else ("pointer-ness", f"pointer-ness: {c_does} a pointer {c}, {ours}")
         if cls == "bool":
-            return None if wsize == 1 else f"width: C expects {c} (a 1-byte _Bool), the declaration passes `{word}`"
+            return None if wsize == 1 else ("width", f"width: {c_does} {c} (a 1-byte _Bool), {ours}")
         if cls == "float":
-            return f"float-ness: C expects floating-point {c}, the declaration passes integer `{word}`"
+            return "float-ness", f"float-ness: {c_does} floating-point {c}, {ours} (an integer)"
     if word in FLOAT_WORDS:
         wsize = FLOAT_WORDS[word]
         if cls == "float":
-            return None if size == wsize else f"width: the declaration passes `{word}`, C expects {c} ({_bits(size)})"
-        return f"float-ness: the declaration passes floating-point `{word}`, C expects {c}"
+            return None if size == wsize else ("width", f"width: {ours}, {c_does} {c} ({_bits(size)})")
+        return "float-ness", f"float-ness: {ours} (floating-point), {c_does} {c}"
     if word == "bool":
         if cls == "bool" or (cls == "int" and size == 1):
             return None
         if cls in ("int", "enum"):
-            return f"width: Simple `bool` is a 1-byte C _Bool, C expects {c} ({_bits(size)})"
-        return f"the declaration passes `bool`, C expects {c}"
+            return "width", f"width: Simple `bool` is a 1-byte C _Bool, {c_does} {c} ({_bits(size)})"
+        return "kind", f"{ours}, {c_does} {c}"
     if word == "ptr":
         if cls == "ptr" or (cls == "int" and size == 8):
             return None
+        what = f"the declaration's `{declared}` is a pointer" if declared else "the declaration passes a pointer"
         if cls == "float":
-            return f"float-ness: the declaration passes a pointer, C expects floating-point {c}"
-        return f"pointer-ness: the declaration passes a pointer, C expects {c}"
+            return "float-ness", f"float-ness: {what}, {c_does} floating-point {c}"
+        return "pointer-ness", f"pointer-ness: {what}, {c_does} {c}"
     if word == "handle":
-        what = f"`{category}` as " if category else ""
+        what = f"`{declared or category}` as " if (declared or category) else ""
         if cls in ("int", "enum") and size == 8:
             return None
         if cls == "ptr":
-            return f"pointer-ness: C expects a pointer {c}, the profile passes {what}an i64 runtime-value handle"
+            return "pointer-ness", f"pointer-ness: {c_does} a pointer {c}, the profile passes {what}an i64 runtime-value handle"
         if cls == "float":
-            return f"float-ness: C expects floating-point {c}, the profile passes {what}an i64 handle"
-        return f"width: C expects {c} ({_bits(size)}), the profile passes {what}an i64 handle"
+            return "float-ness", f"float-ness: {c_does} floating-point {c}, the profile passes {what}an i64 handle"
+        return "width", f"width: {c_does} {c} ({_bits(size)}), the profile passes {what}an i64 handle"
     return None
 
 
@@ -248,7 +273,7 @@ def compare_with_c(decl: ExternDecl, sig: CSignature, profile: AbiProfile) -> li
         at_least = "at least " if sig.variadic else ""
         out.append(Mismatch(
             None, "arity",
-            f"`{decl.name}` passes {len(words)} C argument{'s' if len(words) != 1 else ''} under the "
+            f"the declaration passes {len(words)} C argument{'s' if len(words) != 1 else ''} under the "
             f"`{profile.name}` profile{how}; C `{sig.text()}` takes {at_least}{len(cparams)}",
             c_text=sig.text(),
         ))
@@ -257,17 +282,18 @@ def compare_with_c(decl: ExternDecl, sig: CSignature, profile: AbiProfile) -> li
         for (pi, word, cat), cparam in zip(words, cparams):
             if pi in reported:
                 continue
-            problem = word_problem(word, cparam.type, cat)
-            if problem is None:
-                continue
-            reported.add(pi)
             p = decl.params[pi]
+            found = word_mismatch(word, cparam.type, cat, p.type.text if p.type is not None else None)
+            if found is None:
+                continue
+            aspect, problem = found
+            reported.add(pi)
             single = len(_words(profile, type_category(p.type), result=False)) == 1
             out.append(Mismatch(
                 pi, "param",
-                f"parameter {pi + 1} `{p.name}` of `{decl.name}`: {problem}",
+                f"parameter {pi + 1} `{p.name}`: {problem}",
                 suggested_type=simple_type_for_c(cparam.type, profile) if single else None,
-                c_text=cparam.type.text,
+                c_text=cparam.type.text, aspect=aspect,
             ))
     ret = _return_mismatch(decl, sig, profile)
     if ret is not None:
@@ -285,17 +311,19 @@ def _return_mismatch(decl: ExternDecl, sig: CSignature, profile: AbiProfile) -> 
         return None
     if not ws:
         return Mismatch(None, "return",
-                        f"`{decl.name}` declares no result, C returns `{c_ret.text}`",
+                        f"it declares no result, C returns `{c_ret.text}`",
                         suggested_type=simple_type_for_c(c_ret, profile, result=True), c_text=c_ret.text)
     if c_ret is None:
         return Mismatch(None, "return",
-                        f"`{decl.name}` declares result `{decl.returns.text if decl.returns else '?'}`, "
+                        f"it declares result `{decl.returns.text if decl.returns else '?'}`, "
                         "C returns void", suggested_type="()", c_text="void")
-    problem = word_problem(ws[0], c_ret, cat)
-    if problem is None:
+    found = word_mismatch(ws[0], c_ret, cat, decl.returns.text if decl.returns is not None else None, result=True)
+    if found is None:
         return None
-    return Mismatch(None, "return", f"result of `{decl.name}`: {problem}",
-                    suggested_type=simple_type_for_c(c_ret, profile, result=True), c_text=c_ret.text)
+    aspect, problem = found
+    return Mismatch(None, "return", f"result: {problem}",
+                    suggested_type=simple_type_for_c(c_ret, profile, result=True), c_text=c_ret.text,
+                    aspect=aspect)
 
 
 def canonical_type(t: TypeRef | None) -> str:
@@ -313,24 +341,34 @@ def compare_with_builtin(decl: ExternDecl, builtin: ExternDecl) -> list[Mismatch
     ref = builtin.signature_text()
     if decl.arity != builtin.arity:
         out.append(Mismatch(None, "arity",
-                            f"`{decl.name}` declares {decl.arity} parameter{'s' if decl.arity != 1 else ''}, "
+                            f"the declaration has {decl.arity} parameter{'s' if decl.arity != 1 else ''}, "
                             f"the built-in `{ref}` has {builtin.arity}", c_text=ref))
     else:
         for i, (mine, theirs) in enumerate(zip(decl.params, builtin.params)):
             if mine.type is None or theirs.type is None:
                 continue
-            if canonical_type(mine.type) != canonical_type(theirs.type):
+            a, b = canonical_type(mine.type), canonical_type(theirs.type)
+            if a != b:
                 out.append(Mismatch(i, "param",
-                                    f"parameter {i + 1} `{mine.name}` of `{decl.name}` is `{mine.type.text}`, "
+                                    f"parameter {i + 1} `{mine.name}` is `{mine.type.text}`, "
                                     f"the built-in takes `{theirs.type.text}`",
-                                    suggested_type=theirs.type.text, c_text=ref))
+                                    suggested_type=theirs.type.text, c_text=ref, aspect=_type_aspect(a, b)))
     if canonical_type(decl.returns) != canonical_type(builtin.returns):
         mine_r = decl.returns.text if decl.returns is not None else "()"
         theirs_r = builtin.returns.text if builtin.returns is not None else "()"
         out.append(Mismatch(None, "return",
-                            f"`{decl.name}` returns `{mine_r}`, the built-in returns `{theirs_r}`",
-                            suggested_type=theirs_r, c_text=ref))
+                            f"the declaration returns `{mine_r}`, the built-in returns `{theirs_r}`",
+                            suggested_type=theirs_r, c_text=ref,
+                            aspect=_type_aspect(canonical_type(decl.returns), canonical_type(builtin.returns))))
     return out
+
+
+def _type_aspect(mine: str, theirs: str) -> str:
+    """What differs between two canonical Simple types (`signedness` for `i32` against `u32`)."""
+    a, b = INT_WORDS.get(mine), INT_WORDS.get(theirs)
+    if a is not None and b is not None:
+        return "signedness" if a[0] == b[0] else "width"
+    return "type"
 
 
 def dynamic_path_problems(decl: ExternDecl, max_args: int = DYNAMIC_MAX_ARGS) -> list[str]:
@@ -366,5 +404,6 @@ __all__ = [
     "profile_for",
     "simple_type_for_c",
     "type_category",
+    "word_mismatch",
     "word_problem",
 ]

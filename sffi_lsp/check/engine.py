@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from operator import itemgetter
 from typing import Any, Protocol
 
 from ..config_types import AbiProfile, Config, LibrarySpec
-from ..model import CallSite, ExternDecl, SourceFile, Span
+from ..model import CallSite, ExternDecl, SourceFile, Span, UseItem
 from .suppress import apply_suppressions
 from .types import CheckResult, Finding, Resolution, Rule, Severity
 
@@ -52,6 +53,7 @@ class Workspace:
         self._calls_by_name: dict[str, list[tuple[str, CallSite]]] | None = None  # made when asked
         self._called: set[str] = set()
         self._referenced: set[str] = set()
+        self._imports: dict[tuple[str, ...], list[tuple[str, UseItem]]] | None = None  # made when asked
         self._sorted: tuple[int, list[SourceFile]] = (-1, [])
         for f in files:
             self.set_file(f)
@@ -111,6 +113,7 @@ class Workspace:
         self._externs_by_name = dict(externs)
         self._called = called
         self._calls_by_name = None  # tens of thousands of calls: listed by name only when asked
+        self._imports = None
         self._referenced = referenced
         self._index_generation = self.generation
 
@@ -132,10 +135,56 @@ class Workspace:
             self._calls_by_name = dict(calls)
         return self._calls_by_name.get(name, [])
 
+    def importers_of(self, path: str) -> list[tuple[str, UseItem]]:
+        """(importing file, `use`) for each `use`/`export use` elsewhere in the tree that names
+        the module `path` is (`lib.torch.ffi` for `.../lib/torch/ffi.spl` or
+        `.../lib/torch/ffi/__init__.spl`; a `use` names its module path relative to some root,
+        so it is matched against the end of the file's path)."""
+        self._reindex()
+        imports = self._imports
+        if imports is None:
+            imports = defaultdict(list)
+            for f in self.files:
+                for u in f.uses:
+                    if u.kind == "mod" or not u.path:
+                        continue
+                    parts = tuple(p for p in u.path.replace("::", ".").split(".") if p)
+                    if parts and parts[0] == "crate":
+                        parts = parts[1:]
+                    if not parts:
+                        continue
+                    imports[parts].append((f.path, u))
+                    for n in u.names:  # `use a.b.item` may name the module a/b/item.spl
+                        if n != "*":
+                            imports[parts + (n,)].append((f.path, u))
+            self._imports = imports = dict(imports)
+        if not imports:
+            return []
+        parts = module_parts(path)
+        out: list[tuple[str, UseItem]] = []
+        for i in range(len(parts)):
+            for importer, u in imports.get(parts[i:], ()):
+                if importer != path and (importer, u) not in out:
+                    out.append((importer, u))
+        return out
+
     def is_referenced(self, name: str) -> bool:
         """Called anywhere, or named in a `use`/`export` list."""
         self._reindex()
         return name in self._called or name in self._referenced
+
+
+_NUMBERED_DIR = re.compile(r"^\d+\.(?=.)")  # `10.frontend/`: the compiler's numbered layers name `frontend`
+
+
+def module_parts(path: str) -> tuple[str, ...]:
+    """The module path components a file can be imported by: `a/b/c.spl` -> (a, b, c);
+    a directory's `__init__.spl` is the directory."""
+    stem, _ = os.path.splitext(os.path.abspath(path))
+    parts = [_NUMBERED_DIR.sub("", p) for p in stem.split(os.sep) if p]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return tuple(parts)
 
 
 def zero_span(line: int = 0, column: int = 0) -> Span:
@@ -156,6 +205,9 @@ class CheckContext:
     # (source, decl, resolution) of every extern outside an extern class, by status: the
     # resolution rules each ask for one status, and walking all externs per rule adds up.
     _by_status: dict[Any, list[tuple[SourceFile, ExternDecl, Resolution]]] | None = field(default=None, repr=False)
+    # What several rules derive from the same inputs (library problems, signature comparisons),
+    # computed by the first rule that asks: keyed by the deriving function's name.
+    shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def externs(self) -> Iterator[tuple[SourceFile, ExternDecl]]:
         for f in self.workspace.files:
@@ -202,6 +254,14 @@ class CheckContext:
             if s and s != name and s not in out:
                 out.append(s)
         return tuple(out[:limit])
+
+    def rule_selected(self, code: str) -> bool:
+        """True when the rule with `code` runs in this check (a rule that defers to another
+        reports after all when the other is switched off)."""
+        selected = self.shared.get("selected_codes")
+        if selected is None:
+            selected = self.shared["selected_codes"] = {r.code for r in selected_rules(self.config)}
+        return code in selected
 
     @property
     def runtime_dynamic_path(self) -> bool:

@@ -23,6 +23,16 @@ def _caret_line(source: str, start: int, end: int) -> str:
     return lead + "^" * max(end - start, 1)
 
 
+# Findings about how an extern is used, not how it resolves: the search note is beside the point.
+_NOT_ABOUT_RESOLUTION = frozenset({"SFFI009", "SFFI010", "SFFI011", "SFFI012", "SFFI017"})
+
+
+def _says(message: str, name: str, note: str) -> bool:
+    """True when the message already carries the resolution's note (as the rule words it)."""
+    note = note.rstrip(".")
+    return note in message or (note.startswith(name + " ") and note[len(name) + 1:] in message)
+
+
 def render_one(report: Report, f) -> str:
     c = report.color
     s = f.span
@@ -56,7 +66,8 @@ def render_one(report: Report, f) -> str:
     if res is not None and not shown_provider:
         if res.provider is not None:
             out.append(f"  = {_paint(c, _CYAN, 'provider')}: {res.provider.describe()}")
-        elif res.note and res.note.rstrip(".") not in f.message:
+        elif (res.note and f.code not in _NOT_ABOUT_RESOLUTION and not f.related
+              and not _says(f.message, res.name, res.note)):
             out.append(f"  = {_paint(c, _CYAN, 'searched')}: {res.note}")
     if f.suggestions:
         out.append(f"  = {_paint(c, _CYAN, 'help')}: did you mean " + " or ".join(f"`{x}`" for x in f.suggestions) + "?")

@@ -52,6 +52,19 @@ def diagnostic_entry(report: Report, f) -> dict:
         "end_line": s.end_line + 1,
         "end_column": s.end_column + 1,
         "message": f.message,
+        "related": [related_entry(report, r) for r in f.related],
+    }
+
+
+def related_entry(report: Report, r) -> dict:
+    """Another place the finding refers to: the declaration it conflicts with, the library
+    that cannot be loaded, an extern that waits on it. Line and column are null when the
+    note is about a whole file (a library)."""
+    return {
+        "path": report.display(r.path),
+        "line": r.span.start_line + 1 if r.span is not None else None,
+        "column": r.span.start_column + 1 if r.span is not None else None,
+        "message": r.message,
     }
 
 
@@ -161,9 +174,22 @@ def _diagnostic_lines(report: Report) -> list[str]:
                 or message.__class__ is not str):
             append(_dumps(diagnostic_entry(report, f)))  # not what the model promises: the slow, exact way
             continue
+        related = "[]"
+        if f.related:
+            related = "[" + ", ".join(_related_line(shown, display, r) for r in f.related) + "]"
         append(
             f'{{"code": {shown[f.code]}, "name": {shown[f.name]}, "severity": {shown[f.severity.value]}, '
             f'"path": {shown[display(f.path)]}, "line": {a}, "column": {b}, "end_line": {c}, '
-            f'"end_column": {d}, "message": {enc(message)}}}'
+            f'"end_column": {d}, "message": {enc(message)}, "related": {related}}}'
         )
     return out
+
+
+def _related_line(shown: _Strings, display, r) -> str:
+    """`json.dumps(related_entry(...), ensure_ascii=False)`, written directly."""
+    sp = r.span
+    line, column = (sp.start_line + 1, sp.start_column + 1) if sp is not None else (None, None)
+    if not (line is None or line.__class__ is int) or not (column is None or column.__class__ is int):
+        return _dumps({"path": display(r.path), "line": line, "column": column, "message": r.message})
+    return (f'{{"path": {shown[display(r.path)]}, "line": {"null" if line is None else line}, '
+            f'"column": {"null" if column is None else column}, "message": {_value(r.message)}}}')

@@ -34,6 +34,13 @@ BROKEN_C = "int rt_gone_fn(void);\nint rt_broken_call(void) { return rt_gone_fn(
 UNRES_C = "#include <stdint.h>\nint64_t helper_nowhere(void);\nint64_t rt_unres_call(void) { return helper_nowhere(); }\nint64_t rt_unres_fine(void) { return 1; }\n"
 SAT_C = "#include <stdint.h>\nint64_t rt_sat_ping(int64_t x) { return x; }\n"
 PLUG_C = "#include <stdint.h>\nint64_t rt_plug_open(int64_t x) { return x; }\n"
+SIGNS_C = r"""
+#include <stdbool.h>
+#include <stdint.h>
+uint32_t rt_signs_area(int32_t w, int32_t h) { return (uint32_t)(w * h); }
+bool rt_signs_ready(int64_t fd) { return fd >= 0; }
+int16_t rt_signs_narrow(uint64_t x) { return (int16_t)x; }
+"""
 LINKER_SCRIPT = "/* GNU ld script */\nGROUP ( /lib/x86_64-linux-gnu/libc.so.6 )\n"
 EM_AARCH64 = 183
 
@@ -62,6 +69,7 @@ def build_libs(root: Path) -> dict[str, Path]:
     for name, text in {
         "demo.c": DEMO_C, "demo.map": DEMO_MAP, "base.c": BASE_C, "dep.c": DEP_C, "gone.c": GONE_C,
         "broken.c": BROKEN_C, "unres.c": UNRES_C, "sat.c": SAT_C, "plug.c": PLUG_C,
+        "signs.c": SIGNS_C,
     }.items():
         (src / name).write_text(text)
     so = ["-shared", "-fPIC", "-O0"]
@@ -72,6 +80,7 @@ def build_libs(root: Path) -> dict[str, Path]:
         _gcc(*so, "-o", str(lib / "libsffiunres.so"), str(src / "unres.c")),
         _gcc(*so, "-o", str(build / "libspl_sat.so"), str(src / "sat.c")),
         _gcc(*so, "-o", str(plug / "libspl_plug.so"), str(src / "plug.c")),
+        _gcc(*so, "-g", "-o", str(lib / "libsffisigns.so"), str(src / "signs.c")),
     ]
     _wait(first)
     second = [
@@ -98,6 +107,7 @@ def build_libs(root: Path) -> dict[str, Path]:
         "dir": lib / "dir.so",
         "sat": build / "libspl_sat.so",
         "plug": plug / "libspl_plug.so",
+        "signs": lib / "libsffisigns.so",
         "lib_dir": lib,
         "build_dir": build,
     }

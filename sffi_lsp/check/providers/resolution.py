@@ -146,10 +146,7 @@ def _found_resolution(name: str, step: ProviderStep, ans: Found, absent: tuple[t
 def _absent_resolution(name: str, absent: tuple[tuple[str, Absent], ...], builtin_only: bool,
                        held: Callable[[], Sequence[ProviderStep]]) -> Resolution:
     if not absent:  # nobody was asked (no library): the common case of a tree without libraries
-        if builtin_only:
-            note = f"{name} is not in the runtime's built-in table, and the runtime is builtin-only"
-        else:
-            note = f"no built-in, manifest plugin, runtime library, satellite or configured library provides {name}"
+        note = _unresolved_note(name, (), (), builtin_only)
         return _new_resolution(name, ResolutionStatus.UNRESOLVED, None, None, None, absent, None, note)
     from ...binary.types import AbsenceReason  # noqa: PLC0415
 
@@ -170,14 +167,31 @@ def _absent_resolution(name: str, absent: tuple[tuple[str, Absent], ...], builti
                         note = f"{lib_name} defines {name} but does not export it ({a.reason.value}){detail}"
                     return Resolution(name, status, provider, None, step_lib, absent, note=note)
     unloadable = [w for w, a in absent if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE]
-    if builtin_only:
-        note = f"{name} is not in the runtime's built-in table, and the runtime is builtin-only"
-    else:
-        note = f"no built-in, manifest plugin, runtime library, satellite or configured library provides {name}"
-    if unloadable:
-        note += f" ({len(unloadable)} librar{'y' if len(unloadable) == 1 else 'ies'} could not be loaded: " \
-                f"{', '.join(os.path.basename(u) for u in unloadable)})"
+    asked = [w for w, a in absent if a.reason is not AbsenceReason.LIBRARY_NOT_LOADABLE]
+    note = _unresolved_note(name, asked, unloadable, builtin_only)
     return Resolution(name, ResolutionStatus.UNRESOLVED, None, None, None, absent, note=note)
+
+
+def _unresolved_note(name: str, asked: Sequence[str], unloadable: Sequence[str], builtin_only: bool) -> str:
+    """One sentence: who was asked for `name` and why none of them answers."""
+    if builtin_only:
+        return f"{name} is not in the runtime's built-in table, and the runtime is builtin-only"
+    shown = list(dict.fromkeys(os.path.basename(w) for w in asked))
+    one = len(shown) == 1
+    if len(shown) > 3:
+        shown = shown[:3] + [f"{len(shown) - 3} more"]
+    if shown:
+        listed = ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
+        note = f"{name} is not a built-in, and {listed} {'does' if one else 'do'} not export it"
+    elif unloadable:
+        note = f"{name} is not a built-in, and no library that loads was there to ask"
+    else:
+        note = f"{name} is not a built-in, and no plugin, runtime library, satellite or configured library " \
+               "was there to ask"
+    if unloadable:
+        broken = list(dict.fromkeys(os.path.basename(u) for u in unloadable))
+        note += f" ({', '.join(broken)} could not be loaded)"
+    return note
 
 
 def _library_by_path(steps: Sequence[ProviderStep], path: str) -> Library | None:

@@ -55,15 +55,31 @@ def where(path: str, span: Span | None) -> str:
 
 
 def signature_key(decl: ExternDecl) -> tuple:
-    """What must agree between two declarations of one symbol (parameter names do not)."""
-    params = tuple(p.type.text if p.type is not None else "?" for p in decl.params)
-    return (params, decl.returns.text if decl.returns is not None else "()")
+    """What must agree between two declarations of one symbol: the types, normalised (parameter
+    names, spacing and alias spellings do not matter; `-> ()`, `-> void` and no result are one)."""
+    from ..abi import canonical_type  # noqa: PLC0415  (abi needs nothing of the rules)
+
+    params = tuple(canonical_type(p.type) if p.type is not None else "?" for p in decl.params)
+    return (params, canonical_type(decl.returns))
+
+
+def place(ctx, path: str, span: Span | None) -> str:
+    """`src/io/file.spl:12` for a message: relative to the project root when inside it, so that
+    two files of one name (`ffi.spl` in many folders) stay apart."""
+    root = getattr(getattr(ctx, "config", None), "root", None)
+    shown = path
+    if root and os.path.isabs(path):
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(".." + os.sep) and rel != "..":
+            shown = rel
+    return f"{shown}:{span.start_line + 1}" if span is not None else shown
 
 
 def shape(decl: ExternDecl) -> str:
-    """`(i64, text) -> bool`, for messages."""
-    params, ret = signature_key(decl)
-    return f"({', '.join(params)}) -> {ret}"
+    """`(i64, text) -> bool`, for messages: the types as written (no result reads `()`)."""
+    params = ", ".join(p.type.text if p.type is not None else "?" for p in decl.params)
+    ret = decl.returns.text if decl.returns is not None else "()"
+    return f"({params}) -> {ret}"
 
 
 def same_context(a: ExternDecl, b: ExternDecl) -> bool:

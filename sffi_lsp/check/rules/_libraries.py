@@ -39,7 +39,23 @@ class LibraryIssue:
 
 
 def library_issues(ctx) -> list[LibraryIssue]:
-    """Every library the providers know about that has a problem, normalised."""
+    """Every library the providers know about that has a problem, normalised (once per check:
+    SFFI001, SFFI002 and SFFI018 all ask)."""
+    shared = getattr(ctx, "shared", None)
+    if shared is None:
+        return _library_issues(ctx)
+    issues = shared.get("library_issues")
+    if issues is None:
+        issues = shared["library_issues"] = _library_issues(ctx)
+    return issues
+
+
+def unloadable_names(ctx) -> frozenset[str]:
+    """Spec and real path of every library SFFI002 reports as not loadable."""
+    return frozenset(n for i in library_issues(ctx) if i.library.problem is not None for n in _names(i))
+
+
+def _library_issues(ctx) -> list[LibraryIssue]:
     out: dict[str, LibraryIssue] = {}
     try:
         items = list(ctx.providers.library_problems() or ())
@@ -117,6 +133,12 @@ def served_by(issue: LibraryIssue):
         return res.library is not None and bool(_names(LibraryIssue(res.library, None, None)) & names)
 
     return test
+
+
+def affected_externs(ctx, issue: LibraryIssue, affected) -> list:
+    """The declarations of the files the library serves that `affected` picks, in file order."""
+    return [decl for source in ctx.files_served_by(issue.spec) for decl in source.externs
+            if affected(decl, ctx.resolve(decl))]
 
 
 def placements(ctx, issue: LibraryIssue, affected) -> Iterator[tuple[str, Span, str | None]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...model import ExternDecl
@@ -26,7 +27,9 @@ arrays, tuples, optionals and dicts come back as one `i64` handle; `cstring`:
 `text` is `const char *`; `dynamic`: every value is one `i64`), and looks at
 the number of parameters, each parameter's width, signedness, float-ness and
 pointer-ness, and the return value. A fix rewrites the declaration when the
-right one can be derived.
+right one can be derived. A declaration whose only differences are same-width
+signedness differences (`i32` against `uint32_t`) is reported by SFFI037
+(a warning) instead, so that it can be ranked or ignored on its own.
 
 ## Why is this bad?
 Nothing checks the declaration at run time: a wrong width or a missing
@@ -161,7 +164,30 @@ def _prefetch(ctx, resolved) -> None:
             pass
 
 
-def check(ctx):
+@dataclass(frozen=True, slots=True, eq=False)
+class Comparison:
+    """One resolved extern that disagrees with what is known of the real function."""
+
+    decl: ExternDecl
+    message: str
+    span: object
+    related: tuple[Related, ...]
+    fixes: tuple[Fix, ...]
+    signedness_only: bool  # every difference is a same-width sign difference: SFFI037's, not SFFI008's
+
+
+def comparisons(ctx) -> list[Comparison]:
+    """Every disagreement of the check, computed once for SFFI008 and SFFI037."""
+    shared = getattr(ctx, "shared", None)
+    if shared is None:
+        return list(_compare_all(ctx))
+    found = shared.get("signature_comparisons")
+    if found is None:
+        found = shared["signature_comparisons"] = list(_compare_all(ctx))
+    return found
+
+
+def _compare_all(ctx):
     abi = _abi()
     profile = ctx.profile
     profile_name = ctx.profile_name
@@ -205,6 +231,15 @@ def check(ctx):
         reasons = "; ".join(_describe(m) for m in mismatches)
         message = f"`{decl.name}` does not match {against} under the `{profile_name}` ABI profile: {reasons}"
         span = _span_for(decl, mismatches[0]) if len(mismatches) == 1 else decl.name_span
-        yield RULE.finding(
-            decl.path, span, message, symbol=decl.name, related=related, fixes=_rewrite_fix(decl, new_text)
-        )
+        signedness_only = all(getattr(m, "signedness_only", False) for m in mismatches)
+        yield Comparison(decl, message, span, related, _rewrite_fix(decl, new_text), signedness_only)
+
+
+def check(ctx):
+    # A declaration whose only differences are same-width sign differences is SFFI037's
+    # (a warning), unless SFFI037 is off: then it is reported here, as before that rule.
+    signedness_elsewhere = ctx.rule_selected("SFFI037") if hasattr(ctx, "rule_selected") else False
+    for c in comparisons(ctx):
+        if c.signedness_only and signedness_elsewhere:
+            continue
+        yield RULE.finding(c.decl.path, c.span, c.message, symbol=c.decl.name, related=c.related, fixes=c.fixes)

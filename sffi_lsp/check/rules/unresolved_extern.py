@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..types import Related, ResolutionStatus, Rule, Severity, _new_finding
 from ._common import rename_fix, short, with_status
+from ._libraries import unloadable_names
 
 RULE = Rule(
     code="SFFI001",
@@ -17,6 +18,8 @@ would: the built-in table and prefix families, the plugin manifest, satellite
 libraries `libspl_<prefix>.so`, then the configured libraries (and their
 dependencies, as `dlsym` searches them). Reports the externs nobody provides,
 with "did you mean" suggestions taken from the real exports and built-ins.
+An extern that a library could not be loaded for is left to that library's
+SFFI002 finding, which lists it.
 Methods of `extern class` blocks are bound through their class, not by bare
 name, so this rule (and the other resolution rules) skip them.
 
@@ -36,25 +39,38 @@ extern fn rt_file_exists(path: text) -> bool
 )
 
 
+def unresolved_reason(res) -> str:
+    """The resolution's note as the rest of a sentence that already names the extern."""
+    note = res.note.rstrip(".")
+    if note.startswith(res.name + " "):
+        note = "it " + note[len(res.name) + 1:]
+    return note
+
+
 def check(ctx):
+    waiting_on_sffi002 = None
     for source, decl, res in with_status(ctx, ResolutionStatus.UNRESOLVED):
-        suggestions = ctx.suggestions(decl.name)
-        message = f"`{decl.name}` is not provided by any configured provider"
         related: tuple[Related, ...] = ()
+        broken: list[str] = []
         if res.absences:  # some library was asked (so the binary layer is loaded already)
             from ...binary.types import AbsenceReason  # noqa: PLC0415
 
             broken = sorted({lib for lib, a in res.absences if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE})
-            # Unloadable libraries get their own finding (SFFI002); keep the telling absences.
+            if broken:
+                # The library is what to fix: SFFI002 reports it once and lists this extern.
+                if waiting_on_sffi002 is None:
+                    waiting_on_sffi002 = unloadable_names(ctx) if ctx.rule_selected("SFFI002") else frozenset()
+                if all(b in waiting_on_sffi002 for b in broken):
+                    continue
             related = tuple(
                 Related(lib, None, f"not in {short(lib)}: {a.detail or a.reason.value}")
                 for lib, a in res.absences
                 if a.reason not in (AbsenceReason.NOT_PRESENT, AbsenceReason.LIBRARY_NOT_LOADABLE)
             )
-        else:
-            broken = []
+        suggestions = ctx.suggestions(decl.name)
+        message = f"`{decl.name}` is not provided by any provider"
         if res.note:
-            message += f": {res.note.rstrip('.')}"
+            message += f": {unresolved_reason(res)}"
         elif broken:
             message += f" ({', '.join(short(b) for b in broken)} could not be loaded)"
         if suggestions:

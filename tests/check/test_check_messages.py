@@ -61,6 +61,16 @@ def test_with_sffi002_off_the_externs_are_reported_after_all(tmp_path, libs):
     assert len(found) == 4 and all("libsffiscript.so could not be loaded" in f.message for f in found)
 
 
+def test_a_typo_beside_an_unloadable_library_keeps_its_own_error(tmp_path, libs):
+    files = {"a.spl": "extern fn rt_demo_ad(a: i64, b: i64) -> i64\nextern fn rt_torch_add(x: i64) -> i64\n"}
+    r = run_project(tmp_path, files, f'libraries = ["{libs["demo"]}", "{libs["script"]}"]\n')
+    [typo] = by(r, "SFFI001")
+    assert typo.symbol == "rt_demo_ad" and typo.suggestions[0] == "rt_demo_add"
+    assert "libsffiscript.so could not be loaded" in typo.message
+    [lib] = by(r, "SFFI002")
+    assert "`rt_torch_add`" in lib.message and "rt_demo_ad`" not in lib.message
+
+
 def test_unresolved_message_names_symbol_provider_and_reason_once(tmp_path, libs):
     r = run_project(tmp_path, {"a.spl": "extern fn rt_zz_nothing(x: i64)\n"}, f'libraries = ["{libs["demo"]}"]\n')
     [f] = by(r, "SFFI001")

@@ -336,6 +336,10 @@ class Providers:
         """DWARF's answer for a library-provided name, including why there is none."""
         return self._signatures.signature_answer(resolution, timeout)
 
+    def known_signature(self, resolution: Resolution) -> tuple[bool, CSignature | ExternDecl | None]:
+        """The signature when it is at hand without reading DWARF (see `SignatureReader.known`)."""
+        return self._signatures.known(resolution)
+
     def prefetch_signatures(self, resolutions: Iterable[Resolution], timeout: float = 10.0) -> None:
         """Read DWARF for every library-provided name of `resolutions`, one batch per library
         (see `signatures.SignatureReader.prefetch`)."""

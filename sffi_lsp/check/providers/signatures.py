@@ -18,6 +18,8 @@ _LASTING_NO_SIGNATURE = ("no debug information", "the debug information has no f
 _NAMES_PER_TIMEOUT = 50  # names a batch may answer in one name's timeout, beyond the first
 
 
+_UNKNOWN = object()  # a name nobody has asked DWARF for yet
+
 class SignatureReader:
     """DWARF answers memoised until the providers are refreshed."""
 
@@ -46,6 +48,21 @@ class SignatureReader:
             return self._answers[key]
         self._ask(found.provider, self._library(resolution), [resolution.name], timeout)
         return self._answers[key]
+
+    def known(self, resolution: Resolution) -> tuple[bool, CSignature | ExternDecl | None]:
+        """(True, signature) when the signature is at hand without reading DWARF (a built-in
+        list's, or an answer already read); (False, None) when only asking would tell."""
+        if resolution.builtin_signature is not None:
+            return True, resolution.builtin_signature
+        found = resolution.found
+        if found is None:
+            return True, None
+        answer = self._answers.get((found.provider, resolution.name), _UNKNOWN)
+        if answer is _UNKNOWN:
+            return False, None
+        from ...binary.types import CSignature  # noqa: PLC0415
+
+        return True, answer if isinstance(answer, CSignature) else None
 
     def prefetch(self, resolutions: Iterable[Resolution], timeout: float = 10.0) -> None:
         """Read DWARF for every library-provided name of `resolutions` in one `index.signatures`

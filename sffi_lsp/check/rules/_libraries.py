@@ -125,6 +125,18 @@ def affected_by_unloadable(issue: LibraryIssue):
     return test
 
 
+def waiting_on(ctx, issue: LibraryIssue):
+    """Externs the broken library was asked for that nothing else explains: an extern with a
+    "did you mean" among the providers that do load is more likely a typo than the broken
+    library's, and keeps its own SFFI001."""
+    asked = affected_by_unloadable(issue)
+
+    def test(decl, res) -> bool:
+        return asked(decl, res) and not ctx.suggestions(decl.name)
+
+    return test
+
+
 def served_by(issue: LibraryIssue):
     """Externs the library (or its dependency tree) answers."""
     names = _names(issue)

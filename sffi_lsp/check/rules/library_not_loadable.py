@@ -6,7 +6,7 @@ import os
 
 from ..types import Related, Rule, Severity
 from ._common import where
-from ._libraries import affected_by_unloadable, affected_externs, display_name, lead, library_issues, placements
+from ._libraries import affected_externs, display_name, lead, library_issues, placements, waiting_on
 
 # Related notes listed per finding: enough to see which externs wait on the library, few
 # enough that an editor's problem view stays readable on a tree with hundreds of them.
@@ -29,7 +29,9 @@ whole chain).
 Every extern the broken library was asked for is listed with the finding (as
 related information, and by name in the message); those externs are not each
 reported as unresolved (SFFI001) as well, since the library, not each name, is
-what to fix. (With SFFI002 switched off they are.)
+what to fix (with SFFI002 switched off they are). An extern with a "did you
+mean" among the providers that do load keeps its SFFI001: it is more likely a
+typo than the broken library's.
 
 A library configured in an `sffi.toml` inside the checked tree is reported on
 its configuration line. Otherwise the finding is placed on the first
@@ -80,7 +82,7 @@ def check(ctx):
         names = {x for x in (lib.spec, lib.path, problem.path) if x}
         names |= {os.path.basename(x) for x in names}
         chain = f" (chain: {' -> '.join(problem.chain)})" if problem.chain else ""
-        affected = affected_by_unloadable(issue)
+        affected = waiting_on(ctx, issue)
         waiting = affected_externs(ctx, issue, affected)
         message = (f"{lead(issue)}library `{display_name(issue)}` cannot be loaded: {reason_text(problem, names)}"
                    f"{chain}{_waiting(waiting)}")

@@ -19,7 +19,7 @@ libraries `libspl_<prefix>.so`, then the configured libraries (and their
 dependencies, as `dlsym` searches them). Reports the externs nobody provides,
 with "did you mean" suggestions taken from the real exports and built-ins.
 An extern that a library could not be loaded for is left to that library's
-SFFI002 finding, which lists it.
+SFFI002 finding, which lists it, unless a "did you mean" suggests a typo.
 Methods of `extern class` blocks are bound through their class, not by bare
 name, so this rule (and the other resolution rules) skip them.
 
@@ -52,11 +52,12 @@ def check(ctx):
     for source, decl, res in with_status(ctx, ResolutionStatus.UNRESOLVED):
         related: tuple[Related, ...] = ()
         broken: list[str] = []
+        suggestions = ctx.suggestions(decl.name)
         if res.absences:  # some library was asked (so the binary layer is loaded already)
             from ...binary.types import AbsenceReason  # noqa: PLC0415
 
             broken = sorted({lib for lib, a in res.absences if a.reason is AbsenceReason.LIBRARY_NOT_LOADABLE})
-            if broken:
+            if broken and not suggestions:  # with a "did you mean", a typo rather than the library's
                 # The library is what to fix: SFFI002 reports it once and lists this extern.
                 if waiting_on_sffi002 is None:
                     waiting_on_sffi002 = unloadable_names(ctx) if ctx.rule_selected("SFFI002") else frozenset()
@@ -67,7 +68,6 @@ def check(ctx):
                 for lib, a in res.absences
                 if a.reason not in (AbsenceReason.NOT_PRESENT, AbsenceReason.LIBRARY_NOT_LOADABLE)
             )
-        suggestions = ctx.suggestions(decl.name)
         message = f"`{decl.name}` is not provided by any provider"
         if res.note:
             message += f": {unresolved_reason(res)}"

@@ -3,6 +3,7 @@ signature, add a missing declaration) plus a suppression comment."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,11 @@ SUPPRESSION = re.compile(r"#\s*sffi:\s*ignore\[([^\]]*)\]")
 
 
 def _overlaps(ls: "SffiLanguageServer", finding: Finding, rng: lsp.Range) -> bool:
-    frange = ls.range_of(finding.path, finding.span)
-    start = (frange.start.line, frange.start.character)
-    end = (frange.end.line, frange.end.character)
-    return start <= (rng.end.line, rng.end.character) and (rng.start.line, rng.start.character) <= end
+    """The range touches a line of the finding: editors ask with the cursor's position or the
+    selected lines, rarely with the exact span, and a quick fix hidden until the cursor sits
+    on the one right parameter is a quick fix nobody finds."""
+    span = finding.span
+    return span.start_line <= rng.end.line and rng.start.line <= span.end_line
 
 
 def suppression_edit(ls: "SffiLanguageServer", finding: Finding) -> lsp.TextEdit | None:
@@ -65,12 +67,8 @@ async def missing_declaration_actions(ls: "SffiLanguageServer", path: str, rng: 
     for call in source.calls:
         if call.qualified or call.name in seen or call.name in local_fns:
             continue
-        crange = ls.range_of(path, call.span)
-        if (crange.end.line, crange.end.character) < (rng.start.line, rng.start.character) or (
-            rng.end.line,
-            rng.end.character,
-        ) < (crange.start.line, crange.start.character):
-            continue
+        if not (call.span.start_line <= rng.end.line and rng.start.line <= call.span.end_line):
+            continue  # a call on a line the range does not touch
         seen.add(call.name)
         if ls.declarations_of(call.name):
             continue
@@ -82,18 +80,68 @@ async def missing_declaration_actions(ls: "SffiLanguageServer", path: str, rng: 
         if text is None:
             count = call.arg_count or 0
             text = f"{call.name}({', '.join(f'arg{i}: i64' for i in range(1, count + 1))}) -> i64"
-        line = max((d.span.end_line + 1 for d in source.externs), default=0)
-        at = ls.line_index(path).to_client(line, 0, ls.encoding)
+        target, line = declaration_place(ls, path, call.name, resolution)
+        at = ls.line_index(target).to_client(line, 0, ls.encoding)
+        where = "" if target == path else f" in {os.path.basename(target)}"
         actions.append(
             lsp.CodeAction(
-                title=f"Declare `extern fn {text}`",
+                title=f"Declare `extern fn {text}`{where}",
                 kind=lsp.CodeActionKind.QuickFix,
                 edit=lsp.WorkspaceEdit(
-                    changes={ls.uri_of(path): [lsp.TextEdit(range=lsp.Range(start=at, end=at), new_text=f"extern fn {text}\n")]}
+                    changes={ls.uri_of(target): [lsp.TextEdit(range=lsp.Range(start=at, end=at), new_text=f"extern fn {text}\n")]}
                 ),
             )
         )
     return actions
+
+
+def _library_of(res) -> str | None:
+    if res is None or not res.resolved:
+        return None
+    if res.library is not None and res.library.path:
+        return res.library.path
+    return res.provider.library if res.provider is not None else None
+
+
+def _prefixes(name: str) -> list[str]:
+    """`rt_torch_mean` -> [`rt_torch_`]: the family prefixes a binding file groups by, longest
+    first; a bare `rt_` groups nothing (every runtime function has it)."""
+    parts = name.split("_")
+    out = []
+    for n in range(len(parts) - 1, 1, -1):
+        prefix = "_".join(parts[:n]) + "_"
+        if prefix not in ("rt_", "spl_", "sys_"):
+            out.append(prefix)
+    return out
+
+
+def declaration_place(ls: "SffiLanguageServer", path: str, name: str, resolution) -> tuple[str, int]:
+    """(file, 0-based line) where a new declaration of `name` belongs: after the last extern of
+    the file that declares most of the same library's externs (the binding file), else of the
+    same prefix family (`rt_torch_`); else after the current file's externs."""
+    library = _library_of(resolution)
+    best: tuple[int, str, int] | None = None  # (count, path, line after its last such extern)
+
+    def consider(matches) -> None:
+        nonlocal best
+        for file_path, source in ls.sources.items():
+            mine = [d for d in source.externs if matches(file_path, d)]
+            if not mine:
+                continue
+            count = len(mine) + (1 if file_path == path else 0)  # a tie stays in the current file
+            if best is None or count > best[0]:
+                best = (count, file_path, max(d.span.end_line for d in mine) + 1)
+
+    if library is not None:
+        consider(lambda file_path, d: _library_of(ls.resolution_for(file_path, d.name)) == library)
+    for prefix in _prefixes(name):
+        if best is not None:
+            break
+        consider(lambda file_path, d, p=prefix: d.name.startswith(p))
+    if best is not None:
+        return best[1], best[2]
+    source = ls.sources.get(path)
+    return path, max((d.span.end_line + 1 for d in source.externs), default=0) if source else 0
 
 
 def setup(ls: "SffiLanguageServer") -> None:

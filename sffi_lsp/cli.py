@@ -111,10 +111,15 @@ class _Globs:
         return self._match is not None and self._match(rel) is not None
 
 
-def discover(paths: Sequence[str], config: Config) -> list[str]:
+def discover(paths: Sequence[str], config: Config, specs: list[str] | None = None) -> list[str]:
     """The `.spl` files to check (absolute, sorted). Files named explicitly are
-    always checked; directories are walked with the include/exclude globs."""
+    always checked; directories are walked with the include/exclude globs.
+    `specs`, when given, receives the wrapper specs (`*.wrapper_spec`) met on
+    the way (the same walk: exclude globs apply, include globs do not)."""
+    from .wrapper_spec import SPEC_SUFFIX  # noqa: PLC0415
+
     found: set[str] = set()
+    spec_paths: set[str] = set()
     included = _Globs(config.include or ("**/*.spl",))
     excluded = _Globs(config.exclude)
 
@@ -128,7 +133,7 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
         if not os.path.isdir(path):
             if not os.path.isfile(path):
                 raise UsageError(f"{raw}: not a regular file or directory")
-            found.add(path)
+            (spec_paths if path.endswith(SPEC_SUFFIX) else found).add(path)
             continue
         base = config.root if (path + os.sep).startswith(config.root.rstrip(os.sep) + os.sep) else path
         rel_top = os.path.relpath(path, base).replace(os.sep, "/")
@@ -150,12 +155,18 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
                             pending.append((entry.path, rel_dir + name + "/"))
                         continue
                     rel = rel_dir + name
+                    if specs is not None and name.endswith(SPEC_SUFFIX):
+                        if not is_excluded(rel) and entry.is_file():
+                            spec_paths.add(entry.path)
+                        continue
                     if not included(rel) or is_excluded(rel):
                         continue
                     if entry.is_file():  # skips FIFOs, sockets and dangling links named *.spl
                         found.add(entry.path)
                 except OSError:
                     continue
+    if specs is not None:
+        specs.extend(sorted(spec_paths))
     return sorted(found)
 
 
@@ -483,7 +494,8 @@ def run_check(args: argparse.Namespace) -> int:
     started = time.monotonic()
     paths = args.paths or ["."]
     config = _load_config(args, paths)
-    files = discover(paths, config)
+    spec_files: list[str] = []
+    files = discover(paths, config, spec_files)
     cache = None
     if not args.no_cache:
         cache = ModelCache(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
@@ -502,7 +514,9 @@ def run_check(args: argparse.Namespace) -> int:
     roots = [os.path.abspath(p) for p in paths]
     fmt = args.output_format or ("full" if sys.stdout.isatty() else "concise")
     results = result_key = kept = None
-    if cache is not None:
+    # The libraries a wrapper spec is checked against are not among the providers' watched
+    # files: a tree with specs is always checked (parsing stays cached).
+    if cache is not None and not spec_files:
         results = ResultCache(cache.directory)
         result_key = _result_key(files, roots, config, providers)
         kept = results.get(result_key) if result_key is not None else None
@@ -514,7 +528,8 @@ def run_check(args: argparse.Namespace) -> int:
         externs = kept.externs() if fmt == "json" and not args.statistics else []
         by_decl = kept.resolutions() if fmt in ("json", "full") and not args.statistics else {}
     except Exception:  # noqa: BLE001  (no usable stored result: check)
-        findings, suppressed, externs, by_decl = _check_tree(files, roots, config, providers, cache, args)
+        findings, suppressed, externs, by_decl = _check_tree(files, roots, config, providers, cache, args,
+                                                             spec_files)
         providers.save_answers()
         if results is not None and result_key is not None and not providers.unsettled:
             # Satellites probed by the check are part of what the findings depend on.
@@ -553,13 +568,18 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelCache | None,
-                args: argparse.Namespace) -> tuple[list[Finding], int, list, dict]:
+                args: argparse.Namespace, spec_files: Sequence[str] = ()) -> tuple[list[Finding], int, list, dict]:
     """Parse (or load) every model and run the rules: (findings, suppressed, externs, resolutions)."""
     from .check.engine import Workspace, check  # noqa: PLC0415
 
     jobs = config.jobs or idle_cores()
     models = parse_all(files, cache, jobs, args.quiet)
     workspace = Workspace(models, roots=roots)
+    if spec_files:
+        from .wrapper_spec import read_spec  # noqa: PLC0415
+
+        for path in spec_files:
+            workspace.set_spec(read_spec(path))
     result = check(workspace, providers, config)
     if any(p.message.startswith(_TRANSIENT_PROBLEMS) for m in models for p in m.problems):
         providers.unsettled = True  # an unreadable file now may be readable next time

@@ -10,7 +10,8 @@ extern (`$SIMPLE_PLUGIN_MANIFEST`, default `~/.simple/plugins/manifest.sdn`):
             version: "0.1.0"
             functions: [rt_demo_open, rt_demo_close]
 
-Parsing uses the Lark grammar `grammar/sdn.lark`. Any malformed input raises
+Parsing uses the Lark grammar `grammar/sdn.lark` (block-style texts are read by
+`sdn_blocks` without it, to the same values). Any malformed input raises
 `SdnError` with a 1-based line and column, never another exception.
 Positions stored in the model are 0-based, like `sffi_lsp.model`.
 """
@@ -29,40 +30,9 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 
+from .sdn_blocks import _KEYWORDS, SdnError, SdnValue, _unquote, parse_sdn_block_subset
+
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024  # a manifest is a few KB; refuse to chew on anything absurd
-
-
-class SdnError(Exception):
-    """Malformed SDN: `line`/`column` are 1-based (0 when unknown)."""
-
-    def __init__(self, message: str, line: int = 0, column: int = 0, path: str | None = None):
-        self.message = message
-        self.line = line
-        self.column = column
-        self.path = path
-        where = f"{path or '<sdn>'}:{line}:{column}" if line else (path or "<sdn>")
-        super().__init__(f"{where}: {message}")
-
-
-@dataclass(frozen=True, slots=True)
-class SdnValue:
-    """A parsed value and where it starts (0-based line/column).
-
-    `value` is a str, int, float, bool, None, list[SdnValue] or dict[str, SdnValue];
-    `text` is the source token for scalars (a version `1.10` stays "1.10")."""
-
-    value: Any
-    line: int
-    column: int
-    text: str | None = None
-
-    def plain(self) -> Any:
-        """The value without positions (nested lists/dicts of Python scalars)."""
-        if isinstance(self.value, list):
-            return [v.plain() for v in self.value]
-        if isinstance(self.value, dict):
-            return {k: v.plain() for k, v in self.value.items()}
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,27 +129,8 @@ def _parser() -> Lark:
     return Lark(text, postlex=_SdnIndenter(), **options)
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", '"': '"', "\\": "\\", "'": "'", "{": "{", "}": "}"}
-
-
-def _unquote(text: str) -> str:
-    if text.startswith("'"):
-        return text[1:-1]
-
-    def esc(m: re.Match[str]) -> str:
-        body = m.group(1)
-        if body[0] == "u" and len(body) == 5:
-            return chr(int(body[1:], 16))
-        return _ESCAPES.get(body, "\\" + body)
-
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", esc, text[1:-1])
-
-
 def _at(tok: Token, value: Any, text: str | None = None) -> SdnValue:
     return SdnValue(value, (tok.line or 1) - 1, (tok.column or 1) - 1, text)
-
-
-_KEYWORDS: dict[str, Any] = {"true": True, "false": False, "null": None, "nil": None}
 
 
 class _ToValues(Transformer):
@@ -340,6 +291,9 @@ def parse_sdn(text: str, path: str | None = None) -> SdnValue:
         raise SdnError("NUL byte in text", line, 1, path)
     if not text.endswith("\n"):
         text += "\n"
+    fast = parse_sdn_block_subset(text)
+    if fast is not None:
+        return fast
     try:
         tree = _parser().parse(text)
         return _ToValues().transform(tree)

@@ -55,6 +55,8 @@ class Workspace:
         self._referenced: set[str] = set()
         self._imports: dict[tuple[str, ...], list[tuple[str, UseItem]]] | None = None  # made when asked
         self._sorted: tuple[int, list[SourceFile]] = (-1, [])
+        # wrapper generator specs (`*.wrapper_spec`), by path: WrapperSpec or SpecReadError
+        self._specs: dict[str, Any] = {}
         for f in files:
             self.set_file(f)
 
@@ -69,6 +71,22 @@ class Workspace:
     def remove_file(self, path: str) -> None:
         if self._files.pop(path, None) is not None:
             self.generation += 1
+
+    def set_spec(self, spec: Any) -> None:
+        """Add or replace a wrapper spec (`wrapper_spec.WrapperSpec` or `SpecReadError`)."""
+        self._specs[spec.path] = spec
+        self.generation += 1
+
+    def remove_spec(self, path: str) -> None:
+        if self._specs.pop(path, None) is not None:
+            self.generation += 1
+
+    def get_spec(self, path: str) -> Any:
+        return self._specs.get(path)
+
+    @property
+    def specs(self) -> list[Any]:
+        return [self._specs[p] for p in sorted(self._specs)]
 
     def get(self, path: str) -> SourceFile | None:
         return self._files.get(path)

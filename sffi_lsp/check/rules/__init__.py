@@ -32,6 +32,12 @@ from . import (
     unresolved_extern,
     unsupported_family,
     unused_extern,
+    wrapper_binding_missing,
+    wrapper_binding_type_mismatch,
+    wrapper_binding_unbacked,
+    wrapper_native_mismatch,
+    wrapper_spec_unreadable,
+    wrapper_symbol_not_exported,
 )
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -55,6 +61,12 @@ _MODULES: tuple[ModuleType, ...] = (
     extern_naming,
     library_unresolved_references,
     provider_file_problem,
+    wrapper_spec_unreadable,
+    wrapper_binding_missing,
+    wrapper_binding_type_mismatch,
+    wrapper_symbol_not_exported,
+    wrapper_native_mismatch,
+    wrapper_binding_unbacked,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))

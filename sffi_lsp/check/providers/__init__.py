@@ -7,7 +7,8 @@ One module per provider kind, each a `protocol.SymbolProvider`:
 (`LD_PRELOAD`). `resolution` owns their order and the `builtin-only` mode;
 `configured.Providers` answers for a whole configuration; `suggest` ("did you
 mean"), `signatures` (DWARF, batched), `fingerprint` (what kept answers depend
-on), `listings` and `deferred_index` serve it.
+on), `listings` and `deferred_index` serve it; `wrapper_libraries` finds the library
+built from a wrapper spec.
 """
 
 from .configured import Providers

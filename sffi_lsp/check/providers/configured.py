@@ -328,6 +328,12 @@ class Providers:
         return self._manifest.manifest_problems()
 
     # ------------------------------------------------------------------ signatures
+    def wrapper_library(self, spec, symbols: Iterable[str]):  # noqa: ANN001, ANN201  (WrapperSpec -> WrapperLibrary)
+        """The built library serving a wrapper spec (see `wrapper_libraries`)."""
+        from .wrapper_libraries import find_wrapper_library  # noqa: PLC0415
+
+        return find_wrapper_library(spec, self.config, self.index, symbols)
+
     def signature_for(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | ExternDecl | None:
         """The signature to check a declaration against: a built-in list's, or DWARF's (lazily)."""
         return self._signatures.signature_for(resolution, timeout)

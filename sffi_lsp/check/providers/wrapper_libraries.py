@@ -21,8 +21,8 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..config_types import Config
-from ..wrapper_spec import WrapperSpec
+from ...config_types import Config
+from ...wrapper_spec import WrapperSpec
 
 _CRATE_DIRS = (".build/rust", "build/artifacts/rust", "build/rust")
 _PROFILES = ("release", "debug")
@@ -87,7 +87,7 @@ def configured_candidates(config: Config) -> list[str]:
 
 def find_wrapper_library(spec: WrapperSpec, config: Config, index, symbols: Iterable[str]) -> WrapperLibrary:
     """The library serving `spec` (see the module doc). `index` is an `ExportIndex`."""
-    from ..binary.types import Found  # noqa: PLC0415
+    from ...binary.types import Found  # noqa: PLC0415
 
     wanted = list(symbols)
     own = spec_candidates(spec, config)

@@ -64,6 +64,7 @@ class SpecEntry:
     handle: str | None = None
     native: str = ""  # cpp_fn / cpp_method
     returns_line: int | None = None
+    start_line: int | None = None  # the entry's `- ` line
 
     @property
     def is_method(self) -> bool:
@@ -214,6 +215,7 @@ def _entry(item: SdnValue, method: bool, problems: list[SpecProblem]) -> SpecEnt
         handle=_text(handle_v) if method else None,
         native=native,
         returns_line=ret_v.line if ret_v is not None else None,
+        start_line=item.line,
     )
 
 

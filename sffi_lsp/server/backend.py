@@ -219,6 +219,7 @@ def check_one_file(
     backend: Backend,
     index: NameIndex | None = None,
     skip_cross_file: bool = False,
+    specs: Any = (),
 ) -> Any:
     """Findings for one edited file, fast: the checker sees that file whole and,
     of every other file, only what shares a name with it (declarations, calls,
@@ -249,9 +250,64 @@ def check_one_file(
                 line_count=other.line_count,
             )
         )
-    return check(
-        Workspace(files, roots=roots), backend.checked, backend.config, only_paths=[source.path], skip_cross_file=skip_cross_file
-    )
+    workspace = Workspace(files, roots=roots)
+    for spec in specs:  # the wrapper rules judge a bindings file against its spec
+        workspace.set_spec(spec)
+    return check(workspace, backend.checked, backend.config, only_paths=[source.path], skip_cross_file=skip_cross_file)
+
+
+# --------------------------------------------------------------------------- wrapper specs
+
+SPEC_SUFFIX = ".wrapper_spec"
+
+
+def is_spec(path: str) -> bool:
+    return path.endswith(SPEC_SUFFIX)
+
+
+def read_spec_text(text: str, path: str) -> Any:
+    from ..wrapper_spec import read_spec_text as read  # noqa: PLC0415
+
+    return read(text, path)
+
+
+def wrapper_tiers(workspace: Any, backend: Backend) -> list[Any]:
+    """The three tiers of every spec of the workspace (`check.rules._wrapper.SpecTiers`)."""
+    from ..check.engine import CheckContext  # noqa: PLC0415
+    from ..check.rules._wrapper import spec_tiers  # noqa: PLC0415
+
+    return spec_tiers(CheckContext(workspace, backend.checked, backend.config))
+
+
+def spec_entry_at(tiers: list[Any], path: str, line: int) -> tuple[Any, Any] | None:
+    """(SpecTiers, ExpectedExtern or HandleType) for the spec entry covering `line` of `path`:
+    an entry spans from its first line to the next entry's."""
+    for t in tiers:
+        if t.spec.path != path:
+            continue
+        marks: list[tuple[int, Any]] = [(_start(e.entry), e) for e in t.expected if e.entry is not None]
+        marks += [(h.line, h) for h in t.spec.handle_types]
+        marks.sort(key=lambda m: m[0])
+        if line == t.spec.name_line:
+            return t, t.expected[0] if t.expected else None
+        best = None
+        for start, item in marks:
+            if start <= line:
+                best = item
+        return (t, best) if best is not None else None
+    return None
+
+
+def _start(entry: Any) -> int:
+    return entry.start_line if entry.start_line is not None else entry.line
+
+
+def spec_of_symbol(tiers: list[Any], name: str) -> tuple[Any, Any] | None:
+    for t in tiers:
+        e = t.expected_named(name)
+        if e is not None:
+            return t, e
+    return None
 
 
 def parse_source(text: str, path: str) -> SourceFile:

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 CMD_REINDEX = "sffi.reindex"
 CMD_SHOW_EXPORTS = "sffi.showExports"
-WATCH_GLOBS = ("**/*.so", "**/*.so.*", "**/sffi.toml", "**/pyproject.toml", "**/*.sdn", "**/*.spl")
+WATCH_GLOBS = ("**/*.so", "**/*.so.*", "**/sffi.toml", "**/pyproject.toml", "**/*.sdn", "**/*.spl",
+               "**/*.wrapper_spec")
 
 
 class StartupClock:
@@ -173,7 +174,7 @@ def setup(ls: "SffiLanguageServer") -> None:
         other = False
         for change in params.changes:
             path = ls.path_of(change.uri)
-            if path.endswith(".spl"):
+            if path.endswith((".spl", backend.SPEC_SUFFIX)):
                 ls.file_changed_on_disk(path)
             else:
                 other = True

@@ -117,6 +117,8 @@ class SffiLanguageServer(LanguageServer):
         self._declared: tuple[Any, int, set[str]] | None = None
         self._sources_version = 0
         self._backend_generation = 0
+        self.spec_paths: list[str] = []  # the workspace's wrapper specs, from the last walk
+        self._tiers: tuple[tuple[int, int], list[Any]] | None = None
         # Settings of the last (re)load, None before the first: a didChangeConfiguration that
         # brings nothing new (eglot sends one right after `initialized`) does not reload.
         self._loaded_settings: dict[str, Any] | None = None
@@ -313,6 +315,7 @@ class SffiLanguageServer(LanguageServer):
     def spl_files(self) -> list[str]:
         config = self.config
         found: list[str] = []
+        specs: list[str] = []
         for root in self.roots:
             for folder, dirs, files in os.walk(root):
                 rel_folder = os.path.relpath(folder, root)
@@ -323,11 +326,13 @@ class SffiLanguageServer(LanguageServer):
                     and not _excluded(os.path.normpath(os.path.join(rel_folder, d)) + "/", config.exclude)
                 )
                 for name in sorted(files):
-                    if not name.endswith(".spl"):
+                    is_spec = name.endswith(backend.SPEC_SUFFIX)
+                    if not (is_spec or name.endswith(".spl")):
                         continue
                     rel = os.path.normpath(os.path.join(rel_folder, name))
                     if not _excluded(rel, config.exclude):
-                        found.append(os.path.normpath(os.path.join(folder, name)))
+                        (specs if is_spec else found).append(os.path.normpath(os.path.join(folder, name)))
+        self.spec_paths = specs  # wrapper specs met on the same walk
         return found
 
     async def index_workspace(self) -> int:
@@ -362,6 +367,15 @@ class SffiLanguageServer(LanguageServer):
                     token,
                     lsp.WorkDoneProgressReport(message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))),
                 )
+        specs = [p for p in self.spec_paths if p not in self.open_paths]
+        read = await loop.run_in_executor(self.executor, _read_specs, specs)
+        engine = self._ensure_engine_workspace()
+        for gone in [s.path for s in engine.specs if s.path not in self.spec_paths and s.path not in self.open_paths]:
+            engine.remove_spec(gone)
+        for path, spec, index in read:
+            if path not in self.open_paths:
+                engine.set_spec(spec)
+                self.line_indexes[path] = index
         self._providers_changed = True
         known = set(paths) | self.open_paths
         for gone in [p for p in self.sources if p not in known]:
@@ -377,7 +391,8 @@ class SffiLanguageServer(LanguageServer):
         the others (they would flicker), so its first diagnostics do not wait for
         thousands of files. The full check after the index replaces these findings
         whole; until then edits are checked the same way."""
-        dirty = [p for p in self._dirty if p in self.open_paths]
+        # specs wait for the full check: they are judged against the whole workspace
+        dirty = [p for p in self._dirty if p in self.open_paths and not backend.is_spec(p)]
         current = self.backend
         if not dirty or current is None:
             return
@@ -430,6 +445,30 @@ class SffiLanguageServer(LanguageServer):
                 return True
             await asyncio.sleep(0.005)
         return False
+
+    def _install_spec(self, path: str) -> None:
+        engine = self._ensure_engine_workspace()
+        text = self.document_text(path) if path in self.open_paths or self._in_roots(path) else None
+        if text is None:
+            engine.remove_spec(path)
+            self.line_indexes.pop(path, None)
+            return
+        engine.set_spec(backend.read_spec_text(text, path))
+        self.line_indexes[path] = LineIndex(text)
+
+    def wrapper_tiers(self) -> list[Any]:
+        """The three tiers of each spec (cached until the workspace or the providers change)."""
+        engine = self._ensure_engine_workspace()
+        key = (engine.generation, self._backend_generation)
+        if self._tiers is None or self._tiers[0] != key:
+            tiers: list[Any] = []
+            if self.backend is not None and engine.specs:
+                try:
+                    tiers = backend.wrapper_tiers(engine, self.backend)
+                except Exception:  # noqa: BLE001 - hover and navigation are niceties
+                    log.warning("wrapper tiers failed", exc_info=True)
+            self._tiers = (key, tiers)
+        return self._tiers[1]
 
     def _ensure_engine_workspace(self) -> Any:
         if self.engine_workspace is None:
@@ -497,12 +536,17 @@ class SffiLanguageServer(LanguageServer):
             dirty, self._dirty = self._dirty, {}
             self._in_flight = set(dirty)
             jobs: list[tuple[str, str | None, bool]] = []
-            for path in dirty:
+            spec_edited = False
+            for path in [p for p in dirty if backend.is_spec(p)]:
+                # a spec reads in a fraction of a millisecond: here, between checks
+                self._install_spec(path)
+                spec_edited = True
+            for path in [p for p in dirty if not backend.is_spec(p)]:
                 if path in self.open_paths:
                     jobs.append((path, self.document_text(path), True))
                 else:
                     jobs.append((path, _read_text(path) if self._in_roots(path) else None, False))
-            full = self._full_now or any(not is_open for _p, _t, is_open in jobs)
+            full = self._full_now or spec_edited or any(not is_open for _p, _t, is_open in jobs)
             self._full_now = False
             parsers = {path: self.parsers.setdefault(path, backend.new_parser(path)) for path, _t, is_open in jobs if is_open}
             backend_now = self.backend
@@ -813,6 +857,15 @@ def _read_text(path: str) -> str | None:
         return None
 
 
+def _read_specs(paths: list[str]) -> list[tuple[str, Any, LineIndex]]:
+    out = []
+    for path in paths:
+        text = _read_text(path)
+        if text is not None:
+            out.append((path, backend.read_spec_text(text, path), LineIndex(text)))
+    return out
+
+
 def _stamp_and_parse(paths: list[str]) -> tuple[dict[str, tuple], list[tuple[str, SourceFile | None, LineIndex]]]:
     """Stamped before reading: a change made while reading shows at the next stat poll."""
     stamps = {path: _stamp(path) for path in paths}
@@ -886,7 +939,8 @@ def _analyse(
             if len(indexes) >= 4:
                 indexes.clear()
             index = indexes[path] = backend.NameIndex(path, others)
-        results.append(backend.check_one_file(source, others, roots, current, index, skip_cross_file=alone))
+        results.append(backend.check_one_file(source, others, roots, current, index, skip_cross_file=alone,
+                                              specs=() if alone else engine.specs))
     merged = CheckResult(findings=[f for r in results for f in r.findings])
     for r in results:
         merged.resolutions.update(r.resolutions)

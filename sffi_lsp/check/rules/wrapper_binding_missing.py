@@ -11,6 +11,7 @@ RULE = Rule(
     code="SFFI032",
     name="wrapper-binding-missing",
     severity=Severity.ERROR,
+    cross_file=True,  # judged against the spec and the other files\' externs
     summary="A wrapper spec function or method has no `extern fn` in the bindings (or one under another name).",
     doc="""
 ## What it does

@@ -10,6 +10,7 @@ RULE = Rule(
     code="SFFI033",
     name="wrapper-binding-type-mismatch",
     severity=Severity.ERROR,
+    cross_file=True,  # judged against the spec and the other files\' externs
     summary="A binding's parameter or result types differ from what its wrapper spec implies.",
     doc="""
 ## What it does

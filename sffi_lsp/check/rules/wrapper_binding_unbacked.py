@@ -9,6 +9,7 @@ RULE = Rule(
     code="SFFI036",
     name="wrapper-binding-unbacked",
     severity=Severity.INFO,
+    cross_file=True,  # judged against the spec and the other files\' externs
     summary="An `extern fn rt_<name>_*` is backed by no entry of the `<name>` wrapper spec.",
     doc="""
 ## What it does

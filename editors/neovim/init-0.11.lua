@@ -1,10 +1,10 @@
 -- A complete init.lua for Neovim 0.11+ (no plugin manager needed):
 --   nvim -u editors/neovim/init-0.11.lua file.spl
-vim.filetype.add({ extension = { spl = 'simple' } })
+vim.filetype.add({ extension = { spl = 'simple', wrapper_spec = 'wrapper_spec' } })
 
 vim.lsp.config('sffi', {
   cmd = { 'sffi-lsp' },
-  filetypes = { 'simple' },
+  filetypes = { 'simple', 'wrapper_spec' },
   root_markers = { 'sffi.toml', 'pyproject.toml', '.git' },
   settings = { sffi = {} },
 })

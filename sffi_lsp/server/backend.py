@@ -302,6 +302,22 @@ def _start(entry: Any) -> int:
     return entry.start_line if entry.start_line is not None else entry.line
 
 
+def is_spec_workspace(ls: Any) -> bool:
+    engine = getattr(ls, "engine_workspace", None)
+    return bool(engine is not None and engine.specs)
+
+
+def expected_span(expected: Any) -> Any:
+    """Where the spec asks for an expected extern (the entry's name)."""
+    from ..model import Span  # noqa: PLC0415
+
+    return Span(0, 0, expected.line, expected.column, expected.line, expected.column + expected.length)
+
+
+def display_name(path: str | None) -> str:
+    return os.path.basename(path) if path else "?"
+
+
 def spec_of_symbol(tiers: list[Any], name: str) -> tuple[Any, Any] | None:
     for t in tiers:
         e = t.expected_named(name)

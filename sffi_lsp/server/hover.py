@@ -118,7 +118,99 @@ async def hover_markdown(ls: "SffiLanguageServer", path: str, name: str, decl: E
             parts.append(f"ABI ({ls.config.abi}):\n" + "\n".join(f"- {line}" for line in abi))
         else:
             parts.append(f"ABI profile: `{ls.config.abi}`")
+    tiers = await binding_tiers_markdown(ls, name)
+    if tiers:
+        parts.append(tiers)
     return "\n\n".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- wrapper specs
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _spec_text(expected: Any) -> str:
+    entry = expected.entry
+    if entry is None:
+        return f"{expected.origin} (always generated)"
+    params = ", ".join(f"{p.name}: {p.type}" for p in entry.params)
+    owner = f"{entry.handle}." if entry.handle else ""
+    tail = f" -> {entry.returns}" if entry.returns and entry.returns != "void" else ""
+    return f"{owner}{entry.name}({params}){tail}"
+
+
+async def tiers_markdown(ls: "SffiLanguageServer", tiers: Any, expected: Any) -> str:
+    """The spec entry, its binding and the library's export, side by side."""
+    from ..binary.types import Found  # noqa: PLC0415
+
+    spec = tiers.spec
+    decls = tiers.bindings.get(expected.symbol, [])
+    if decls:
+        d = decls[0]
+        binding = f"`{_cell(d.signature_text())}` ({backend.display_name(d.path)}:{d.name_span.start_line + 1})"
+    else:
+        binding = f"**missing** — the generator emits `{_cell(expected.declaration())}`"
+    lib = getattr(tiers.library, "path", None)
+    answer = tiers.answers.get(expected.symbol)
+    sig = tiers.signatures.get(expected.symbol)
+    if lib is None:
+        native = "no built library found"
+    elif isinstance(answer, Found):
+        native = f"`{backend.display_name(lib)}` exports it"
+        if isinstance(sig, CSignature):
+            native += f": `{_cell(sig.text())}`"
+    else:
+        native = f"**not exported** by `{backend.display_name(lib)}`"
+    table = ("| spec | binding (tier 2) | library (tier 1) |\n|---|---|---|\n"
+             f"| `{_cell(_spec_text(expected))}` | {binding} | {native} |")
+    parts = [f"**Wrapper spec** `{spec.name}` → `{expected.symbol}`", table]
+    if isinstance(sig, CSignature) and sig.file:
+        where = f"{sig.file}:{sig.line}" if sig.line else sig.file
+        parts.append(f"Native definition: [{where}]({ls.uri_of(sig.file)}{f'#L{sig.line}' if sig.line else ''})")
+    if lib is None and tiers.library is not None:
+        looked = [p for p in tiers.library.searched[:4]]
+        if looked:
+            parts.append("Looked for: " + ", ".join(f"`{p}`" for p in looked) + ", ...")
+    return "\n\n".join(parts)
+
+
+def handle_markdown(tiers: Any, handle: Any) -> str:
+    from ..binary.types import Found  # noqa: PLC0415
+
+    spec = tiers.spec
+    lines = [f"**Wrapper spec** `{spec.name}`: handle `{handle.name}` (`{handle.cpp_type or '?'}`) crosses as `i64`"]
+    if handle.drop_fn:
+        exported = isinstance(tiers.answers.get(handle.drop_fn), Found)
+        declared = [d for d in tiers.prefixed if d.name == handle.drop_fn]
+        lines.append(f"`drop_fn` `{handle.drop_fn}`: "
+                     f"{'exported' if exported else 'not exported'} by the library, "
+                     f"{'declared' if declared else 'not declared'} in the bindings")
+    return "\n\n".join(lines)
+
+
+async def spec_hover(ls: "SffiLanguageServer", path: str, position: lsp.Position) -> lsp.Hover | None:
+    loop = asyncio.get_running_loop()
+    tiers = await loop.run_in_executor(ls.executor, ls.wrapper_tiers)
+    line, _column = ls.model_position(path, position)
+    found = backend.spec_entry_at(tiers, path, line)
+    if found is None or found[1] is None:
+        return None
+    t, item = found
+    text = await tiers_markdown(ls, t, item) if hasattr(item, "symbol") else handle_markdown(t, item)
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text))
+
+
+async def binding_tiers_markdown(ls: "SffiLanguageServer", name: str) -> str | None:
+    """For an extern a wrapper spec generates: the three tiers (shown under its hover)."""
+    if not backend.is_spec_workspace(ls):
+        return None
+    loop = asyncio.get_running_loop()
+    tiers = await loop.run_in_executor(ls.executor, ls.wrapper_tiers)
+    found = backend.spec_of_symbol(tiers, name)
+    if found is None:
+        return None
+    return await tiers_markdown(ls, *found)
 
 
 def nearest_names(ls: "SffiLanguageServer", path: str, name: str) -> list[str]:
@@ -138,6 +230,8 @@ def setup(ls: "SffiLanguageServer") -> None:
     async def hover(ls: "SffiLanguageServer", params: lsp.HoverParams) -> lsp.Hover | None:
         path = ls.path_of(params.text_document.uri)
         await ls.analysed(path)
+        if backend.is_spec(path):
+            return await spec_hover(ls, path, params.position)
         decl, call = ls.symbol_at(path, params.position)
         if decl is None and call is None:
             return None

@@ -3,6 +3,7 @@ externs and the calls to them."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 
 from ..binary.types import CSignature
-from . import hover
+from . import backend, hover
 
 if TYPE_CHECKING:
     from .server import SffiLanguageServer
@@ -28,24 +29,66 @@ def _name_at(ls: "SffiLanguageServer", path: str, position: lsp.Position) -> str
     return None
 
 
+def _line_location(ls: "SffiLanguageServer", file: str, line: int | None) -> lsp.Location:
+    pos = lsp.Position(line=max((line or 1) - 1, 0), character=0)
+    return lsp.Location(uri=ls.uri_of(file), range=lsp.Range(start=pos, end=pos))
+
+
+async def _tiers(ls: "SffiLanguageServer") -> list:
+    if not backend.is_spec_workspace(ls):
+        return []
+    return await asyncio.get_running_loop().run_in_executor(ls.executor, ls.wrapper_tiers)
+
+
+async def spec_locations(ls: "SffiLanguageServer", name: str) -> list[lsp.Location]:
+    found = backend.spec_of_symbol(await _tiers(ls), name)
+    if found is None:
+        return []
+    tiers, expected = found
+    return [ls.location_of(tiers.spec.path, backend.expected_span(expected))]
+
+
+async def _tier1_signature(ls: "SffiLanguageServer", name: str):
+    found = backend.spec_of_symbol(await _tiers(ls), name)
+    return found[0].signatures.get(name) if found is not None else None
+
+
+async def spec_definition(ls: "SffiLanguageServer", path: str, position: lsp.Position):
+    """From a spec entry to its bindings (tier 2), then the native definition (tier 1)."""
+    line, _column = ls.model_position(path, position)
+    found = backend.spec_entry_at(await _tiers(ls), path, line)
+    if found is None or found[1] is None or not hasattr(found[1], "symbol"):
+        return None
+    tiers, expected = found
+    out = [ls.location_of(d.path, d.name_span) for d in tiers.bindings.get(expected.symbol, [])]
+    sig = tiers.signatures.get(expected.symbol)
+    if isinstance(sig, CSignature) and sig.file and os.path.isfile(sig.file):
+        out.append(_line_location(ls, sig.file, sig.line))
+    return out or None
+
+
 def setup(ls: "SffiLanguageServer") -> None:
     @ls.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: "SffiLanguageServer", params: lsp.DefinitionParams):
         path = ls.path_of(params.text_document.uri)
         await ls.analysed(path)
+        if backend.is_spec(path):
+            return await spec_definition(ls, path, params.position)
         decl, call = ls.symbol_at(path, params.position)
         if call is not None:
             decls = ls.declarations_of(call.name, prefer_path=path)
             return [ls.location_of(d.path or path, d.name_span) for d in decls] or None
         if decl is None:
             return None
-        # From an extern to the native source line, when DWARF names a file that exists.
+        # From an extern to the spec entry that generates it, and to the native source line
+        # when DWARF names a file that exists.
+        out = await spec_locations(ls, decl.name)
         sig = await hover.signature_of(ls, ls.resolution_for(path, decl.name))
+        if not isinstance(sig, CSignature):
+            sig = await _tier1_signature(ls, decl.name)
         if isinstance(sig, CSignature) and sig.file and os.path.isfile(sig.file):
-            line = max((sig.line or 1) - 1, 0)
-            pos = lsp.Position(line=line, character=0)
-            return [lsp.Location(uri=ls.uri_of(sig.file), range=lsp.Range(start=pos, end=pos))]
-        return None
+            out.append(_line_location(ls, sig.file, sig.line))
+        return out or None
 
     @ls.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     async def references(ls: "SffiLanguageServer", params: lsp.ReferenceParams):

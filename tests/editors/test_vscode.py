@@ -71,7 +71,8 @@ def test_vsix_contents(vsix: Path) -> None:
         "the start-up code cache is missing from the .vsix"
     )
     manifest = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
-    assert manifest["activationEvents"] == ["onLanguage:simple"]
+    assert manifest["activationEvents"] == ["onLanguage:simple", "onLanguage:wrapper-spec"]
+    assert {"simple", "wrapper-spec"} <= {lang["id"] for lang in manifest["contributes"]["languages"]}
     assert {"sffi.restart", "sffi.reindex", "sffi.showExports"} <= {c["command"] for c in manifest["contributes"]["commands"]}
 
 

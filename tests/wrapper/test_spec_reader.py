@@ -12,7 +12,7 @@ from sffi_lsp.check.tiers import compare_binding, expected_externs, qualified_fn
 from sffi_lsp.sdn_blocks import parse_sdn_block_subset
 from sffi_lsp.wrapper_spec import SpecReadError, WrapperSpec, read_spec, read_spec_text
 
-from .trees import COUNTER_SPEC, SHAPES_SPEC
+from .wrapper_trees import COUNTER_SPEC, SHAPES_SPEC
 
 
 def _grammar(text: str):

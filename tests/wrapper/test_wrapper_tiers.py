@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .trees import (
+from .wrapper_trees import (
     COUNTER_FFI,
     COUNTER_SPEC,
     SHAPES_C,

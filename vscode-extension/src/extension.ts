@@ -15,6 +15,7 @@ import { launchSettings, SECTION, serverSettings } from './settings';
 import { ServerStatus, StatusItem } from './status';
 
 const LANGUAGE_ID = 'simple';
+const SPEC_LANGUAGE_ID = 'wrapper-spec'; // `*.wrapper_spec`: the wrapper generator's input, checked against its tiers
 const CLIENT_ID = 'sffi'; // makes vscode-languageclient honour `sffi.trace.server`
 const CLIENT_NAME = 'SFFI Language Server';
 const STATUS_NOTIFICATION = 'sffi/status';
@@ -72,6 +73,7 @@ function clientOptions(): LanguageClientOptions {
     documentSelector: [
       { language: LANGUAGE_ID, scheme: 'file' },
       { language: LANGUAGE_ID, scheme: 'untitled' },
+      { language: SPEC_LANGUAGE_ID, scheme: 'file' },
     ],
     outputChannel: output,
     traceOutputChannel: output,

@@ -82,7 +82,8 @@ function M.setup(opts)
     augroup sffi_lsp
       autocmd!
       autocmd BufRead,BufNewFile *.spl setfiletype simple
-      autocmd FileType simple lua require('sffi').attach(tonumber(vim.fn.expand('<abuf>')))
+      autocmd BufRead,BufNewFile *.wrapper_spec setfiletype wrapper_spec
+      autocmd FileType simple,wrapper_spec lua require('sffi').attach(tonumber(vim.fn.expand('<abuf>')))
     augroup END
   ]])
 end

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lsprotocol import types as lsp
 
+from . import backend
+
 if TYPE_CHECKING:
     from .server import SffiLanguageServer
 

@@ -25,7 +25,8 @@ def spy(kind, *a, **k):
     return got
 grammar_cache.load_seed = spy
 tree = decl.lark_parser().parse("extern fn rt_x(a: [i64], b: (text, i64)?) -> Map<text, i64>")
-manifest = sdn.parse_sdn("plugins:\n    demo:\n        library: libspl_demo.so\n        functions: [rt_demo_open]\n")
+# an inline table (`=`): outside the block subset that sdn_blocks reads without the grammar
+manifest = sdn.parse_sdn("plugins:\n    demo = {library: libspl_demo.so, functions: [rt_demo_open]}\n")
 print(json.dumps({"loaded": loaded, "tree": tree.pretty(), "manifest": repr(manifest)}))
 """
 

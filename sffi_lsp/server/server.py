@@ -47,6 +47,10 @@ FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace i
 # hover or completion arriving during a re-check waits up to 5 ms per switch.
 GIL_SWITCH_INTERVAL_S = 0.0002
 GC_THRESHOLDS = (20_000, 20, 10)
+# Above this a first read goes straight to the incremental parser: two models of a
+# 10 MB file alive at once (~170 + ~140 MB, and freed memory is not given back)
+# would pass the 300 MB bound; its first answer is slower, but it is not typed in.
+WHOLE_FIRST_READ_MAX_CHARS = 2_000_000
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
 
 
@@ -431,8 +435,19 @@ class SffiLanguageServer(LanguageServer):
             parser = self.parsers.get(path)
             if parser is not None and path in self.open_paths and backend.is_fresh(parser):
                 text = self.document_text(path)
-                if text is not None:
-                    loop.run_in_executor(self.executor, backend.prime_parser, parser, text)
+                if text is None:
+                    continue
+                replaces = self.sources.get(path)
+                primed = loop.run_in_executor(
+                    self.executor, backend.prime_parser, parser, text, path, self._ensure_engine_workspace(), replaces
+                )
+                primed.add_done_callback(functools.partial(self._primed, path, replaces))
+
+    def _primed(self, path: str, replaces: SourceFile | None, primed: "asyncio.Future[SourceFile | None]") -> None:
+        model = None if primed.cancelled() or primed.exception() is not None else primed.result()
+        if model is not None and self.sources.get(path) is replaces:
+            self.sources[path] = model
+            self._sources_version += 1
 
     async def first_answer(self, path: str, timeout: float) -> bool:
         """Start-up: wait until the open document `path` is checked alone (its latest
@@ -905,7 +920,7 @@ def _analyse(
             parsed.append((path, None, EMPTY_INDEX))
             continue
         try:
-            if is_open and backend.is_fresh(parsers[path]):
+            if is_open and backend.is_fresh(parsers[path]) and len(text) <= WHOLE_FIRST_READ_MAX_CHARS:
                 # A first read: the whole-file parse is 3x faster than building the
                 # incremental parser's chunk table (1 MB: 0.5 s vs 1.4 s), which is
                 # built after the first answer (see _prime_parsers).

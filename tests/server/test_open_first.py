@@ -139,3 +139,36 @@ async def test_findings_per_file_are_capped_with_one_note(project: Path, spec: s
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+async def test_reading_a_huge_file_does_not_hold_up_requests_on_others(project: Path) -> None:
+    # 2.5 MB: past the whole-file first read, so the slower incremental build is timed.
+    block = "extern fn rt_huge_{n}(a: i64) -> i64\n# filler line for the reader to skip over, {n}\nfn huge_{n}(x: i64) -> i64:\n    rt_huge_{n}(x)\n\n"
+    huge = project / "src" / "huge.spl"
+    text = "".join(block.format(n=n) for n in range(24_000))
+    assert len(text) > 2_000_000
+    client = await start_client(project, "neovim@v0.7.0")
+    try:
+        main = project / "src" / "main.spl"
+        await wait_for(client, main, lambda ds: any(d.code == "SFFI001" for d in ds))
+        main_uri = open_doc(client, main)
+        huge.write_text(text)
+        open_doc(client, huge)
+        latencies: list[float] = []
+        deadline = time.monotonic() + 120
+        while not client.diagnostics.get(uri(huge)) and time.monotonic() < deadline:
+            t0 = time.monotonic()
+            hover = await client.text_document_hover_async(
+                lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=main_uri), position=lsp.Position(line=1, character=12))
+            )
+            latencies.append(time.monotonic() - t0)
+            assert hover is not None and "rt_demo_add" in str(hover.contents)
+            await asyncio.sleep(0.05)
+        diags = client.diagnostics.get(uri(huge))
+        assert diags, "the huge file got no diagnostics"
+        assert len(diags) == 1001  # 24,000 unresolved externs: 1,000 and the note
+        assert len(latencies) >= 3, "the huge file was read too fast to show anything"
+        assert max(latencies) < 2.0, latencies
+    finally:
+        await client.shutdown_session()
+        await client.stop()

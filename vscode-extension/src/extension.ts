@@ -59,7 +59,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   output.appendLine(`[sffi] module loaded at ${new Date(MODULE_LOADED_AT).toISOString()}, activated at ${new Date(activatedAt).toISOString()}`);
-  await start();
+  // Not awaited: activation ends here and VS Code goes on (opening the document, sending
+  // didOpen through the client as soon as it runs) while the server starts.
+  void start();
 }
 
 export async function deactivate(): Promise<void> {
@@ -105,7 +107,7 @@ function clientOptions(): LanguageClientOptions {
 
 async function start(): Promise<void> {
   const bundledLibs = extensionContext.asAbsolutePath('bundled/libs');
-  const launch = resolveLaunch(launchSettings(), bundledLibs);
+  const launch = await resolveLaunch(launchSettings(), bundledLibs);
   output.appendLine(`[sffi] starting: ${describeLaunch(launch)}`);
   // With tracing on, the server also logs its start-up stages (to this channel, via stderr).
   const traced = vscode.workspace.getConfiguration(SECTION).get<string>('trace.server', 'off') !== 'off';

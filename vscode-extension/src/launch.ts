@@ -1,6 +1,6 @@
 // How the language server process is started: a user command, a user Python
 // with sffi-lsp installed, or the libraries bundled into the extension.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -23,10 +23,15 @@ export function defaultPython(): string {
   return process.platform === 'win32' ? 'python' : 'python3';
 }
 
-/** True when `python` can import sffi-lsp by itself (an existing install wins over the bundle). */
-function pythonHasServer(python: string): boolean {
-  const probe = spawnSync(python, ['-c', `import ${SERVER_MODULE}`], { timeout: 10_000, stdio: 'ignore' });
-  return probe.status === 0;
+/**
+ * True when `python` can import sffi-lsp by itself (an existing install wins over the bundle).
+ * Asynchronous: a synchronous probe blocked the whole extension host for the time of a
+ * Python start-up (0.1-1 s), on the way to the first diagnostic.
+ */
+function pythonHasServer(python: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(python, ['-c', `import ${SERVER_MODULE}`], { timeout: 10_000 }, (error) => resolve(!error));
+  });
 }
 
 function withPythonPath(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
@@ -41,7 +46,9 @@ function withPythonPath(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv 
  *    else with the bundled libraries on PYTHONPATH.
  * 3. Otherwise `python3` from PATH with the bundled libraries.
  */
-export function resolveLaunch(settings: ServerSettings, bundledLibs: string, env: NodeJS.ProcessEnv = process.env): ServerLaunch {
+export async function resolveLaunch(
+  settings: ServerSettings, bundledLibs: string, env: NodeJS.ProcessEnv = process.env,
+): Promise<ServerLaunch> {
   const base = { ...env, PYTHONUNBUFFERED: '1' };
   const cmd = settings.command.filter((part) => part.trim() !== '');
   if (cmd.length > 0) {
@@ -51,7 +58,7 @@ export function resolveLaunch(settings: ServerSettings, bundledLibs: string, env
   const haveBundle = fs.existsSync(path.join(bundledLibs, 'sffi_lsp'));
   const python = settings.pythonPath.trim();
   if (python !== '') {
-    if (!haveBundle || pythonHasServer(python)) {
+    if (!haveBundle || (await pythonHasServer(python))) {
       return { command: python, args, env: base, origin: 'python' };
     }
     return { command: python, args, env: withPythonPath(base, bundledLibs), origin: 'bundled' };

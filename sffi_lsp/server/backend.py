@@ -74,10 +74,24 @@ class Backend:
 
     @classmethod
     def build(cls, config: Config) -> "Backend":
-        from ..check.providers import Providers  # noqa: PLC0415
+        """The providers, sharing the CLI's cache (`.sffi_cache/`): export listings and
+        signatures under `elf/`, provider answers in `providers.json` (see check.answers),
+        so a second start neither re-lists nor re-asks the libraries."""
+        from dataclasses import replace  # noqa: PLC0415
 
-        providers = Providers.from_config(config)
+        from ..check.providers import Providers, index_for_config  # noqa: PLC0415
+
+        cache = cache_directory(config)
+        index = index_for_config(replace(config, cache_dir=os.path.join(cache, "elf")))
+        providers = Providers.from_config(config, index, answers_file=os.path.join(cache, "providers.json"))
         return cls(config=config, index=providers.index, providers=providers)
+
+    def save_answers(self) -> None:
+        """Provider answers back to the cache (atomic; a read-only tree only costs speed)."""
+        try:
+            self.providers.save_answers()
+        except Exception:  # noqa: BLE001 - a cache is a nicety
+            log.warning("provider answers not saved", exc_info=True)
 
     def stale(self) -> bool:
         try:
@@ -127,6 +141,11 @@ class MemoisedSuggestions:
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._providers, attr)
+
+
+def cache_directory(config: Config) -> str:
+    """The project's cache directory, as the CLI uses it."""
+    return config.cache_dir or os.path.join(config.root, ".sffi_cache")  # cache.CACHE_DIR_NAME
 
 
 def new_workspace(roots: list[str]) -> Any:

@@ -937,7 +937,9 @@ def _analyse(
     if current is None:
         return parsed, None
     if others is None:
-        return parsed, backend.run_check(engine, current)
+        result = backend.run_check(engine, current)
+        current.save_answers()  # written only when the check asked something new
+        return parsed, result
     others = dict(others)
     for path, source, _index in parsed:
         if source is not None:

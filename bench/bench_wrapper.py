@@ -98,13 +98,21 @@ def build_tree(root: Path, files: int, specs: int) -> list[Path]:
     return spec_paths
 
 
-def median_ms(fn, runs: int) -> float:
+CPU: dict[str, float] = {}  # median CPU ms of the last median_ms(name=...) run
+
+
+def median_ms(fn, runs: int, name: str = "") -> float:
+    """Median wall milliseconds (and, under `name`, median CPU milliseconds: on a VM whose
+    two cores are shared, wall time mostly measures the wait for a core)."""
     fn()  # warm-up: imports, grammar tables, export and signature caches
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    if name:
+        CPU[name] = statistics.median(cpu)
     return statistics.median(times)
 
 
@@ -167,13 +175,13 @@ def main() -> int:
                 _ToValues().transform(_parser().parse(text))
 
         hide(True)
-        reference = median_ms(lambda: run_check(False), args.runs)
+        reference = median_ms(lambda: run_check(False), args.runs, "reference")
         ref_findings = run_check(False)
         hide(False)
-        walk = median_ms(discover_only, args.runs)
-        reading = median_ms(discover_and_read, args.runs)
-        grammar = median_ms(read_with_grammar, args.runs)
-        full = median_ms(lambda: run_check(True), args.runs)
+        walk = median_ms(discover_only, args.runs, "walk")
+        reading = median_ms(discover_and_read, args.runs, "reading")
+        grammar = median_ms(read_with_grammar, args.runs, "grammar")
+        full = median_ms(lambda: run_check(True), args.runs, "full")
         full_findings = run_check(True)
         lines = sum(t.count("\n") for t, _ in texts)
         for t, p in texts:
@@ -189,8 +197,12 @@ def main() -> int:
               f"({grammar / max(reading - walk, 1e-6):.1f}x the block reader)")
         print(f"full check with the specs            {full:8.1f} ms   ({full_findings} findings; "
               f"x{full / reference:.3f} the reference, +{full - reference:.1f} ms with the tier rules)")
-        target = reading - walk < 10.0
-        print(f"target (reading ten specs adds < 10 ms): {'met' if target else 'NOT met'}")
+        added_cpu = CPU["reading"] - CPU["walk"]
+        print(f"CPU ms (median): reference {CPU['reference']:.1f}, discover {CPU['walk']:.2f}, discover + read "
+              f"{CPU['reading']:.2f} (reading adds {added_cpu:.2f}), grammar reading {CPU['grammar']:.2f}, "
+              f"full {CPU['full']:.1f}")
+        print(f"target (reading {args.specs} specs adds < 10 ms): wall {'met' if reading - walk < 10 else 'NOT met'} "
+              f"({reading - walk:.2f} ms), CPU {'met' if added_cpu < 10 else 'NOT met'} ({added_cpu:.2f} ms)")
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -11,4 +11,6 @@ mkdir -p build
 "$CC" "${FLAGS[@]}" -o build/libgeo.so native/geo.c -Lbuild -lgeo_core -Wl,-rpath,'$ORIGIN'
 "$CC" "${FLAGS[@]}" -o build/libspl_json.so native/spl_json.c
 "$CC" "${FLAGS[@]}" -o build/libaudio.so native/audio.c
+# tier 1 of the clock wrapper (clock.wrapper_spec)
+"$CC" "${FLAGS[@]}" -o build/libclock.so native/clock.c
 echo "built: $(cd build && echo *.so)" >&2

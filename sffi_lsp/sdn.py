@@ -205,12 +205,13 @@ class _ToValues(Transformer):
         return SdnValue(self._merge(pairs), dash.line - 1, dash.column - 1)
 
     def block(self, items: list[Any]) -> SdnValue:
-        pairs = [i for i in items if isinstance(i, tuple)]
+        # a (key, value) pair is a plain tuple; SdnValue is a named tuple
+        pairs = [i for i in items if _is_pair(i)]
         values = [i for i in items if isinstance(i, SdnValue)]
         if pairs and values:
-            first_is_pair = isinstance(items[0], tuple)
-            odd = next(i for i in items if isinstance(i, tuple) != first_is_pair)
-            line, column = (_line(odd[0]), _column(odd[0])) if isinstance(odd, tuple) else (odd.line, odd.column)
+            first_is_pair = _is_pair(items[0])
+            odd = next(i for i in items if _is_pair(i) != first_is_pair)
+            line, column = (_line(odd[0]), _column(odd[0])) if _is_pair(odd) else (odd.line, odd.column)
             raise _ShapeError("a block mixes `key: value` lines and list items", line, column)
         if pairs:
             k = pairs[0][0]
@@ -229,6 +230,10 @@ class _ToValues(Transformer):
                 raise _ShapeError(f"duplicate key `{name}`", _line(key), _column(key))
             out[name] = value
         return out
+
+
+def _is_pair(item: Any) -> bool:
+    return isinstance(item, tuple) and not isinstance(item, SdnValue)
 
 
 class _KeyAt(str):

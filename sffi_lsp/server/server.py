@@ -770,7 +770,8 @@ class SffiLanguageServer(LanguageServer):
         loop = loop or asyncio.get_running_loop()
         self._polls += 1
         walk = self._polls % SPL_WALK_EVERY == 0
-        known = [p for p in self.sources if p not in self.open_paths and self._in_roots(p)]
+        tracked = set(self.sources) | set(self.spec_paths)  # wrapper specs are polled like sources
+        known = [p for p in tracked if p not in self.open_paths and self._in_roots(p)]
 
         def scan() -> dict[str, tuple]:
             paths = set(known)
@@ -784,14 +785,15 @@ class SffiLanguageServer(LanguageServer):
             if path in self.open_paths:
                 continue  # the editor's buffer wins
             before = self._spl_stamps.get(path)
-            if before is None and path in self.sources:
+            if before is None and path in tracked:
                 self._spl_stamps[path] = stamp  # no baseline yet: this is it
                 continue
             if stamp != before:
                 self._spl_stamps[path] = stamp
-                if stamp or path in self.sources:
+                if stamp or path in tracked:
                     changed.append(path)
-        for path in [p for p in self._spl_stamps if p not in self.sources and p not in stamps]:
+        tracked |= set(self.spec_paths)  # the walk may have found new specs
+        for path in [p for p in self._spl_stamps if p not in tracked and p not in stamps]:
             del self._spl_stamps[path]  # gone and forgotten
         for path in changed:
             self.file_changed_on_disk(path)

@@ -110,3 +110,11 @@ async def test_unreadable_spec_is_one_diagnostic(client, tree: Path) -> None:
         uri=uri(spec_path), language_id="wrapper-spec", version=1, text="wrapper_lib:\n  name: [shapes\n")))
     diags = await wait_for(client, spec_path, _has("SFFI031"))
     assert [d.code for d in diags] == ["SFFI031"] and diags[0].range.start.line == 1
+
+
+async def test_unopened_spec_edited_on_disk(client, tree: Path) -> None:
+    """Neovim registers no file watchers: the server's stat poll notices a spec edited on disk."""
+    spec_path = tree / "shapes.wrapper_spec"
+    await wait_for(client, spec_path, _has("SFFI032"))
+    spec_path.write_text(SHAPES_SPEC.replace("- name: box_new", "- name: box_nwe"))
+    await wait_for(client, spec_path, lambda ds: not _has("SFFI032")(ds) and _has("SFFI034")(ds))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .abi_profiles import builtin_profile
 from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec
 
 CONFIG_FILE_NAME = "sffi.toml"
@@ -569,8 +570,6 @@ class _Reader:
         return (name, profiles)
 
     def read_profile(self, kpath: tuple[str, ...], name: str, value: Any) -> AbiProfile:
-        from .check.abi import builtin_profile  # noqa: PLC0415 (abi knows the built-in mappings)
-
         if not isinstance(value, Mapping):
             raise self.error(kpath, f"must be a table, not {_type_name(value)}")
         entries = {self.key(k): (k, v) for k, v in value.items()}

@@ -87,9 +87,3 @@ class Config:
     jobs: int | None = None
     debounce_ms: int = 150  # server only
     max_findings_per_file: int = 1000  # 0 = no limit; the rest are summed up in one note (check/limits.py)
-
-    def merged(self, settings: dict) -> "Config":
-        """This config overlaid with the client's settings (section `sffi`)."""
-        from .config import merge_client_settings  # noqa: PLC0415 (config imports this module)
-
-        return merge_client_settings(self, settings)

@@ -840,21 +840,6 @@ def open_image(path: str, shown: str | None = None, st: os.stat_result | None = 
 
 
 @lru_cache(maxsize=1)
-def host_target() -> Target:
-    """The ABI of this Python process (its own executable's ELF header)."""
-    for exe in ("/proc/self/exe", sys.executable):
-        try:
-            with open(exe, "rb") as fh:
-                h = fh.read(20)
-            if h[:4] == S.ELFMAG:
-                little = h[S.EI_DATA] == S.ELFDATA2LSB
-                machine = struct.unpack_from("<H" if little else ">H", h, 18)[0]
-                return Target(64 if h[S.EI_CLASS] == S.ELFCLASS64 else 32, little, machine)
-        except OSError:
-            continue
-    return Target(64 if sys.maxsize > 2**32 else 32, _HOST_LITTLE, S.EM_X86_64)
-
-
 def read_target(path: str) -> Target | LoadProblem:
     """The ABI of a runtime binary or library (ET_EXEC and ET_DYN allowed)."""
     img, problem, _st = open_image(path)

@@ -19,9 +19,27 @@ class Target:
 
     @classmethod
     def host(cls) -> "Target":
-        from .elf import host_target  # noqa: PLC0415
-
         return host_target()
+
+
+def host_target() -> Target:
+    """The ABI of this Python process (its own executable's ELF header)."""
+    import struct  # noqa: PLC0415  (start-up: the server imports these types, rarely the host)
+    import sys  # noqa: PLC0415
+
+    from . import elfspec as S  # noqa: PLC0415
+
+    for exe in ("/proc/self/exe", sys.executable):
+        try:
+            with open(exe, "rb") as fh:
+                h = fh.read(20)
+            if h[:4] == S.ELFMAG:
+                little = h[S.EI_DATA] == S.ELFDATA2LSB
+                machine = struct.unpack_from("<H" if little else ">H", h, 18)[0]
+                return Target(64 if h[S.EI_CLASS] == S.ELFCLASS64 else 32, little, machine)
+        except OSError:
+            continue
+    return Target(64 if sys.maxsize > 2**32 else 32, sys.byteorder == "little", S.EM_X86_64)
 
 
 class LoadReason(str, Enum):

@@ -25,22 +25,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..config_types import AbiMapping, AbiProfile, Config
+from ..abi_profiles import DYNAMIC_MAX_ARGS, FLOAT_WORDS, INT_WORDS, SCALARS, builtin_profile
+from ..config_types import AbiProfile, Config
 from ..model import ExternDecl, TypeKind, TypeRef
 
 if TYPE_CHECKING:  # annotations only
     from ..binary.types import CSignature, CType
 
-INT_WORDS = {f"{s}{n}": (n // 8, s == "i") for s in "iu" for n in (8, 16, 32, 64)}
-FLOAT_WORDS = {"f32": 4, "f64": 8}
-SCALARS = (*INT_WORDS, *FLOAT_WORDS, "bool")
 # Spellings that mean a scalar or text in real Simple code.
 TYPE_ALIASES = {
     "int": "i64", "uint": "u64", "float": "f64", "isize": "i64", "usize": "u64", "byte": "u8",
     "str": "text", "string": "text", "String": "text", "Text": "text",
     "Dict": "dict", "Map": "dict", "void": "unit",
 }  # fmt: skip
-DYNAMIC_MAX_ARGS = 12
 
 
 def type_category(t: TypeRef | None) -> str:
@@ -66,29 +63,6 @@ def type_category(t: TypeRef | None) -> str:
     if name in SCALARS or name in ("text", "dict", "unit"):
         return name
     return "value"  # user types, generics, Any: a runtime-value handle
-
-
-def _scalar_maps() -> dict[str, AbiMapping]:
-    return {s: AbiMapping((s,)) for s in SCALARS}
-
-
-def builtin_profile(name: str) -> AbiProfile:
-    """`native`, `cstring` or `dynamic` (KeyError for any other name)."""
-    handle = AbiMapping(("handle",))
-    ptr = AbiMapping(("ptr",))
-    if name in ("native", "cstring"):
-        text_param = AbiMapping(("ptr", "u64")) if name == "native" else ptr
-        text_result = handle if name == "native" else ptr
-        params = {**_scalar_maps(), "text": text_param, "array": handle, "tuple": handle, "optional": handle,
-                  "dict": handle, "value": handle, "pointer": ptr, "function": ptr, "unit": AbiMapping(())}
-        returns = {**params, "text": text_result}
-        return AbiProfile(name=name, params=params, returns=returns)
-    if name == "dynamic":
-        one = AbiMapping(("i64",))
-        cats = (*SCALARS, "text", "array", "tuple", "optional", "dict", "value", "pointer", "function")
-        params = {c: one for c in cats} | {"unit": AbiMapping(())}
-        return AbiProfile(name=name, params=params, returns=dict(params), max_args=DYNAMIC_MAX_ARGS)
-    raise KeyError(name)
 
 
 def profile_for(config: Config) -> AbiProfile:

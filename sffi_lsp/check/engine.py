@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any, Protocol
 
 from ..config_types import AbiProfile, Config, LibrarySpec
-from ..model import CallSite, ExternDecl, SourceFile, Span, UseItem
+from ..model import ExternDecl, SourceFile, Span
+from .rules import ALL_RULES, RULE_CHECKS, lookup_rule
 from .suppress import apply_suppressions
-from .types import CheckResult, Finding, Resolution, Rule, Severity
+from .types import CheckResult, Finding, Resolution, Rule, Severity, Workspace, zero_span
 
 
 class SymbolProviders(Protocol):
@@ -35,179 +34,6 @@ class SymbolProviders(Protocol):
     def manifest_entries(self) -> Iterable[Any]: ...
 
     def signature_for(self, resolution: Resolution) -> Any: ...
-
-
-class Workspace:
-    """The parsed `.spl` files being checked, by path.
-
-    `roots` are the checked directories/files (absolute): a configuration file
-    inside them gets findings on its own lines (see `CheckContext.config_location`).
-    """
-
-    def __init__(self, files: Iterable[SourceFile] = (), roots: Iterable[str] = ()) -> None:
-        self._files: dict[str, SourceFile] = {}
-        self.roots: tuple[str, ...] = tuple(roots)
-        self.generation = 0
-        self._index_generation = -1
-        self._externs_by_name: dict[str, list[ExternDecl]] = {}
-        self._calls_by_name: dict[str, list[tuple[str, CallSite]]] | None = None  # made when asked
-        self._called: set[str] = set()
-        self._referenced: set[str] = set()
-        self._imports: dict[tuple[str, ...], list[tuple[str, UseItem]]] | None = None  # made when asked
-        self._sorted: tuple[int, list[SourceFile]] = (-1, [])
-        # wrapper generator specs (`*.wrapper_spec`), by path: WrapperSpec or SpecReadError
-        self._specs: dict[str, Any] = {}
-        for f in files:
-            self.set_file(f)
-
-    # -- files ---------------------------------------------------------------
-    def set_file(self, source: SourceFile) -> None:
-        # Externs carry their path so that findings and related info can name it.
-        if any(e.path != source.path for e in source.externs):
-            source = source.with_path(source.path)
-        self._files[source.path] = source
-        self.generation += 1
-
-    def remove_file(self, path: str) -> None:
-        if self._files.pop(path, None) is not None:
-            self.generation += 1
-
-    def set_spec(self, spec: Any) -> None:
-        """Add or replace a wrapper spec (`wrapper_spec.WrapperSpec` or `SpecReadError`)."""
-        self._specs[spec.path] = spec
-        self.generation += 1
-
-    def remove_spec(self, path: str) -> None:
-        if self._specs.pop(path, None) is not None:
-            self.generation += 1
-
-    def get_spec(self, path: str) -> Any:
-        return self._specs.get(path)
-
-    @property
-    def specs(self) -> list[Any]:
-        return [self._specs[p] for p in sorted(self._specs)]
-
-    def get(self, path: str) -> SourceFile | None:
-        return self._files.get(path)
-
-    @property
-    def files(self) -> list[SourceFile]:
-        # Every rule walks the files: sort once per change, hand out copies.
-        generation, files = self._sorted
-        if generation != self.generation:
-            files = [self._files[p] for p in sorted(self._files)]
-            self._sorted = (self.generation, files)
-        return list(files)
-
-    def __len__(self) -> int:
-        return len(self._files)
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._files
-
-    def contains_path(self, path: str) -> bool:
-        """True when `path` lies inside one of the checked roots."""
-        real = os.path.abspath(path)
-        for root in self.roots:
-            root = os.path.abspath(root)
-            if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
-                return True
-        return False
-
-    # -- cross-file indexes -------------------------------------------------
-    def _reindex(self) -> None:
-        if self._index_generation == self.generation:
-            return
-        externs: dict[str, list[ExternDecl]] = defaultdict(list)
-        called: set[str] = set()
-        referenced: set[str] = set()
-        for f in self.files:
-            for e in f.externs:
-                externs[e.name].append(e)
-            called.update([c.name for c in f.calls])
-            for u in f.uses:
-                referenced.update(u.names)
-        self._externs_by_name = dict(externs)
-        self._called = called
-        self._calls_by_name = None  # tens of thousands of calls: listed by name only when asked
-        self._imports = None
-        self._referenced = referenced
-        self._index_generation = self.generation
-
-    def externs_named(self, name: str) -> list[ExternDecl]:
-        self._reindex()
-        return self._externs_by_name.get(name, [])
-
-    def extern_names(self) -> list[str]:
-        self._reindex()
-        return sorted(self._externs_by_name)
-
-    def calls_named(self, name: str) -> list[tuple[str, CallSite]]:
-        self._reindex()
-        if self._calls_by_name is None:
-            calls: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
-            for f in self.files:
-                for c in f.calls:
-                    calls[c.name].append((f.path, c))
-            self._calls_by_name = dict(calls)
-        return self._calls_by_name.get(name, [])
-
-    def importers_of(self, path: str) -> list[tuple[str, UseItem]]:
-        """(importing file, `use`) for each `use`/`export use` elsewhere in the tree that names
-        the module `path` is (`lib.torch.ffi` for `.../lib/torch/ffi.spl` or
-        `.../lib/torch/ffi/__init__.spl`; a `use` names its module path relative to some root,
-        so it is matched against the end of the file's path)."""
-        self._reindex()
-        imports = self._imports
-        if imports is None:
-            imports = defaultdict(list)
-            for f in self.files:
-                for u in f.uses:
-                    if u.kind == "mod" or not u.path:
-                        continue
-                    parts = tuple(p for p in u.path.replace("::", ".").split(".") if p)
-                    if parts and parts[0] == "crate":
-                        parts = parts[1:]
-                    if not parts:
-                        continue
-                    imports[parts].append((f.path, u))
-                    for n in u.names:  # `use a.b.item` may name the module a/b/item.spl
-                        if n != "*":
-                            imports[parts + (n,)].append((f.path, u))
-            self._imports = imports = dict(imports)
-        if not imports:
-            return []
-        parts = module_parts(path)
-        out: list[tuple[str, UseItem]] = []
-        for i in range(len(parts)):
-            for importer, u in imports.get(parts[i:], ()):
-                if importer != path and (importer, u) not in out:
-                    out.append((importer, u))
-        return out
-
-    def is_referenced(self, name: str) -> bool:
-        """Called anywhere, or named in a `use`/`export` list."""
-        self._reindex()
-        return name in self._called or name in self._referenced
-
-
-_NUMBERED_DIR = re.compile(r"^\d+\.(?=.)")  # `10.frontend/`: the compiler's numbered layers name `frontend`
-
-
-def module_parts(path: str) -> tuple[str, ...]:
-    """The module path components a file can be imported by: `a/b/c.spl` -> (a, b, c);
-    a directory's `__init__.spl` is the directory."""
-    stem, _ = os.path.splitext(os.path.abspath(path))
-    parts = [_NUMBERED_DIR.sub("", p) for p in stem.split(os.sep) if p]
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return tuple(parts)
-
-
-def zero_span(line: int = 0, column: int = 0) -> Span:
-    """A position in a file the workspace does not hold (config file, library)."""
-    return Span(0, 0, line, column, line, column)
 
 
 @dataclass(eq=False)  # one per check, never compared
@@ -349,8 +175,6 @@ def selected_rules(config: Config, rules: Sequence[Rule] | None = None) -> list[
     A selector is a code, a code prefix ("SFFI01"), a rule name, or "ALL".
     An empty `select` means the default-enabled rules; opt-in rules are on only
     when a selector names them (or their prefix)."""
-    from .rules import ALL_RULES  # noqa: PLC0415  (rules import this module)
-
     rules = list(rules if rules is not None else ALL_RULES)
     settings = config.rules
     if settings.select:
@@ -364,8 +188,6 @@ def selected_rules(config: Config, rules: Sequence[Rule] | None = None) -> list[
 
 
 def _severity_overrides(config: Config) -> dict[str, Severity]:
-    from .rules import lookup_rule  # noqa: PLC0415
-
     out: dict[str, Severity] = {}
     for key, value in config.rules.severity.items():
         rule = lookup_rule(key)
@@ -442,8 +264,6 @@ def check(
     because cross-file rules need them. `skip_cross_file` leaves out the rules
     that judge a file by the others (the server's check of an opened file
     before the workspace is indexed)."""
-    from .rules import RULE_CHECKS  # noqa: PLC0415
-
     if profile is None:
         profile = _profile_for(config)
     ctx = CheckContext(workspace, providers, config, profile)

@@ -16,7 +16,7 @@ from ..model import Suppression
 from .types import Finding
 
 if TYPE_CHECKING:
-    from .engine import Workspace
+    from .types import Workspace
 
 
 def covers(suppression: Suppression, finding: Finding) -> bool:

@@ -10,7 +10,6 @@ installs.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import functools
 import gc
 import logging
@@ -27,31 +26,23 @@ from pygls.uris import from_fs_path, to_fs_path
 from ..check.types import CheckResult, Finding, Resolution
 from ..config_types import Config
 from ..model import CallSite, ExternDecl, SourceFile
-from . import backend
+from . import analysis, backend
+from .diagnostics import diagnostics_changed
 from .documents import SffiProtocol
 from .exports import ExportPager
 from .positions import EMPTY_INDEX, LineIndex
+from .settings import DEFAULT_POLL_MS, ClientSettings
+from .watching import DiskWatch
 
 log = logging.getLogger(__name__)
 
 SERVER_NAME = "sffi-lsp"
-SETTINGS_SECTION = "sffi"
-# Server-only settings, taken out of the `sffi` section before it reaches the config.
-SERVER_ONLY_SETTINGS = ("poll_interval_ms", "pollIntervalMs")
-DOCS_BASE_SETTINGS = ("docsBaseUrl", "docs_base_url")  # where diagnostics link their rule's page
-DEFAULT_POLL_MS = 1000
-SPL_WALK_EVERY = 5  # stat polls between walks of the workspace for added or removed .spl files
 STATUS_NOTIFICATION = "sffi/status"
 FULL_CHECK_AFTER_S = 0.4  # idle time after an edit before the whole workspace is re-checked
 # The analysis thread is pure Python: with the default 5 ms GIL switch interval a
 # hover or completion arriving during a re-check waits up to 5 ms per switch.
 GIL_SWITCH_INTERVAL_S = 0.0002
 GC_THRESHOLDS = (20_000, 20, 10)
-# Above this a first read goes straight to the incremental parser: two models of a
-# 10 MB file alive at once (~170 + ~140 MB, and freed memory is not given back)
-# would pass the 300 MB bound; its first answer is slower, but it is not typed in.
-WHOLE_FIRST_READ_MAX_CHARS = 2_000_000
-ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
 
 
 def _version() -> str:
@@ -68,7 +59,7 @@ def _version() -> str:
     return "0.1.0"  # not installed: running from a checkout
 
 
-class SffiLanguageServer(LanguageServer):
+class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
     def __init__(self) -> None:
         super().__init__(
             SERVER_NAME, _version(), text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental, protocol_cls=SffiProtocol
@@ -211,7 +202,7 @@ class SffiLanguageServer(LanguageServer):
                 return self.workspace.get_text_document(self.uri_of(path)).source
             except Exception:  # noqa: BLE001
                 return None
-        return _read_text(path)
+        return analysis.read_text(path)
 
     # --- configuration --------------------------------------------------------
     @property
@@ -219,47 +210,6 @@ class SffiLanguageServer(LanguageServer):
         if self.backend is not None:
             return self.backend.config
         return Config(root=self.roots[0] if self.roots else os.getcwd(), debounce_ms=150)
-
-    async def pull_client_settings(self) -> None:
-        """workspace/configuration for the `sffi` section (when the client has it)."""
-        if not self.can_pull_configuration:
-            return
-        try:
-            items = [lsp.ConfigurationItem(section=SETTINGS_SECTION)]
-            values = await asyncio.wait_for(
-                self.workspace_configuration_async(lsp.ConfigurationParams(items=items)), timeout=10
-            )
-            value = values[0] if values else None
-            self.client_settings = dict(value) if isinstance(value, dict) else {}
-        except Exception:  # noqa: BLE001 - a client that cannot answer keeps the old settings
-            log.warning("workspace/configuration failed", exc_info=True)
-
-    def effective_settings(self) -> dict[str, Any]:
-        settings = dict(self.initialization_settings)
-        settings.update(self.client_settings)
-        poll = None
-        for key in SERVER_ONLY_SETTINGS:
-            if key in settings:
-                poll = settings.pop(key)
-        try:
-            self.poll_interval_ms = max(50, int(poll)) if poll is not None else DEFAULT_POLL_MS
-        except (TypeError, ValueError):
-            self.poll_interval_ms = DEFAULT_POLL_MS
-        base = None
-        for key in DOCS_BASE_SETTINGS:
-            if key in settings:
-                base = settings.pop(key)
-        self.docs_base_url = base.strip() if isinstance(base, str) and base.strip() else None
-        return settings
-
-    def settings_unchanged(self) -> bool:
-        """The client settings and the config files are those of the last load."""
-        return (
-            self._loaded_settings is not None
-            and self.effective_settings() == self._loaded_settings
-            and list(self.roots) == self._loaded_roots
-            and not self.config_files_changed()
-        )
 
     async def reload_backend(self, reason: str) -> None:
         """(Re)load the configuration and providers, then re-check everything."""
@@ -294,26 +244,9 @@ class SffiLanguageServer(LanguageServer):
             self._candidate_cache = None
             self.export_pager.clear()
             self._providers_changed = True
-        self._config_stamps = {path: before[path] if path in before else _stamp(path) for path in self._config_files()}
+        self._config_stamps = {path: before[path] if path in before else analysis.stamp(path) for path in self._config_files()}
         self.request_check()
         self._warm_candidates()
-
-    def _config_files(self) -> list[str]:
-        files = []
-        for root in self.roots:
-            files += [os.path.join(root, "sffi.toml"), os.path.join(root, "pyproject.toml")]
-        config = self.config
-        if config.config_file:
-            files.append(config.config_file)
-        return files
-
-    def _stamp_config_files(self) -> dict[str, tuple]:
-        return {path: _stamp(path) for path in self._config_files()}
-
-    def config_files_changed(self) -> bool:
-        return any(_stamp(path) != stamp for path, stamp in self._config_stamps.items()) or set(
-            self._config_files()
-        ) != set(self._config_stamps)
 
     # --- workspace indexing -----------------------------------------------------
     def spl_files(self) -> list[str]:
@@ -326,15 +259,15 @@ class SffiLanguageServer(LanguageServer):
                 dirs[:] = sorted(
                     d
                     for d in dirs
-                    if d not in ALWAYS_SKIPPED_DIRS
-                    and not _excluded(os.path.normpath(os.path.join(rel_folder, d)) + "/", config.exclude)
+                    if d not in analysis.ALWAYS_SKIPPED_DIRS
+                    and not analysis.excluded(os.path.normpath(os.path.join(rel_folder, d)) + "/", config.exclude)
                 )
                 for name in sorted(files):
                     is_spec = name.endswith(backend.SPEC_SUFFIX)
                     if not (is_spec or name.endswith(".spl")):
                         continue
                     rel = os.path.normpath(os.path.join(rel_folder, name))
-                    if not _excluded(rel, config.exclude):
+                    if not analysis.excluded(rel, config.exclude):
                         (specs if is_spec else found).append(os.path.normpath(os.path.join(folder, name)))
         self.spec_paths = specs  # wrapper specs met on the same walk
         return found
@@ -359,7 +292,7 @@ class SffiLanguageServer(LanguageServer):
             if not self.started.is_set():
                 await self.check_open_documents_alone()  # opened (or edited) meanwhile
             chunk = [p for p in paths[start : start + batch] if p not in self.open_paths]
-            stamps, parsed = await loop.run_in_executor(self.executor, _stamp_and_parse, chunk)
+            stamps, parsed = await loop.run_in_executor(self.executor, analysis.stamp_and_parse, chunk)
             self._spl_stamps.update(stamps)
             for path, source, index in parsed:
                 if path in self.open_paths:
@@ -372,7 +305,7 @@ class SffiLanguageServer(LanguageServer):
                     lsp.WorkDoneProgressReport(message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))),
                 )
         specs = [p for p in self.spec_paths if p not in self.open_paths]
-        read = await loop.run_in_executor(self.executor, _read_specs, specs)
+        read = await loop.run_in_executor(self.executor, analysis.read_specs, specs)
         engine = self._ensure_engine_workspace()
         for gone in [s.path for s in engine.specs if s.path not in self.spec_paths and s.path not in self.open_paths]:
             engine.remove_spec(gone)
@@ -408,7 +341,7 @@ class SffiLanguageServer(LanguageServer):
         self._in_flight = set(dirty)
         try:
             parsed, result = await asyncio.get_running_loop().run_in_executor(
-                self.executor, _analyse, jobs, parsers, engine, current, {}, list(self.roots), None, True
+                self.executor, analysis.analyse, jobs, parsers, engine, current, {}, list(self.roots), None, True
             )
         except Exception:  # noqa: BLE001 - the full check after the index still comes
             log.exception("checking the open documents alone failed")
@@ -560,7 +493,7 @@ class SffiLanguageServer(LanguageServer):
                 if path in self.open_paths:
                     jobs.append((path, self.document_text(path), True))
                 else:
-                    jobs.append((path, _read_text(path) if self._in_roots(path) else None, False))
+                    jobs.append((path, analysis.read_text(path) if self._in_roots(path) else None, False))
             full = self._full_now or spec_edited or any(not is_open for _p, _t, is_open in jobs)
             self._full_now = False
             parsers = {path: self.parsers.setdefault(path, backend.new_parser(path)) for path, _t, is_open in jobs if is_open}
@@ -569,7 +502,7 @@ class SffiLanguageServer(LanguageServer):
             others = None if full else dict(self.sources)
             try:
                 parsed, result = await loop.run_in_executor(
-                    self.executor, _analyse, jobs, parsers, engine, backend_now, others, list(self.roots), self._name_indexes
+                    self.executor, analysis.analyse, jobs, parsers, engine, backend_now, others, list(self.roots), self._name_indexes
                 )
             except Exception:  # noqa: BLE001 - an analysis failure must not stop the server
                 log.exception("analysis failed")
@@ -647,8 +580,6 @@ class SffiLanguageServer(LanguageServer):
             self.result_ids[path] = str(self._result_counter)
         providers_changed, self._providers_changed = self._providers_changed, False
         if changed or providers_changed:
-            from .diagnostics import diagnostics_changed  # noqa: PLC0415
-
             diagnostics_changed(self, changed, edited, providers_changed)
 
     def _install_partial(self, result: CheckResult, checked: set[str]) -> None:
@@ -741,90 +672,6 @@ class SffiLanguageServer(LanguageServer):
         self.candidate_details = {}
         return items, names
 
-    # --- watching -----------------------------------------------------------------
-    def start_watching(self) -> None:
-        if self._watch_task is None:
-            self._watch_task = asyncio.get_running_loop().create_task(self._poll_loop())
-
-    async def _poll_loop(self) -> None:
-        """Stat check: libraries, manifest, built-in lists (providers.stale()) and config."""
-        loop = asyncio.get_running_loop()
-        while True:
-            interval = self.poll_interval_ms / 1000.0
-            if self._client_watching:
-                interval *= 5  # the client tells us about workspace files; still catch the rest
-            await asyncio.sleep(interval)
-            try:
-                await self.check_for_changes(loop)
-                if not self._client_watching:
-                    await self.check_sources_on_disk(loop)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a watcher must never die
-                log.exception("file check failed")
-
-    async def check_sources_on_disk(self, loop: asyncio.AbstractEventLoop | None = None) -> list[str]:
-        """Unopened .spl files edited, added or removed on disk, for clients that do
-        not watch files: a stat of each known file every poll, and a walk of the
-        workspace every few polls for new ones. Returns the paths re-read."""
-        loop = loop or asyncio.get_running_loop()
-        self._polls += 1
-        walk = self._polls % SPL_WALK_EVERY == 0
-        tracked = set(self.sources) | set(self.spec_paths)  # wrapper specs are polled like sources
-        known = [p for p in tracked if p not in self.open_paths and self._in_roots(p)]
-
-        def scan() -> dict[str, tuple]:
-            paths = set(known)
-            if walk:
-                paths.update(self.spl_files())
-            return {path: _stamp(path) for path in paths}
-
-        stamps = await loop.run_in_executor(self.executor, scan)
-        changed = []
-        for path, stamp in stamps.items():
-            if path in self.open_paths:
-                continue  # the editor's buffer wins
-            before = self._spl_stamps.get(path)
-            if before is None and path in tracked:
-                self._spl_stamps[path] = stamp  # no baseline yet: this is it
-                continue
-            if stamp != before:
-                self._spl_stamps[path] = stamp
-                if stamp or path in tracked:
-                    changed.append(path)
-        tracked |= set(self.spec_paths)  # the walk may have found new specs
-        for path in [p for p in self._spl_stamps if p not in tracked and p not in stamps]:
-            del self._spl_stamps[path]  # gone and forgotten
-        for path in changed:
-            self.file_changed_on_disk(path)
-        if changed:
-            log.info("%d .spl file(s) changed on disk", len(changed))
-        return changed
-
-    async def check_for_changes(self, loop: asyncio.AbstractEventLoop | None = None) -> bool:
-        loop = loop or asyncio.get_running_loop()
-        if self.config_files_changed():
-            await self.reload_backend("configuration file changed")
-            return True
-        current = self.backend
-        if current is not None and await loop.run_in_executor(self.executor, current.stale):
-            try:
-                changed = await loop.run_in_executor(self.executor, current.refresh)
-            except Exception:  # noqa: BLE001 - rebuild from scratch instead
-                log.warning("providers.refresh() failed", exc_info=True)
-                await self.reload_backend("a library, manifest or built-in list changed")
-                return True
-            if changed:
-                log.info("a library, manifest or built-in list changed: re-checking")
-                self._backend_generation += 1
-                self._candidate_cache = None
-                self._providers_changed = True
-                self.request_check()
-                self._warm_candidates()
-            return changed
-        return False
-
-
 @functools.lru_cache(maxsize=65536)
 def _normpath(path: str) -> str:
     """os.path.normpath, memoised: every finding of every check passes here."""
@@ -846,122 +693,3 @@ def _with_path(decl: ExternDecl, path: str) -> ExternDecl:
     from dataclasses import replace  # noqa: PLC0415
 
     return replace(decl, path=path)
-
-
-def _stamp(path: str) -> tuple:
-    try:
-        st = os.stat(path)
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-    except OSError:
-        return ()
-
-
-def _excluded(rel: str, patterns: Iterable[str]) -> bool:
-    rel = rel.replace(os.sep, "/")
-    for pattern in patterns:
-        if fnmatch.fnmatch(rel, pattern) or (pattern.endswith("/**") and rel.startswith(pattern[:-2])):
-            return True
-    return False
-
-
-def _read_text(path: str) -> str | None:
-    try:
-        if not os.path.isfile(path):
-            return None
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def _read_specs(paths: list[str]) -> list[tuple[str, Any, LineIndex]]:
-    out = []
-    for path in paths:
-        text = _read_text(path)
-        if text is not None:
-            out.append((path, backend.read_spec_text(text, path), LineIndex(text)))
-    return out
-
-
-def _stamp_and_parse(paths: list[str]) -> tuple[dict[str, tuple], list[tuple[str, SourceFile | None, LineIndex]]]:
-    """Stamped before reading: a change made while reading shows at the next stat poll."""
-    stamps = {path: _stamp(path) for path in paths}
-    return stamps, _parse_files(paths)
-
-
-def _parse_files(paths: list[str]) -> list[tuple[str, SourceFile | None, LineIndex]]:
-    out = []
-    for path in paths:
-        text = _read_text(path)
-        if text is None:
-            continue
-        try:
-            out.append((path, backend.parse_source(text, path), LineIndex(text)))
-        except Exception:  # noqa: BLE001 - one bad file must not stop indexing
-            log.exception("could not parse %s", path)
-    return out
-
-
-def _analyse(
-    jobs: list[tuple[str, str | None, bool]],
-    parsers: dict[str, Any],
-    engine: Any,
-    current: backend.Backend | None,
-    others: dict[str, SourceFile] | None,
-    roots: list[str],
-    name_indexes: dict[str, backend.NameIndex] | None = None,
-    alone: bool = False,
-) -> tuple[list[tuple[str, SourceFile | None, LineIndex]], CheckResult | None]:
-    """Worker thread: parse what changed, update the engine's workspace, check
-    everything (`others` None) or just the parsed files against the others
-    (`alone`: against nothing, without the cross-file rules)."""
-    parsed: list[tuple[str, SourceFile | None, LineIndex]] = []
-    for path, text, is_open in jobs:
-        if text is None:
-            engine.remove_file(path)
-            parsed.append((path, None, EMPTY_INDEX))
-            continue
-        try:
-            if is_open and backend.is_fresh(parsers[path]) and len(text) <= WHOLE_FIRST_READ_MAX_CHARS:
-                # A first read: the whole-file parse is 3x faster than building the
-                # incremental parser's chunk table (1 MB: 0.5 s vs 1.4 s), which is
-                # built after the first answer (see _prime_parsers).
-                source = backend.parse_source(text, path)
-            elif is_open:
-                source = backend.parse_incremental(parsers[path], text, path)
-            else:
-                source = backend.parse_source(text, path)
-        except Exception:  # noqa: BLE001
-            log.exception("could not parse %s", path)
-            continue
-        backend.set_file(engine, path, source)
-        parsed.append((path, source, LineIndex(text)))
-    if current is None:
-        return parsed, None
-    if others is None:
-        result = backend.run_check(engine, current)
-        current.save_answers()  # written only when the check asked something new
-        return parsed, result
-    others = dict(others)
-    for path, source, _index in parsed:
-        if source is not None:
-            others[path] = source
-    results = []
-    indexes = name_indexes if name_indexes is not None else {}
-    for path, source, _index in parsed:
-        if source is None:
-            continue
-        index = indexes.get(path)
-        if alone:
-            index = backend.NameIndex(path, {})
-        elif index is None or not index.fits(path, others):
-            if len(indexes) >= 4:
-                indexes.clear()
-            index = indexes[path] = backend.NameIndex(path, others)
-        results.append(backend.check_one_file(source, others, roots, current, index, skip_cross_file=alone,
-                                              specs=() if alone else engine.specs))
-    merged = CheckResult(findings=[f for r in results for f in r.findings])
-    for r in results:
-        merged.resolutions.update(r.resolutions)
-        merged.by_decl.update(r.by_decl)
-    return parsed, merged

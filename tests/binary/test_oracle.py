@@ -156,7 +156,7 @@ def test_bare_names_are_searched_like_ld_so(built: Built) -> None:
 
 
 def test_ld_so_cache_matches_ldconfig() -> None:
-    from sffi_lsp.binary.elf import host_target
+    from sffi_lsp.binary.types import host_target
     from sffi_lsp.binary.ldcache import LdCache
 
     r = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True)

@@ -229,7 +229,7 @@ def test_client_settings_overlay_in_any_key_style(tmp_path: Path, clean_env: dic
     assert merged.rules.severity == {"SFFI001": "warning"}  # codes are not case-mangled
     assert merged.libraries[0].spec == str(tmp_path / "build" / "libz.so")
     assert merged.debounce_ms == 300
-    assert cfg.merged({"runtime_mode": "builtin-only"}).runtime_mode == "builtin-only"
+    assert merge_client_settings(cfg, {"runtime_mode": "builtin-only"}).runtime_mode == "builtin-only"
     with pytest.raises(ConfigError, match=r"client settings.*runtime-mode|runtimeMode"):
         merge_client_settings(cfg, {"runtimeMode": "sometimes"}, env=clean_env)
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ...config_types import LibrarySpec
 from ...model import Span
-from ..engine import zero_span
+from ..types import zero_span
 
 if TYPE_CHECKING:
     from ...binary.types import Library

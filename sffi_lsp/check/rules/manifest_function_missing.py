@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ...model import Span
-from ..engine import zero_span
-from ..types import Related, Rule, Severity
+from ..types import Related, Rule, Severity, zero_span
 from ._common import short
 
 RULE = Rule(

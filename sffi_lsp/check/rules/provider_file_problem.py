@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine import zero_span
-from ..types import Rule, Severity
+from ..types import Rule, Severity, zero_span
 
 RULE = Rule(
     code="SFFI019",

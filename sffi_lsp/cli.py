@@ -96,7 +96,7 @@ class _Globs:
     """Config globs compiled once (a walk tests every file and directory)."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        from .config import glob_to_regex  # noqa: PLC0415
+        from .config_paths import glob_to_regex  # noqa: PLC0415
 
         import re  # noqa: PLC0415
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .abi_profiles import builtin_profile
+from .config_lines import find_key_line
+from .config_paths import GLOB_CHARS, absolute_path, expand_text, glob_to_regex, path_matches
 from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec
 
 CONFIG_FILE_NAME = "sffi.toml"
@@ -169,168 +171,6 @@ def config_reference_markdown() -> str:
     return "\n".join(rows)
 
 
-# --------------------------------------------------------------------------- locating keys in text
-
-_LINE_PATTERNS: tuple[re.Pattern[str], re.Pattern[str]] | None = None  # compiled on first use (a config file)
-
-
-def _line_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(table header, key assignment) line patterns."""
-    global _LINE_PATTERNS
-    if _LINE_PATTERNS is None:
-        _LINE_PATTERNS = (re.compile(_HEADER_SRC), re.compile(_ASSIGN_SRC))
-    return _LINE_PATTERNS
-
-
-_HEADER_SRC = r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$"
-_ASSIGN_SRC = r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
-
-
-def _split_dotted(text: str) -> tuple[str, ...]:
-    parts = re.findall(r"\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+", text)
-    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
-
-
-def find_key_line(text: str, path: Sequence[str | int]) -> int | None:
-    """1-based line where the key `path` is set (ints index arrays of tables).
-
-    Falls back to the nearest enclosing key or table header; None if nothing
-    of it is written in the file (a default)."""
-    want: list[str] = []
-    want_index: dict[int, int] = {}  # position in `want` -> array-of-tables index
-    for part in path:
-        if isinstance(part, int):
-            if want:
-                want_index[len(want) - 1] = part
-        else:
-            want.append(part)
-    target = tuple(want)
-    best: tuple[int, int] | None = None  # (matched length, line)
-    current: tuple[str, ...] = ()
-    aot_counts: dict[tuple[str, ...], int] = {}
-    current_index_ok = True
-    in_multiline = 0
-    header_re, assign_re = _line_patterns()
-    for lineno, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if in_multiline:  # inside a multi-line array/inline value: no keys here
-            in_multiline += line.count("[") - line.count("]")
-            in_multiline = max(in_multiline, 0)
-            continue
-        header = header_re.match(line)
-        if header and not assign_re.match(line):
-            current = _split_dotted(header.group(2))
-            if header.group(1) == "[[":
-                aot_counts[current] = aot_counts.get(current, -1) + 1
-            current_index_ok = _indices_ok(current, aot_counts, want_index)
-            if current_index_ok and target[: len(current)] == current:
-                best = _better(best, len(current), lineno)
-            continue
-        assign = assign_re.match(line)
-        if assign:
-            full = current + _split_dotted(assign.group(1))
-            if current_index_ok:
-                n = _common_prefix(full, target)
-                if n == len(full) or n == len(target):
-                    best = _better(best, n, lineno)
-            rest = line[assign.end():]
-            in_multiline = max(rest.count("[") - rest.count("]"), 0)
-    return best[1] if best else None
-
-
-def _indices_ok(current: tuple[str, ...], counts: dict[tuple[str, ...], int], want_index: dict[int, int]) -> bool:
-    for pos, idx in want_index.items():
-        if len(current) > pos and counts.get(current[: pos + 1], idx) != idx:
-            return False
-    return True
-
-
-def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _better(best: tuple[int, int] | None, length: int, line: int) -> tuple[int, int]:
-    if best is None or length > best[0]:
-        return (length, line)
-    return best
-
-
-# --------------------------------------------------------------------------- expansion helpers
-
-_VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-_GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-def expand_text(value: str, env: Mapping[str, str]) -> str:
-    """`~` and `$VAR`/`${VAR}` expanded with `env`; an undefined variable is an error."""
-
-    def var(m: re.Match[str]) -> str:
-        name = m.group(1) or m.group(2)
-        if name not in env:
-            raise ValueError(f"environment variable ${name} is not set")
-        return env[name]
-
-    value = _VAR_RE.sub(var, value)
-    if value == "~" or value.startswith("~/"):
-        home = env.get("HOME") or os.path.expanduser("~")
-        value = home + value[1:]
-    return value
-
-
-def _absolute(value: str, base_dir: str, env: Mapping[str, str]) -> str:
-    value = expand_text(value, env)
-    if not os.path.isabs(value):
-        value = os.path.join(base_dir, value)
-    return os.path.normpath(value)
-
-
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """A path glob: `**` spans directories, `*` and `?` stay inside one."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pattern.find("]", i + 1)
-            if j < 0:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : j].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def path_matches(path: str, patterns: Sequence[str]) -> bool:
-    """True when `path` matches one of the globs (same form: both absolute or both relative)."""
-    norm = path.replace(os.sep, "/")
-    return any(glob_to_regex(p.replace(os.sep, "/")).match(norm) for p in patterns)
-
-
 # --------------------------------------------------------------------------- reading values
 
 class _Reader:
@@ -422,7 +262,7 @@ class _Reader:
 
     def _path(self, kpath: tuple[str | int, ...], value: str) -> str:
         try:
-            return _absolute(value, self.base_dir, self.env)
+            return absolute_path(value, self.base_dir, self.env)
         except ValueError as exc:
             raise self.error(kpath, str(exc)) from None
 
@@ -471,7 +311,7 @@ class _Reader:
         out: list[str] = []
         for i, raw in enumerate(self._list(kpath, value)):
             path = self._path((*kpath, i), raw)
-            if _GLOB_CHARS.search(path):
+            if GLOB_CHARS.search(path):
                 matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
                 if not matches:
                     raise self.error((*kpath, i), f"{path} matches no file")
@@ -544,7 +384,7 @@ class _Reader:
                 path = self._path((*epath, raw), self._str((*epath, raw), v))
                 # A glob adds every match; one that matches nothing stays as written so the
                 # library check reports it as not found (the build may not have run yet).
-                specs = sorted(glob.glob(path, recursive=True)) if _GLOB_CHARS.search(path) else []
+                specs = sorted(glob.glob(path, recursive=True)) if GLOB_CHARS.search(path) else []
                 specs = specs or [path]
             out.extend(LibrarySpec(spec=s, files=files, linked=linked, origin=origin) for s in specs)
         return tuple(out)
@@ -685,7 +525,7 @@ def default_config(root: str, env: Mapping[str, str], config_file: str | None = 
     """The configuration without a file: what a Simple runtime started in `root` would use."""
     manifest_env = env.get("SIMPLE_PLUGIN_MANIFEST")
     try:
-        manifest = _absolute(manifest_env or DEFAULT_MANIFEST, root, env)
+        manifest = absolute_path(manifest_env or DEFAULT_MANIFEST, root, env)
     except ValueError:
         manifest = None
     sffi_path = env.get("SIMPLE_SFFI_PATH")

@@ -1,4 +1,4 @@
-"""The package's import graph has no cycle.
+"""The package's import graph has no cycle, and no source file grows past 700 lines.
 
 The graph is read from the AST of every module under `sffi_lsp/`: imports at module level
 and inside functions alike (a local import does not make a cycle go away, it only hides it),
@@ -13,6 +13,9 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sffi_lsp"
+MAX_LINES = 700
+# Generated tables may be longer (none today).
+LONG_FILES_ALLOWED: frozenset[str] = frozenset()
 
 
 def module_name(path: Path) -> str:
@@ -119,3 +122,38 @@ def test_a_made_up_cycle_is_found() -> None:
 def test_no_import_cycle() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_no_source_file_over_700_lines() -> None:
+    long = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).as_posix()
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES and rel not in LONG_FILES_ALLOWED:
+            long[rel] = lines
+    assert not long, f"files over {MAX_LINES} lines (split them along a real seam): {long}"
+
+
+# Floors, lowest first: a module imports only from its own floor or lower ones.
+FLOORS = {
+    "model": 0, "atomic_file": 0, "config_types": 0, "grammar_cache": 0,
+    "abi_profiles": 1, "config_lines": 1, "config_paths": 1, "sdn_blocks": 1, "sdn": 1, "wrapper_spec": 1,
+    "config": 2, "syntax": 2, "binary": 2,
+    "check": 3,
+    "cache": 4, "output": 4,
+    "cli": 5, "server": 5, "__main__": 5, "sffi_lsp": 5,
+}
+
+
+def _floor_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_no_module_imports_one_on_a_higher_floor() -> None:
+    graph = import_graph()
+    unplaced = sorted({_floor_of(m) for m in graph} - set(FLOORS))
+    assert not unplaced, f"give these a floor in FLOORS: {unplaced}"
+    upward = sorted(f"{a} -> {b}" for a, targets in graph.items() for b in targets
+                    if FLOORS[_floor_of(b)] > FLOORS[_floor_of(a)])
+    assert not upward, "imports of a higher floor: " + ", ".join(upward)

@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from . import elfspec as S
-from .elf import ElfFormatError, stat_problem
+from .elf_file import ElfFormatError, stat_problem
 from .relocatable import RelocatableObject, parse_relocatable
 from .types import LoadReason
 

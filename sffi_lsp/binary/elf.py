@@ -10,28 +10,21 @@ so a hostile file yields an ``ElfFormatError`` instead of a crash or a hang.
 from __future__ import annotations
 
 import mmap
-from array import array
 import os
 import stat
 import struct
 import sys
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 from . import elfspec as S
+from .absence import scan_unhashed, symtab_hint
+from .elf_file import ElfFormatError, classify_not_elf, file_identity, stat_problem
 from .types import LoadProblem, LoadReason, Target
 
 _HOST_LITTLE = sys.byteorder == "little"
-
-
-class ElfFormatError(Exception):
-    """The file is not a usable ELF object; carries the LoadReason."""
-
-    def __init__(self, reason: LoadReason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 def _corrupt(what: str) -> ElfFormatError:
@@ -47,80 +40,9 @@ class Segment(NamedTuple):  # a tuple: built for every program header of every o
 
 
 @dataclass(frozen=True, slots=True)
-class RawSymbol:
-    index: int
-    name: str
-    info: int
-    other: int
-    shndx: int
-    value: int
-    size: int
-
-    @property
-    def binding(self) -> int:
-        return self.info >> 4
-
-    @property
-    def stype(self) -> int:
-        return self.info & 0xF
-
-    @property
-    def visibility(self) -> int:
-        return self.other & 0x3
-
-
-@dataclass(frozen=True, slots=True)
 class VersionNeed:
     file: str
     versions: tuple[tuple[str, int, int], ...]  # (name, vna_flags, vna_other)
-
-
-def file_identity(path: str, st: os.stat_result) -> tuple:
-    return (path, st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-def classify_not_elf(head: bytes, shown: str) -> ElfFormatError:
-    """Name what a non-ELF file is (linker script, archive, other)."""
-    if head.startswith(S.ARMAG) or head.startswith(S.THIN_ARMAG):
-        return ElfFormatError(LoadReason.ARCHIVE, f"{shown} is a static archive (ar), not a shared object")
-    text = head.lstrip()
-    if text and all(32 <= b < 127 or b in (9, 10, 13) for b in head[:256]):
-        for word in S.LINKER_SCRIPT_WORDS:
-            if text.startswith(word):
-                first = text.split(b"\n", 1)[0][:60].decode("ascii", "replace").strip()
-                return ElfFormatError(LoadReason.LINKER_SCRIPT,
-                                      f"{shown} is a linker script ({first}), not an ELF object; "
-                                      "only the static linker reads it, dlopen cannot")
-        return ElfFormatError(LoadReason.NOT_ELF, f"{shown} is a text file, not an ELF object")
-    return ElfFormatError(LoadReason.NOT_ELF, f"{shown} is not an ELF object (bad magic)")
-
-
-def stat_problem(path: str, shown: str | None = None, st: os.stat_result | None = None
-                 ) -> tuple[os.stat_result | None, LoadProblem | None]:
-    """os.stat first: never open a FIFO, a device or a directory (`st`: a stat already taken)."""
-    shown = shown or path
-    try:
-        if st is None:
-            st = os.stat(path)
-    except FileNotFoundError:
-        if os.path.islink(path):
-            return None, LoadProblem(LoadReason.DANGLING_SYMLINK,
-                                     f"{shown} is a symbolic link to {os.readlink(path)!r}, which does not exist", path)
-        return None, LoadProblem(LoadReason.NOT_FOUND, f"{shown} does not exist", path)
-    except PermissionError as e:
-        return None, LoadProblem(LoadReason.UNREADABLE, f"{shown} cannot be examined: {e.strerror}", path)
-    except OSError as e:
-        return None, LoadProblem(LoadReason.UNREADABLE, f"{shown} cannot be examined: {e.strerror or e}", path)
-    mode = st.st_mode
-    if stat.S_ISDIR(mode):
-        return st, LoadProblem(LoadReason.DIRECTORY, f"{shown} is a directory, not a library", path)
-    if stat.S_ISFIFO(mode):
-        return st, LoadProblem(LoadReason.FIFO, f"{shown} is a named pipe (FIFO), not a library", path)
-    if not stat.S_ISREG(mode):
-        return st, LoadProblem(LoadReason.NOT_REGULAR_FILE, f"{shown} is a device or socket, not a regular file", path)
-    if st.st_size == 0:
-        return st, LoadProblem(LoadReason.EMPTY, f"{shown} is an empty file", path)
-    return st, None
 
 
 class ElfImage:
@@ -683,47 +605,11 @@ class ElfImage:
     def _unhashed_hint(self, name_b: bytes, use_symtab: bool = True) -> tuple | None:
         """Undefined and local entries sit before GNU hash's symoffset: look there, then .symtab."""
         if self._hidden_scan is None:
-            self._hidden_scan = self._scan_unhashed()
+            self._hidden_scan = scan_unhashed(self)
         why = self._hidden_scan.get(name_b)
         if why is not None:
             return why
         return symtab_hint(self, name_b) if use_symtab else None
-
-    def _scan_unhashed(self) -> dict[bytes, tuple[str, str]]:
-        """name -> hint for the undefined and LOCAL rows before symoffset, decoded in one pass."""
-        scan: dict[bytes, tuple[str, str]] = {}
-        self.prepare_lookup()
-        if self.gnu is None:
-            return scan
-        end = min(self.symoffset, self.sym_limit, 200_000)
-        if end <= 1:
-            return scan
-        L, mm = self.L, self.mm
-        blob = mm[self.symtab_off + L.sym_size: self.symtab_off + end * L.sym_size]
-        is64 = L.elf_class == S.ELFCLASS64
-        lo, hi = self.strtab_off, self.strtab_end
-        find = mm.find
-        undefined = ("undefined", f"{self.path} imports it (undefined here), it does not define it")
-        local = ("local", f"{self.path} has it with binding LOCAL")
-        for f in L.sym.iter_unpack(blob):
-            if is64:
-                st_name, info, _other, shndx = f[0], f[1], f[2], f[3]
-            else:
-                st_name, info, shndx = f[0], f[3], f[5]
-            if shndx == S.SHN_UNDEF:
-                why = undefined
-            elif info >> 4 == S.STB_LOCAL:
-                why = local
-            else:
-                continue
-            start = lo + st_name
-            if st_name < 0 or start >= hi:
-                continue
-            stop = find(b"\0", start, hi)
-            if stop < 0:
-                continue
-            scan.setdefault(mm[start:stop], why)  # the first row (lowest index) tells, as ld.so's order
-        return scan
 
     # ---------------------------------------------------------------- bulk decode
     def iter_dynsym(self, first: int = 1, last: int | None = None):
@@ -754,7 +640,6 @@ class ElfImage:
 
 
 _NOT_HERE = ("absent", None, "")
-SYMTAB_HINT_MAX = 1 << 20  # bytes of .strtab we are willing to search for a "why absent" hint
 
 
 def _int_array(code: str, raw: bytes, little: bool) -> array:
@@ -763,64 +648,6 @@ def _int_array(code: str, raw: bytes, little: bool) -> array:
     if little != _HOST_LITTLE:
         a.byteswap()
     return a
-
-
-def _symtab_location(img: ElfImage) -> tuple[int, int, int, int] | None:
-    """(symtab offset, size, strtab offset, size) of a searchable .symtab; found once per image."""
-    loc = img._symtab_loc
-    if loc is not None:
-        return loc or None
-    img._symtab_loc = ()
-    L, mm = img.L, img.mm
-    if not img.shnum or img.shentsize != L.shdr.size or img.shoff + img.shnum * img.shentsize > img.size:
-        return None
-    for k in range(min(img.shnum, 4096)):
-        (_n, sh_type, _f, _a, off, size, link, _i, _al, entsize) = L.shdr.unpack_from(mm, img.shoff + k * img.shentsize)
-        if sh_type != S.SHT_SYMTAB or entsize != L.sym_size or off + size > img.size:
-            continue
-        if link >= img.shnum:
-            return None
-        (_n, st_type, _f, _a, soff, ssize, *_r) = L.shdr.unpack_from(mm, img.shoff + link * img.shentsize)
-        if st_type != S.SHT_STRTAB or soff + ssize > img.size or ssize > SYMTAB_HINT_MAX:
-            return None  # too big to search on a keystroke (libtorch_cpu: 530k entries)
-        img._symtab_loc = (off, size, soff, ssize)
-        return img._symtab_loc
-    return None
-
-
-def symtab_hint(img: ElfImage, name_b: bytes) -> tuple | None:
-    """When section headers survive, .symtab tells whether a missing name is hidden or local."""
-    L, mm = img.L, img.mm
-    try:
-        loc = _symtab_location(img)
-        if loc is None:
-            return None
-        off, size, soff, ssize = loc
-        # Find each place the name (NUL-terminated, possibly a merged suffix) sits in .strtab,
-        # then the .symtab entry naming that offset (aligned match on st_name).
-        needle = name_b + b"\0"
-        pos = mm.find(needle, soff, soff + ssize)
-        tries = 0
-        while pos >= 0 and tries < 64:
-            tries += 1
-            key = L.u32.pack(pos - soff)  # any position: ld merges a name into a longer one's tail
-            p = mm.find(key, off, off + size)
-            inner = 0
-            while p >= 0 and inner < 4096:
-                inner += 1
-                if (p - off) % L.sym_size == 0:
-                    f = L.sym_fields(L.sym.unpack_from(mm, p))
-                    if f[3] != S.SHN_UNDEF:
-                        vis = f[2] & 3
-                        if vis in (S.STV_HIDDEN, S.STV_INTERNAL):
-                            return ("hidden", f"{img.path} defines it with {S.VISIBILITY_NAMES[vis]} visibility (not exported)")
-                        if f[1] >> 4 == S.STB_LOCAL:
-                            return ("local", f"{img.path} defines it only as a local symbol (static, or hidden visibility), not exported")
-                p = mm.find(key, p + 1, off + size)
-            pos = mm.find(needle, pos + 1, soff + ssize)
-        return None
-    except (struct.error, ValueError, IndexError, OverflowError):
-        return None
 
 
 def open_image(path: str, shown: str | None = None, st: os.stat_result | None = None

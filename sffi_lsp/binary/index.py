@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..atomic_file import replace_atomically
-from .elf import ElfFormatError, ElfImage, open_image
+from .elf import ElfImage, open_image
+from .elf_file import ElfFormatError
 from .hashes import gnu_hash_cached
 from .listing import ExportTable, ListingCache, decode_exports, make_found, make_symbol
 from .loader import Loader, LoadOutcome

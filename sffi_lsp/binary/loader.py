@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import elfspec as S
-from .elf import ElfFormatError, ElfImage, file_identity
+from .elf import ElfImage
+from .elf_file import ElfFormatError, file_identity
 from .ldcache import LdCache
 from .types import Library, LoadProblem, LoadReason, Target
 

@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 
 from . import elfspec as S
-from .elf import ElfFormatError
+from .elf_file import ElfFormatError
 from .types import LoadProblem, LoadReason, SymbolKind, Target
 
 SHN_LORESERVE = 0xFF00

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from ..atomic_file import replace_atomically
 from . import elfspec as S
 from .archive import Archive
-from .elf import ElfFormatError, stat_problem
+from .elf_file import ElfFormatError, classify_not_elf, stat_problem
 from .relocatable import ObjectSymbol, RelocatableObject, machine_problem, parse_relocatable
 from .types import LoadProblem, LoadReason, SymbolKind, Target
 
@@ -116,8 +116,6 @@ def _read_static_file(path: str) -> StaticFile:
     if kind == "archive":
         return _read_archive(path, real, ident)
     if kind is None:
-        from .elf import classify_not_elf  # noqa: PLC0415
-
         try:
             with open(real, "rb", buffering=0) as fh:
                 e = classify_not_elf(fh.read(512), path)

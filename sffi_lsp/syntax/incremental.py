@@ -42,17 +42,9 @@ from sffi_lsp.syntax.positions import (
     lazy_function,
     make_span,
 )
-from sffi_lsp.syntax.scanner import (
-    _ONE_BRACKET,
-    _RESET,
-    Chunk,
-    ChunkResult,
-    Source,
-    _balance,
-    scan_chunk,
-    split_chunks,
-    split_chunks_until,
-)
+from sffi_lsp.syntax.chunks import split_chunks, split_chunks_until
+from sffi_lsp.syntax.scanner import scan_chunk
+from sffi_lsp.syntax.source import _ONE_BRACKET, _RESET, Chunk, ChunkResult, Source, _balance
 
 
 def _sp(s: Span, do: int, dl: int) -> Span:

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from sffi_lsp.model import SourceFile, SyntaxProblem
-from sffi_lsp.syntax.scanner import MAX_PROBLEMS, ChunkResult, Source, scan_chunks, split_chunks
+from sffi_lsp.syntax.chunks import split_chunks
+from sffi_lsp.syntax.scanner import scan_chunks
+from sffi_lsp.syntax.source import MAX_PROBLEMS, ChunkResult, Source
 
 
 def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFile:

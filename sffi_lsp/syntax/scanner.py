@@ -16,54 +16,28 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field, replace
-from typing import Callable
+from dataclasses import replace
 
-from sffi_lsp.model import (
-    Attribute,
-    CallSite,
-    ExternBlock,
-    ExternDecl,
-    FunctionDecl,
-    Param,
-    Span,
-    Suppression,
-    SyntaxProblem,
-    TypeRef,
-    UseItem,
+from sffi_lsp.model import Suppression, SyntaxProblem, UseItem
+from sffi_lsp.syntax.chunks import _is_directive_line
+from sffi_lsp.syntax.externs import _extern_block, _extern_decl, _inline_attrs, _leading, _read_signature
+from sffi_lsp.syntax.positions import _L_NEW, _L_SET, Anchor, LazyCallSite, lazy_function
+from sffi_lsp.syntax.source import (
+    Chunk,
+    ChunkResult,
+    MAX_PROBLEMS,
+    Source,
+    _N,
+    _block_end,
+    _decl_end,
+    _matching,
 )
-from sffi_lsp.syntax.decl import DeclError, Signature, TypeSig, parse_signature
-from sffi_lsp.syntax.lexer import Comment, comment_body, mask
-from sffi_lsp.syntax.positions import (
-    _L_NEW,
-    _L_SET,
-    Anchor,
-    LazyCallSite,
-    LineIndex,
-    lazy_function,
-    fast_constructor,
-    make_span,
-)
-
-_new_type_ref = fast_constructor(TypeRef)
-_new_param = fast_constructor(Param)
-_new_extern = fast_constructor(ExternDecl)
-
-MAX_PROBLEMS = 100  # per file: bad input must not flood a client
-_DECL_MAX = 20_000  # longest extern declaration text we try to read
-
-_N = r"[A-Za-z_][A-Za-z0-9_]*"
-_COL0 = re.compile(r"^[^ \t\r\n\f]", re.M)
-_DIRECTIVE = re.compile(r"@(when|elif|elsewhen|else|end)\b")
 _EXTERN = re.compile(
     # (same-line attributes may nest parentheses two deep: `@cfg(all(a, not(b))) extern fn`)
     r"([ \t]*)((?:@[\w.]+(?:\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\))?[ \t]+)*)((?:(?:pub(?:\([^()\n]*\))?|export)[ \t]+)?)extern\b[ \t]*"
 )
 _EXTERN_WORD = re.compile(r"extern\b")
 _ASYNC_FN = re.compile(r"async[ \t]+fn(?![A-Za-z0-9_])")  # `extern async fn` (the compiler skips `async`)
-# A column-0 line starting like this begins a new declaration even when an
-# earlier bracket was never closed (error recovery while the user types `f(`).
-_RESET = re.compile(r"(?:pub(?:\([^()\n]*\))?[ \t]+|export[ \t]+)?(?:extern|fn|class|struct|enum|trait|impl|use|mod|@when|@else|@end)\b")
 _DIRECTIVE_FIND = re.compile(r"@(?:when|elif|elsewhen|else|end)\b")
 _HEAD = re.compile(
     rf"^([ \t]*)((?:(?:pub(?:\([^()\n]*\))?|static|async|override|export|inline|unsafe|private|public|sync|kernel)[ \t]+)*)"
@@ -71,10 +45,6 @@ _HEAD = re.compile(
     rf"|(?:class|struct|enum|trait|impl|actor|union|extend|interface|mixin)[ \t]+({_N}(?:\.{_N})*)(?:<[^\n:]*?>)?(?:[ \t]+for[ \t]+({_N}(?:\.{_N})*))?"
     rf"|(use|mod|import)[ \t]+"
     rf"|(?<=export )(?!use\b)(?=[A-Za-z_*{{]))",
-    re.M,
-)
-_MEMBER = re.compile(
-    rf"^([ \t]+)(?:pub(?:\([^()\n]*\))?[ \t]+)?(?:static[ \t]+)?(?:fn|me(?:[ \t]+fn)?)[ \t]+({_N})",
     re.M,
 )
 # no look-behind: `re` then skips non-identifier characters at C speed; `@name(`
@@ -94,416 +64,15 @@ _HEAD_LINE = re.compile(
     r"|e(?:xport|num|xtend)|i(?:nline|mpl|nterface|mport)|u(?:nsafe|nion|se)|kernel|fn|m(?:e|ixin|od)"
     r"|class|trait)"
 )
-_COL0_NL = re.compile(r"\n(?=[^ \t\r\n\f])")
-_STRUCTURE = re.compile(r"[()\[\]{}\n:]")
-_STMT_START = re.compile(r"[ \t]*(?:fn|me|extern|val|var|class|struct|enum|impl|use|@|pub|static)\b")
 _SUPPRESS = re.compile(r"sffi:[ \t]*ignore(-file)?\b(?:[ \t]*\[([^\]\n]*)\])?")
-_ATTR = re.compile(r"@([A-Za-z_][\w.]*)|#\[")
 _NOT_CALLS = frozenset(
     "if elif while for match case return and or not in is fn me assert yield await unsafe "
     "with loop else val var print_raw catch try when elsewhen extern class struct enum trait "
     "impl use mod import export pub static type const lambda then do spawn go defer".split()
 )
+
+
 _NOT_CALLS = _NOT_CALLS - {"print_raw"}
-
-
-@dataclass(slots=True)
-class Source:
-    """One file's text and everything derived from it once."""
-
-    path: str
-    text: str
-    masked: str
-    comments: list[Comment]
-    index: LineIndex
-    comment_starts: list[int] = field(default_factory=list)
-    _rev: str | None = None
-    _brk: str | None = None
-
-    def brackets(self) -> str:
-        """The masked text with every opening bracket as `(` and closing one as
-        `)`: a bracket balance is then two `count`s instead of six."""
-        if self._brk is None:
-            self._brk = self.masked.translate(_ONE_BRACKET)
-        return self._brk
-
-    def reversed_masked(self) -> str:
-        if self._rev is None:
-            self._rev = self.masked[::-1]
-        return self._rev
-
-    @classmethod
-    def of(cls, text: str, path: str = "") -> "Source":
-        masked, comments = mask(text)
-        src = cls(path, text, masked, comments, LineIndex(text))
-        src.comment_starts = [c.start for c in comments]
-        return src
-
-    def line_text(self, line: int, masked: bool = True) -> str:
-        starts = self.index.starts
-        s = starts[line]
-        e = starts[line + 1] - 1 if line + 1 < len(starts) else len(self.text)
-        return (self.masked if masked else self.text)[s:e]
-
-    def comment_at(self, offset: int) -> Comment | None:
-        """The comment containing `offset`, if any."""
-        i = bisect_right(self.comment_starts, offset) - 1
-        if i >= 0:
-            c = self.comments[i]
-            if c.start <= offset < c.end:
-                return c
-        return None
-
-
-@dataclass(slots=True)
-class Chunk:
-    start: int
-    end: int
-    line: int
-
-
-@dataclass(slots=True)
-class ChunkResult:
-    """What one chunk declares and calls; positions absolute at (start, line)."""
-
-    start: int
-    line: int
-    externs: list[ExternDecl] = field(default_factory=list)
-    extern_blocks: list[ExternBlock] = field(default_factory=list)
-    extern_types: list[Span] = field(default_factory=list)
-    calls: list[CallSite] = field(default_factory=list)
-    functions: list[FunctionDecl] = field(default_factory=list)
-    uses: list[UseItem] = field(default_factory=list)
-    suppressions: list[Suppression] = field(default_factory=list)
-    problems: list[SyntaxProblem] = field(default_factory=list)
-    # column-0 `@when(cond):` / `@elif(cond):` / `@else:` / `@end`: (offset, kind, cond)
-    directives: list[tuple[int, str, str | None]] = field(default_factory=list)
-    # places the lazy calls and functions (positions.Anchor); set by the scan
-    anchor: Anchor | None = None
-
-
-# ---------------------------------------------------------------- helpers ---
-
-_ONE_BRACKET = str.maketrans({"[": "(", "{": "(", "]": ")", "}": ")"})
-
-
-def _balance(s: str, a: int, b: int) -> int:
-    return (s.count("(", a, b) + s.count("[", a, b) + s.count("{", a, b)
-            - s.count(")", a, b) - s.count("]", a, b) - s.count("}", a, b))
-
-
-def _matching(masked: str, open_pos: int, limit: int) -> int:
-    """Index of the bracket closing the one at `open_pos`, or -1."""
-    depth = 0
-    for m in _STRUCTURE.finditer(masked, open_pos, limit):
-        c = m.group()
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return m.start()
-    return -1
-
-
-_INDENT_RES: dict[int, re.Pattern[str]] = {}
-
-
-def _block_end(src: Source, header_start: int, indent: int, limit: int) -> int:
-    """End of the block owned by a header at `indent` (first later line at <= indent,
-    outside brackets), capped at `limit`."""
-    pat = _INDENT_RES.get(indent)
-    if pat is None:
-        pat = _INDENT_RES[indent] = re.compile(r"\n[ \t]{0,%d}(?=[^ \t\r\n\f])" % indent)
-    masked = src.masked
-    brk = src.brackets()
-    depth = 0
-    prev = header_start
-    pos = masked.find("\n", header_start, limit)
-    while pos >= 0:
-        m = pat.search(masked, pos, limit)
-        if m is None:
-            return limit
-        cand = m.start() + 1
-        depth += brk.count("(", prev, cand) - brk.count(")", prev, cand)
-        prev = cand
-        if depth <= 0 or (masked[cand] not in " \t" and _RESET.match(masked, cand)):
-            return cand
-        pos = cand
-    return limit
-
-
-def _decl_end(masked: str, start: int, indent: int, limit: int, stop_at_colon: bool) -> tuple[int, bool]:
-    """End of a declaration starting at `start`: the first line break outside brackets
-    (or a stub-body `:`). Returns (end, balanced)."""
-    depth = 0
-    seen_paren = False
-    limit = min(limit, start + _DECL_MAX)
-    for m in _STRUCTURE.finditer(masked, start, limit):
-        c = m.group()
-        p = m.start()
-        if c == "\n":
-            if depth <= 0:
-                if masked[p - 1:p] == "\\" or masked[p - 2:p] == "\\\r":
-                    continue  # `\` line continuation (the lexer joins the lines)
-                return p, depth == 0
-            nxt = _STMT_START.match(masked, p + 1)
-            if nxt is not None:
-                line_indent = len(masked[p + 1:nxt.end()]) - len(masked[p + 1:nxt.end()].lstrip(" \t"))
-                if line_indent <= indent:
-                    return p, False
-        elif c == ":":
-            if (stop_at_colon and depth == 0 and seen_paren
-                    and masked[p - 1:p] != ":" and masked[p + 1:p + 2] != ":"):
-                return p, True
-        elif c in "([{":
-            depth += 1
-            seen_paren = seen_paren or c == "("
-        else:
-            depth -= 1
-            if depth < 0:
-                return p, False
-    return limit, depth == 0
-
-
-# ------------------------------------------------------------- chunking ---
-
-def _is_directive_line(masked: str, pos: int, line_end: int) -> tuple[str, str | None] | None:
-    m = _DIRECTIVE.match(masked, pos)
-    if m is None:
-        return None
-    kind = m.group(1)
-    rest_start = m.end()
-    cond = None
-    if masked.startswith("(", rest_start):
-        close = _matching(masked, rest_start, line_end)
-        if close < 0:
-            return None
-        cond = (rest_start, close)
-        rest_start = close + 1
-    tail = masked[rest_start:line_end].strip()
-    if kind == "end":
-        return ("end", None) if tail in ("", ":") and cond is None else None
-    # The compiler's preprocessor (cond_compile) takes any line that is, once
-    # trimmed, `@when(..)`/`@elif(..)` (colon or not) or `@else`/`@else:`
-    if tail != ":" and tail != "":
-        return None  # `@when(...)` directly on a declaration: an attribute
-    if kind == "else" and cond is None:
-        return ("else", None)
-    if cond is None:
-        return None
-    return (kind if kind != "elsewhen" else "elif", f"{cond[0]},{cond[1]}")
-
-
-def _doc_line(src: Source, line: int) -> bool:
-    """A comment-only line whose comment starts at column 0 (can carry a doc)."""
-    starts = src.index.starts
-    ls = starts[line]
-    le = starts[line + 1] - 1 if line + 1 < len(starts) else len(src.text)
-    if ls == le or src.masked[ls:le].strip():  # (an empty line: the usual case)
-        return False
-    c = src.comment_at(ls)
-    if c is None:
-        # a line starting with a comment: look just after leading whitespace
-        raw = src.text[ls:le]
-        if not raw.strip():
-            return False
-        c = src.comment_at(ls + len(raw) - len(raw.lstrip()))
-        if c is None:
-            return False
-    return c.start == 0 or src.text[c.start - 1] == "\n"
-
-
-def split_chunks(src: Source, lo: int = 0, hi: int | None = None) -> list[Chunk]:
-    """Top-level chunks of [lo, hi) (lo must be a chunk start, hi a chunk start or the end)."""
-    return split_chunks_until(src, lo, hi)[0]
-
-
-def split_chunks_until(src: Source, lo: int = 0, hi: int | None = None, known: set[int] | None = None,
-                       stop_from: int = 0) -> tuple[list[Chunk], int | None]:
-    """`split_chunks`, stopping early at the first boundary `b >= stop_from` that
-    is in `known` (the editor's previous boundaries, moved by the edit).
-
-    Returns (chunks before the stop, the stop offset or None). Sound because a
-    boundary resets all splitting state (outside brackets, no pending
-    attribute line, lookback limited to it): from the same boundary over the
-    same text, the old split goes on exactly as a new one would."""
-    masked = src.masked
-    index = src.index
-    starts = index.starts
-    hi = len(src.text) if hi is None else hi
-    boundaries: list[int] = [lo]
-    brk = src.brackets()
-    depth = 0
-    prev = lo
-    sticky_line: int | None = None  # first line of attribute lines waiting for their decl
-    # `lo` is a boundary, but the declaration that put it there is read again
-    # below: let it pull doc lines back down to `lo` (at line 0 too), which
-    # re-creates `lo` (a duplicate, dropped) instead of a boundary after it.
-    last_boundary_line = index.line_of(lo) - 1
-    col0 = [m.end() for m in _COL0_NL.finditer(masked, max(lo - 1, 0), hi) if m.end() < hi]
-    if lo < hi and (lo == 0 or masked[lo - 1] == "\n") and _COL0.match(masked, lo, hi):
-        if not col0 or col0[0] != lo:
-            col0.insert(0, lo)
-    for pos in col0:
-        if pos < lo:
-            continue
-        depth += brk.count("(", prev, pos) - brk.count(")", prev, pos)
-        prev = pos
-        if depth < 0 or (depth > 0 and _RESET.match(masked, pos)):
-            depth = 0
-        if depth != 0:
-            continue
-        line = index.line_of(pos)
-        c = masked[pos]
-        if c == "@" or masked.startswith("#[", pos):
-            le = masked.find("\n", pos)
-            le = len(masked) if le < 0 else le
-            if c == "@" and _is_directive_line(masked, pos, le) is not None:
-                first = line
-            else:
-                if sticky_line is None:
-                    sticky_line = line
-                continue
-        else:
-            first = line
-        if sticky_line is not None:
-            first = sticky_line
-            sticky_line = None
-        while first - 1 > last_boundary_line and _doc_line(src, first - 1):
-            first -= 1
-        if first > last_boundary_line:
-            b = starts[first]
-            boundaries.append(b)
-            last_boundary_line = first
-            if known is not None and b >= stop_from and b in known:
-                return _chunks_of(index, boundaries, lo, b), b
-    if sticky_line is not None and sticky_line > last_boundary_line:
-        boundaries.append(starts[sticky_line])
-    boundaries.append(hi)
-    return _chunks_of(index, boundaries, lo, hi), None
-
-
-def _chunks_of(index: LineIndex, boundaries: list[int], lo: int, hi: int) -> list[Chunk]:
-    chunks = []
-    for i in range(len(boundaries) - 1):
-        s, e = boundaries[i], boundaries[i + 1]
-        if e > s or (s == lo and e == hi):
-            chunks.append(Chunk(s, e, index.line_of(s)))
-    return chunks
-
-
-# --------------------------------------------------------- chunk reading ---
-
-def _type_ref(sig: TypeSig, base: int, span: Callable[[int, int], Span]) -> TypeRef:
-    args = sig.args
-    return _new_type_ref(
-        sig.kind, sig.text, sig.name,
-        tuple([_type_ref(a, base, span) for a in args]) if args else (),
-        _type_ref(sig.returns, base, span) if sig.returns is not None else None,
-        sig.mutable, span(base + sig.start, base + sig.end),
-    )
-
-
-def _decl_spans(src: Source, start: int, end: int) -> Callable[[int, int], Span]:
-    """Span maker for positions inside one declaration: most declarations sit on
-    one line, whose start is then looked up once instead of once per span."""
-    if src.masked.find("\n", start, end) >= 0:
-        return src.index.span
-    starts = src.index.starts
-    sl = bisect_right(starts, start) - 1
-    ls = starts[sl]
-
-    def span(a: int, b: int) -> Span:
-        return make_span(a, b, sl, a - ls, sl, b - ls)
-
-    return span
-
-
-def _leading(src: Source, decl_line: int, floor_line: int) -> tuple[tuple[Attribute, ...], str | None]:
-    """Attributes on the lines just above a declaration, then the doc comment above them."""
-    masked = src.masked
-    starts = src.index.starts
-    line = decl_line - 1
-    top = decl_line
-    debt = 0
-    while line >= floor_line:
-        raw = src.line_text(line, masked=False)
-        if not raw.strip():
-            break
-        s = src.line_text(line, masked=True).strip()
-        if not s:
-            if debt > 0:
-                line -= 1
-                continue
-            break
-        if s.startswith("@") and debt <= 0:
-            ls = starts[line]
-            if _is_directive_line(masked, ls + src.line_text(line).index("@"), ls + len(raw)) is not None:
-                break
-        if debt <= 0 and (s.startswith("@") or s.startswith("#[")) and not _attr_only(s):
-            break  # e.g. `@inline extern fn other()`: a declaration, not our attribute
-        # (a multi-line attribute's last line may end its arguments after
-        # text, `    preferred: c)`, not only start with the closing bracket)
-        if debt > 0 or s.startswith("@") or s.startswith("#[") or s[0] in ")]}" or _balance(s, 0, len(s)) < 0:
-            debt -= _balance(s, 0, len(s))
-            if debt <= 0 and (s.startswith("@") or s.startswith("#[")):
-                debt = 0
-                top = line
-            elif debt <= 0:
-                break
-            line -= 1
-            continue
-        break
-    attrs: list[Attribute] = []
-    if top < decl_line:
-        region_end = starts[decl_line]
-        pos = starts[top]
-        while True:
-            m = _ATTR.search(masked, pos, region_end)
-            if m is None:
-                break
-            if m.group(1) is None:  # #[name(args)]
-                close = _matching(masked, m.end() - 1, region_end)
-                end = close + 1 if close >= 0 else region_end
-                inner = src.text[m.end():end - 1].strip()
-                nm = re.match(r"[\w.:]+", inner)
-                name = nm.group() if nm else inner
-                args = None
-                if nm and inner[nm.end():].lstrip().startswith("("):
-                    a = inner[nm.end():].lstrip()
-                    args = a[1:a.rfind(")")] if ")" in a else a[1:]
-                attrs.append(Attribute(name, args, src.index.span(m.start(), end)))
-            else:
-                end = m.end()
-                args = None
-                if masked.startswith("(", end):
-                    close = _matching(masked, end, region_end)
-                    if close >= 0:
-                        args = src.text[end + 1:close]
-                        end = close + 1
-                attrs.append(Attribute(m.group(1), args, src.index.span(m.start(), end)))
-            pos = end
-    # doc: contiguous comment-only lines right above the attributes
-    doc_lines: list[str] = []
-    line = top - 1
-    seen: set[int] = set()
-    while line >= floor_line:
-        raw = src.line_text(line, masked=False)
-        if not raw.strip() or src.line_text(line).strip():
-            break
-        ls = starts[line]
-        c = src.comment_at(ls + len(raw) - len(raw.lstrip()))
-        if c is None:
-            c = src.comment_at(ls)
-        if c is None:
-            break
-        if c.start not in seen:
-            seen.add(c.start)
-            doc_lines.append(comment_body(c.text))
-        line -= 1
-    doc = "\n".join(reversed(doc_lines)) if doc_lines else None
-    return tuple(attrs), doc
 
 
 # A spec block header (`it "reads":`, `describe "x":`, `before_each:`) opens a
@@ -529,78 +98,6 @@ def _in_block_call(masked: str, at: int, floor: int) -> bool:
         if len(text) - len(body) < indent:
             return _BLOCK_CALL.fullmatch(text.rstrip("\r")) is not None
     return False
-
-
-_PAREN_GROUP = re.compile(r"\([^()]*\)")
-_ATTRS_ONLY = re.compile(r"(?:[ \t]*(?:@[\w.]+|#\[[^\]]*\]?))*[ \t]*(?:\(.*)?")
-
-
-def _attr_only(line: str) -> bool:
-    """True when a (masked) line holds attributes only, possibly opening a multi-line one."""
-    for _ in range(4):
-        reduced = _PAREN_GROUP.sub("", line)
-        if reduced == line:
-            break
-        line = reduced
-    return _ATTRS_ONLY.fullmatch(line) is not None
-
-
-def _trailing_comment(src: Source, end: int) -> str | None:
-    le = src.masked.find("\n", end)
-    le = len(src.masked) if le < 0 else le
-    i = bisect_left(src.comment_starts, end)
-    if i < len(src.comments) and src.comments[i].start < le:
-        return comment_body(src.comments[i].text)
-    return None
-
-
-def _read_signature(src: Source, res: ChunkResult, start: int, indent: int, limit: int,
-                    what: str) -> tuple[Signature, int] | None:
-    """Parse the declaration at `start`; on failure record one problem and return None."""
-    end, balanced = _decl_end(src.masked, start, indent, limit, stop_at_colon=True)
-    text = src.masked[start:end].rstrip()
-    end = start + len(text)
-    try:
-        if not balanced:
-            raise DeclError("unbalanced brackets", len(text), len(text))
-        sig = parse_signature(text)
-    except DeclError as exc:
-        if len(res.problems) < MAX_PROBLEMS:
-            res.problems.append(SyntaxProblem(
-                f"malformed {what}: {exc.message}", src.index.span(start, max(end, start + 1)),
-            ))
-        return None
-    return sig, end
-
-
-def _extern_decl(src: Source, sig: Signature, start: int, end: int, attrs: tuple[Attribute, ...],
-                 doc: str | None, is_pub: bool, block: str | None) -> ExternDecl:
-    span = _decl_spans(src, start, max(end, start + sig.end))
-    params = tuple([
-        _new_param(p.name, _type_ref(p.type, start, span) if p.type is not None else None,
-                   span(start + p.start, start + p.end),
-                   span(start + p.name_start, start + p.name_end), p.default_text)
-        for p in sig.params
-    ])
-    when = None
-    for a in attrs:
-        if a.name == "when" and a.args_text is not None:
-            when = a.args_text.strip()
-    return _new_extern(
-        name=sig.name,
-        name_span=span(start + sig.name_start, start + sig.name_end),
-        span=span(start, start + sig.end),
-        params=params,
-        returns=_type_ref(sig.returns, start, span) if sig.returns is not None else None,
-        generics=sig.generics,
-        is_pub=is_pub or sig.is_pub,
-        attributes=attrs,
-        doc=doc,
-        when=when,
-        block=block,
-        trailing_comment=_trailing_comment(src, end),
-        path=src.path,
-    )
 
 
 def _arg_count(masked: str, open_pos: int, limit: int) -> tuple[int | None, int]:
@@ -937,62 +434,6 @@ def _reversed_focus(focus: frozenset[str]) -> frozenset[str]:
     if _RFOCUS[0] is not focus:
         _RFOCUS[:] = [focus, frozenset(n[::-1] for n in focus)]
     return _RFOCUS[1]
-
-
-def _inline_attrs(src: Source, a: int, b: int) -> tuple[Attribute, ...]:
-    out = []
-    for m in re.finditer(r"@([\w.]+)(\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\))?", src.masked[a:b]):
-        args = src.text[a + m.start(3):a + m.end(3)] if m.group(2) else None
-        out.append(Attribute(m.group(1), args, src.index.span(a + m.start(), a + m.end())))
-    return tuple(out)
-
-
-def _extern_block(src: Source, res: ChunkResult, m: re.Match[str], decl_start: int, indent: int,
-                  after: int, ce: int, skip_ranges: list[tuple[int, int]],
-                  block_ranges: list[tuple[int, int]]) -> None:
-    masked = src.masked
-    index = src.index
-    le = masked.find("\n", after, ce)
-    le = ce if le < 0 else le
-    head = masked[decl_start:le].rstrip()
-    if masked.startswith('"', after):
-        close = masked.find('"', after + 1, le)
-        kind, name = "C", None
-        block_label = src.text[after:close + 1] if close > 0 else '"C"'
-        ok = close > 0 and masked[close + 1:le].strip() == ":"
-    else:
-        # (the compiler parses `extern class` as a class: generics, bases or
-        # `with` clauses may follow the name; only the name is needed here)
-        hm = re.match(rf"class[ \t]+({_N})(?:[^\n]*:)?[ \t]*\Z", masked[after:le].rstrip())
-        kind = "class"
-        name = hm.group(1) if hm else None
-        block_label = f"class {name}"
-        ok = hm is not None
-    if not ok:
-        res.problems.append(SyntaxProblem(
-            "malformed extern block: expected `extern class Name:` or `extern \"C\":`",
-            index.span(decl_start, decl_start + len(head)),
-        ))
-        skip_ranges.append((decl_start, decl_start + len(head)))
-        return
-    end = _block_end(src, decl_start, indent, ce)
-    block_ranges.append((decl_start, end))
-    skip_ranges.append((decl_start, decl_start + len(head)))
-    members: list[ExternDecl] = []
-    for mm in _MEMBER.finditer(masked, le, end):
-        if len(mm.group(1)) <= indent:
-            continue
-        ms = mm.start() + len(mm.group(1))
-        got = _read_signature(src, res, ms, len(mm.group(1)), end, "extern block member")
-        if got is None:
-            continue
-        sig, mend = got
-        skip_ranges.append((ms, mend))
-        attrs, doc = _leading(src, index.line_of(ms), index.line_of(le))
-        members.append(_extern_decl(src, sig, ms, mend, attrs, doc, False, block_label))
-    attrs, doc = _leading(src, index.line_of(decl_start), index.line_of(res.start))
-    res.extern_blocks.append(ExternBlock(kind, name, index.span(decl_start, end), tuple(members)))
-    res.externs.extend(members)
 
 
 _USE_BODY = re.compile(r"[A-Za-z_][\w]*(?:(?:\.|::)[A-Za-z_*][\w]*)*")

@@ -18,7 +18,9 @@ from sffi_lsp.syntax import parse_source
 from sffi_lsp.syntax.decl import DeclError, _fast_signature, _lark_signature
 from sffi_lsp.syntax.lexer import mask, mask_slow
 from sffi_lsp.syntax.positions import LazyCallSite, LazyFunctionDecl, fast_constructor
-from sffi_lsp.syntax.scanner import Source, _decl_end, scan_chunk, scan_chunks, split_chunks
+from sffi_lsp.syntax.chunks import split_chunks
+from sffi_lsp.syntax.scanner import scan_chunk, scan_chunks
+from sffi_lsp.syntax.source import Source, _decl_end
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "spl"
 LEX_PIECES = ['"', "'", "#", "#[", "/*", "*/", "/", "*", "r", "\\", "\n", "a", " ", "{", "}", '"""', "///",

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sffi_lsp.syntax import parse_file, parse_source
-from sffi_lsp.syntax.scanner import MAX_PROBLEMS
+from sffi_lsp.syntax.source import MAX_PROBLEMS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "spl"
 SAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.spl"))]

@@ -64,7 +64,8 @@ def _code_identity() -> str:
     global _CODE_IDENTITY
     if _CODE_IDENTITY is None:
         pkg = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        files = [os.path.join(pkg, n) for n in ("__init__.py", "config.py", "config_types.py", "sdn.py", "model.py")]
+        files = [os.path.join(pkg, n) for n in ("__init__.py", "config.py", "config_types.py", "config_paths.py",
+                                               "config_lines.py", "sdn.py", "model.py")]
         for sub in ("check", os.path.join("check", "providers"), "binary"):
             try:
                 names = sorted(os.listdir(os.path.join(pkg, sub)))

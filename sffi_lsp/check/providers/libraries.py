@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from ...config import path_matches
+from ...config_paths import path_matches
 from ...config_types import LibrarySpec
 from ..types import ProviderKind, Resolution
 from .protocol import LibraryProblem, ProviderBase, ProviderContext, ProviderStep

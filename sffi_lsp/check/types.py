@@ -238,7 +238,10 @@ class Workspace:
         self._calls_by_name: dict[str, list[tuple[str, CallSite]]] | None = None  # made when asked
         self._called: set[str] = set()
         self._referenced: set[str] = set()
-        self._imports: dict[tuple[str, ...], list[tuple[str, UseItem]]] | None = None  # made when asked
+        # module path -> (importing file, what its `use` says): made when asked, and kept across
+        # edits that leave every file's `use` lines saying the same (a keystroke in a body)
+        self._imports: dict[tuple[str, ...], list[tuple[str, tuple]]] | None = None
+        self._importers: dict[str, list[tuple[str, tuple]]] = {}  # by imported file, while _imports holds
         self._sorted: tuple[int, list[SourceFile]] = (-1, [])
         # wrapper generator specs (`*.wrapper_spec`), by path: WrapperSpec or SpecReadError
         self._specs: dict[str, Any] = {}
@@ -250,12 +253,19 @@ class Workspace:
         # Externs carry their path so that findings and related info can name it.
         if any(e.path != source.path for e in source.externs):
             source = source.with_path(source.path)
+        if self._imports is not None:
+            old = self._files.get(source.path)
+            if old is None or _use_keys(old) != _use_keys(source):
+                self._imports = None
         self._files[source.path] = source
         self.generation += 1
 
     def remove_file(self, path: str) -> None:
-        if self._files.pop(path, None) is not None:
+        old = self._files.pop(path, None)
+        if old is not None:
             self.generation += 1
+            if old.uses:
+                self._imports = None
 
     def set_spec(self, spec: Any) -> None:
         """Add or replace a wrapper spec (`wrapper_spec.WrapperSpec` or `SpecReadError`)."""
@@ -316,7 +326,6 @@ class Workspace:
         self._externs_by_name = dict(externs)
         self._called = called
         self._calls_by_name = None  # tens of thousands of calls: listed by name only when asked
-        self._imports = None
         self._referenced = referenced
         self._index_generation = self.generation
 
@@ -343,11 +352,10 @@ class Workspace:
         the module `path` is (`lib.torch.ffi` for `.../lib/torch/ffi.spl` or
         `.../lib/torch/ffi/__init__.spl`; a `use` names its module path relative to some root,
         so it is matched against the end of the file's path)."""
-        self._reindex()
         imports = self._imports
         if imports is None:
             imports = defaultdict(list)
-            for f in self.files:
+            for f in self._files.values():
                 for u in f.uses:
                     if u.kind == "mod" or not u.path:
                         continue
@@ -356,25 +364,44 @@ class Workspace:
                         parts = parts[1:]
                     if not parts:
                         continue
-                    imports[parts].append((f.path, u))
+                    key = _use_key(u)
+                    imports[parts].append((f.path, key))
                     for n in u.names:  # `use a.b.item` may name the module a/b/item.spl
                         if n != "*":
-                            imports[parts + (n,)].append((f.path, u))
+                            imports[parts + (n,)].append((f.path, key))
             self._imports = imports = dict(imports)
+            self._importers = {}
         if not imports:
             return []
-        parts = module_parts(path)
+        keys = self._importers.get(path)
+        if keys is None:  # every check asks again for each file with an unused extern
+            parts = module_parts(path)
+            found: dict[tuple[str, tuple], None] = {}
+            for i in range(len(parts)):
+                for importer, key in imports.get(parts[i:], ()):
+                    if importer != path:
+                        found[(importer, key)] = None
+            keys = self._importers[path] = sorted(found)
         out: list[tuple[str, UseItem]] = []
-        for i in range(len(parts)):
-            for importer, u in imports.get(parts[i:], ()):
-                if importer != path and (importer, u) not in out:
-                    out.append((importer, u))
+        for importer, key in keys:
+            source = self._files.get(importer)
+            use = next((u for u in source.uses if _use_key(u) == key), None) if source is not None else None
+            if use is not None:  # the current `use`, with its current line
+                out.append((importer, use))
         return out
 
     def is_referenced(self, name: str) -> bool:
         """Called anywhere, or named in a `use`/`export` list."""
         self._reindex()
         return name in self._called or name in self._referenced
+
+
+def _use_key(u: UseItem) -> tuple:
+    return (u.kind, u.path, u.names)
+
+
+def _use_keys(f: SourceFile) -> tuple:
+    return tuple(_use_key(u) for u in f.uses)
 
 
 _NUMBERED_DIR = re.compile(r"^\d+\.(?=.)")  # `10.frontend/`: the compiler's numbered layers name `frontend`

@@ -204,3 +204,29 @@ def test_a_file_importing_itself_or_a_namesake_elsewhere_is_not_a_binding_file(t
     })
     [f] = by(r, "SFFI012")
     assert f.severity is Severity.INFO and f.fixes
+
+
+def test_binding_file_follows_edits_of_the_importing_file(tmp_path):
+    from check_helpers import BuiltinOnlyProviders, parse_source
+    from sffi_lsp.check.engine import Workspace, check
+    from sffi_lsp.config_types import Config
+
+    ffi = str(tmp_path / "src/lib/torch/ffi.spl")
+    main = str(tmp_path / "src/app/main.spl")
+    ws = Workspace([parse_source("extern fn rt_torch_sub(x: i64) -> i64\n", ffi),
+                    parse_source("use lib.torch.ffi.*\n", main)], roots=[str(tmp_path)])
+    config = Config(root=str(tmp_path))
+
+    def unused():
+        [f] = by(check(ws, BuiltinOnlyProviders(), config), "SFFI012")
+        return f
+
+    assert unused().severity is Severity.HINT and "main.spl:1" in unused().message
+    ws.set_file(parse_source("# moved down\n\nuse lib.torch.ffi.*\n", main))  # same `use`, new line
+    assert "main.spl:3" in unused().message
+    ws.set_file(parse_source("use lib.audio.ffi.*\n", main))  # imports something else now
+    assert unused().severity is Severity.INFO
+    ws.set_file(parse_source("use lib.torch.ffi.*\n", main))
+    assert unused().severity is Severity.HINT
+    ws.remove_file(main)
+    assert unused().severity is Severity.INFO

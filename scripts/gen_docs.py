@@ -49,6 +49,17 @@ def rules_table() -> str:
     rows.append("it, absolute otherwise. A problem with a library configured in an `sffi.toml` inside the checked")
     rows.append("tree is reported on that line of `sffi.toml`; otherwise on the first unresolved extern of each")
     rows.append("file the library serves (or on the library path when there is none).")
+    rows.append("")
+    rows.append("Each problem is said once. A library that cannot be loaded is one SFFI002 finding that lists")
+    rows.append("the externs waiting on it (in the message, and as related locations in `full`, JSON, SARIF")
+    rows.append("and the editor); those externs are not each an SFFI001 too, unless a \"did you mean\" among")
+    rows.append("the providers that load suggests a typo, or SFFI002 is switched off. A declaration that")
+    rows.append("differs from the real signature only in the signedness of same-width integers is SFFI037")
+    rows.append("(a warning), any other difference SFFI008 (an error). SFFI009 compares types normalised")
+    rows.append("(`-> ()`, `-> void` and no result are one) and names the other declaration's file and line.")
+    rows.append("An unused extern of a *binding file* (one whose module another file imports with `use`, or")
+    rows.append("that `bindings` globs name) is API not called yet: SFFI012 reports it at `hint` level, names")
+    rows.append("the importing file, and offers no \"Remove\" fix.")
     return "\n".join(rows)
 
 

@@ -75,6 +75,11 @@ _KEYS: dict[str, _Key] = {
                   "Files never checked, as globs relative to the project root (replaces the default list)."),
     "extend-exclude": _K("globs", "+exclude", "list of globs", "[]",
                          "Globs added to `exclude` (keeps the default list)."),
+    "bindings": _K("globs", "bindings", "list of globs", "[]",
+                   "Binding files, as globs relative to the project root: files that declare a library's "
+                   "API for other files to call. An extern of theirs that nothing calls yet is reported at "
+                   "`hint` level, without a \"Remove\" fix (SFFI012). A file another file imports with "
+                   "`use` counts as one without being listed."),
     "runtime-mode": _K("mode", "runtime_mode", '"dynamic" | "builtin-only"', '"dynamic"',
                        "`dynamic`: libraries (manifest, runtime library, satellites, configured, LD_PRELOAD) may "
                        "provide externs. `builtin-only`: the runtime refuses every extern outside its built-in table, "
@@ -187,6 +192,9 @@ class _Reader:
         self.fields: dict[str, Any] = {}
         self.rules: dict[str, Any] = {}
         self.extend_exclude: list[str] = []
+        # Client settings: a bad key is set aside here and the others still apply (an editor
+        # cannot exit 2; one typo must not drop every setting). None: the first error raises.
+        self.problems: list[ConfigError] | None = None
 
     # errors -------------------------------------------------------------
     def error(self, path: Sequence[str | int], problem: str) -> ConfigError:
@@ -203,20 +211,30 @@ class _Reader:
     # walking ------------------------------------------------------------
     def read_table(self, table: Mapping[str, Any], path: tuple[str, ...] = ()) -> None:
         for raw, value in table.items():
-            name = self.key(raw)
-            kpath = (*path, raw)
-            dotted = ".".join((*path, name)) if path else name
-            if dotted in _KEYS and _KEYS[dotted].kind != "-":
-                self.read_value(dotted, kpath, value)
-            elif not path and name in _SECTIONS:
-                if not isinstance(value, Mapping):
-                    raise self.error(kpath, f"must be a table, not {_type_name(value)}")
-                self.read_table(value, (name,))
-            else:
-                known = sorted(k for k in _KEYS if "<" not in k and not k.startswith("libraries."))
-                near = _near(dotted, known)
-                hint = f" (did you mean `{near}`?)" if near else ""
-                raise self.error(kpath, f"unknown key{hint}")
+            if self.problems is None:
+                self._read_entry(raw, value, path)
+                continue
+            try:
+                self._read_entry(raw, value, path)
+            except ConfigError as exc:
+                self.problems.append(exc)
+
+    def _read_entry(self, raw: str, value: Any, path: tuple[str, ...]) -> None:
+        """One key of a table: a value, a section walked, or an unknown key."""
+        name = self.key(raw)
+        kpath = (*path, raw)
+        dotted = ".".join((*path, name)) if path else name
+        if dotted in _KEYS and _KEYS[dotted].kind != "-":
+            self.read_value(dotted, kpath, value)
+        elif not path and name in _SECTIONS:
+            if not isinstance(value, Mapping):
+                raise self.error(kpath, f"must be a table, not {_type_name(value)}")
+            self.read_table(value, (name,))
+        else:
+            known = sorted(k for k in _KEYS if "<" not in k and not k.startswith("libraries."))
+            near = _near(dotted, known)
+            hint = f" (did you mean `{near}`?)" if near else ""
+            raise self.error(kpath, f"unknown key{hint}")
 
     def read_value(self, dotted: str, kpath: tuple[str, ...], value: Any) -> None:
         spec = _KEYS[dotted]
@@ -516,7 +534,11 @@ def _read_toml(path: str) -> tuple[str, dict[str, Any]]:
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", path) from None
+        where = re.search(r"at line (\d+), column (\d+)", str(exc))
+        line = int(where.group(1)) if where else None
+        if line is None and "end of document" in str(exc):  # an unclosed bracket: its last line
+            line = max(len(text.rstrip().split("\n")), 1)
+        raise ConfigError(f"{path}{f':{line}' if line else ''}: invalid TOML: {exc}", path, None, line) from None
 
 
 # --------------------------------------------------------------------------- defaults and assembly
@@ -602,8 +624,12 @@ def load_config(
 
 
 def merge_client_settings(config: Config, settings: Mapping[str, Any] | None,
-                          env: Mapping[str, str] | None = None) -> Config:
+                          env: Mapping[str, str] | None = None,
+                          problems: list[ConfigError] | None = None) -> Config:
     """`config` overlaid with an editor's settings (section `sffi`).
+
+    With a `problems` list, each unknown or invalid key is appended to it and left out,
+    and every other key applies; without one, the first problem raises.
 
     Same keys as `sffi.toml`, in kebab-case, camelCase or snake_case; relative
     paths are relative to the project root. Keys the server reads itself
@@ -616,8 +642,17 @@ def merge_client_settings(config: Config, settings: Mapping[str, Any] | None,
         table.setdefault("server", {})
         table["server"] = {**table["server"], "debounce-ms": table.pop(k)}
     reader = _Reader("client settings (sffi)", None, (), config.root, env, loose_keys=True)
+    if problems is not None:
+        reader.problems = problems
     reader.read_table(table)
-    return _apply(config, reader)
+    if problems is None:
+        return _apply(config, reader)
+    try:
+        return _apply(config, reader)
+    except ConfigError as exc:  # an ABI profile name nobody defines: the rest still applies
+        problems.append(exc)
+        reader.fields.pop("abi", None)
+        return _apply(config, reader)
 
 
 def _client_key(raw: str) -> str:

@@ -63,6 +63,7 @@ class Config:
     config_file: str | None = None
     include: tuple[str, ...] = ("**/*.spl",)
     exclude: tuple[str, ...] = (".git/**", ".sffi_cache/**", "node_modules/**", ".venv/**")
+    bindings: tuple[str, ...] = ()  # globs of binding files (their unused externs are API, see SFFI012)
     runtime_mode: str = "dynamic"  # "dynamic" | "builtin-only"
     abi: str = "native"  # profile name
     abi_profiles: dict[str, AbiProfile] = field(default_factory=dict)  # user-defined, beside the 3 built-in ones

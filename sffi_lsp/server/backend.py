@@ -20,14 +20,17 @@ _PATH_LIKE = re.compile(r"[/*?\[]")  # a path or a glob, not a bare library name
 DOCS_WEB = "https://github.com/sffi-lsp/sffi-lsp/blob/main/docs/rules/{code}.md"
 
 
-def load_config(roots: list[str], settings: dict[str, Any] | None) -> tuple[Config, list[str]]:
+def load_config(roots: list[str], settings: dict[str, Any] | None) -> tuple[Config, list[str], Any]:
     """sffi.toml found from the workspace roots, overlaid with client settings.
 
-    Returns the config and the problems met: a broken sffi.toml falls back to
-    the defaults, broken client settings are ignored (the file still counts)."""
+    Returns the config, the problems met, and the error that made the config file
+    unusable (None when it was read). A broken sffi.toml gives the defaults here;
+    the server keeps its last good configuration instead when it has one. A bad
+    client setting is left out and the other settings apply."""
     from .. import config as config_mod  # noqa: PLC0415
 
     problems: list[str] = []
+    file_error = None
     root = roots[0] if roots else os.getcwd()
     try:
         config = config_mod.load_config(paths=tuple(roots))
@@ -36,16 +39,36 @@ def load_config(roots: list[str], settings: dict[str, Any] | None) -> tuple[Conf
             config = config_mod.default_config(root, dict(os.environ))
     except config_mod.ConfigError as exc:
         problems.append(str(exc))
+        file_error = exc
         try:
             config = config_mod.default_config(root, dict(os.environ))
         except Exception:  # noqa: BLE001 - the environment itself may be the problem
             config = Config(root=root)
     if settings:
+        bad: list = []
         try:
-            config = config_mod.merge_client_settings(config, with_named_libraries(settings))
-        except config_mod.ConfigError as exc:
+            config = config_mod.merge_client_settings(config, with_named_libraries(settings), problems=bad)
+        except config_mod.ConfigError as exc:  # not a key's problem: the settings as a whole
             problems.append(f"{exc} (client settings ignored)")
-    return config, problems
+        problems += [f"{e} (ignored; the other settings apply)" for e in bad]
+    return config, problems, file_error
+
+
+def build_backend(roots: list[str], settings: dict[str, Any] | None,
+                  keep_last_good: bool) -> tuple["Backend | None", str | None, Any]:
+    """(new backend or None, the problems as one message, the config file's error).
+
+    None with a broken config file when a last good backend exists: the server keeps it
+    (the defaults would paint a half-typed sffi.toml's whole tree red)."""
+    config, problems, file_error = load_config(roots, settings)
+    error = "; ".join(problems) or None
+    if file_error is not None and keep_last_good:
+        return None, f"{error}; the last configuration that loaded stays in force", file_error
+    try:
+        return Backend.build(config), error, file_error
+    except Exception as exc:  # noqa: BLE001 - keep serving with what we have
+        log.exception("providers could not be built")
+        return None, error or f"providers could not be built: {exc}", file_error
 
 
 def with_named_libraries(settings: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,8 @@ def diagnostics_for(ls: "SffiLanguageServer", path: str) -> list[lsp.Diagnostic]
     ls.converted[path] = (context, fresh)
     if left_out.get(path):
         out.insert(0, _left_out_note(left_out[path], ls.config.max_findings_per_file))
-    return out
+    config_problem = ls.config_diagnostics.get(path)
+    return config_problem + out if config_problem else out
 
 
 def _left_out_note(count: int, limit: int) -> lsp.Diagnostic:
@@ -171,7 +172,7 @@ def setup(ls: "SffiLanguageServer") -> None:
         ls.pull_answered = True
         previous = {p.uri: p.value for p in params.previous_result_ids or []}
         items: list = []
-        paths = set(ls.findings) | {ls.path_of(uri) for uri in previous}
+        paths = set(ls.findings) | set(ls.config_diagnostics) | {ls.path_of(uri) for uri in previous}
         for path in sorted(paths):
             uri = ls.uri_of(path)
             result_id = ls.result_ids.get(path, "0")

@@ -26,7 +26,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from ..check.types import CheckResult, Finding, Resolution
 from ..config_types import Config
 from ..model import CallSite, ExternDecl, SourceFile
-from . import analysis, backend
+from . import analysis, backend, config_problems
 from .diagnostics import diagnostics_changed
 from .documents import SffiProtocol
 from .exports import ExportPager
@@ -87,6 +87,7 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
         # path -> ((encoding, docs base), {finding key: Diagnostic}) of the last answer (diagnostics.py)
         self.converted: dict[str, tuple[tuple, dict[tuple, Any]]] = {}
         self.result_ids: dict[str, str] = {}
+        self.config_diagnostics: dict[str, list[lsp.Diagnostic]] = {}  # a broken sffi.toml, on its line
         self._result_counter = 0
         self._dirty: dict[str, str | None] = {}  # path -> open-doc text, None = read disk / removed
         self._last_edit = 0.0
@@ -221,21 +222,17 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
         before = self._stamp_config_files()
         self._config_stamps = before
 
-        def build() -> tuple[backend.Backend | None, str | None]:
-            config, problems = backend.load_config(roots, settings)
-            error = "; ".join(problems) or None
-            try:
-                return backend.Backend.build(config), error
-            except Exception as exc:  # noqa: BLE001 - keep serving with what we have
-                log.exception("providers could not be built")
-                return None, error or f"providers could not be built: {exc}"
+        keep_last_good = self.backend is not None
 
         started = time.perf_counter()
-        new_backend, error = await asyncio.get_running_loop().run_in_executor(self.executor, build)
+        new_backend, error, file_error = await asyncio.get_running_loop().run_in_executor(
+            self.executor, backend.build_backend, roots, settings, keep_last_good)
         log.info("configuration loaded (%s) in %.0f ms", reason, (time.perf_counter() - started) * 1000)
-        if error and error != self.config_error:
+        if error and error != self.config_error:  # once per distinct problem: log and one message
+            log.warning("configuration: %s", error)
             self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"sffi: {error}"))
         self.config_error = error
+        config_problems.install(self, file_error, kept_last_good=keep_last_good)
         if self.engine_workspace is not None:
             self.engine_workspace.roots = tuple(self.roots)
         if new_backend is not None:

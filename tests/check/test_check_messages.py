@@ -230,3 +230,16 @@ def test_binding_file_follows_edits_of_the_importing_file(tmp_path):
     assert unused().severity is Severity.HINT
     ws.remove_file(main)
     assert unused().severity is Severity.INFO
+
+
+@pytest.mark.parametrize("glob", ["src/lib/**/ffi.spl", "src/lib/torch/*.spl", "**/ffi.spl"])
+def test_files_configured_as_bindings(tmp_path, glob):
+    (tmp_path / "sffi.toml").write_text(f'bindings = ["{glob}"]\n')
+    r = run_project(tmp_path, {
+        "src/lib/torch/ffi.spl": "extern fn rt_torch_mean(x: i64) -> i64\n",
+        "src/tool.spl": "extern fn rt_tool_only()\n",
+    }, f'bindings = ["{glob}"]\n')
+    found = {f.symbol: f for f in by(r, "SFFI012")}
+    assert found["rt_torch_mean"].severity is Severity.HINT and not found["rt_torch_mean"].fixes
+    assert f'`bindings = ["{glob}"]`' in found["rt_torch_mean"].message
+    assert found["rt_tool_only"].severity is Severity.INFO and found["rt_tool_only"].fixes

@@ -272,3 +272,31 @@ def test_path_globs() -> None:
     assert not path_matches("/p/src/ffi/a.spl", ["/p/src/*.spl"])
     assert path_matches("/p/src/ffi/a.spl", ["/p/src/ffi/?.spl"])
     assert not path_matches("/p/other/a.spl", ["/p/src/**"])
+
+
+def test_client_settings_with_a_problems_list_leave_out_only_the_bad_keys(tmp_path):
+    from sffi_lsp.config import ConfigError, default_config, merge_client_settings
+
+    base = default_config(str(tmp_path), {})
+    problems: list = []
+    merged = merge_client_settings(base, {"bogusKey": 1, "abi": "nonsense", "rules": {"ignore": ["SFFI012"], "sellect": []},
+                                          "server": {"debounceMs": 7}}, env={}, problems=problems)
+    assert merged.rules.ignore == ("SFFI012",) and merged.debounce_ms == 7 and merged.abi == base.abi
+    shown = " | ".join(str(p) for p in problems)
+    assert "bogusKey" in shown and "sellect" in shown and "nonsense" in shown and len(problems) == 3
+    with pytest.raises(ConfigError):  # without the list, the first problem still raises (the CLI's way)
+        merge_client_settings(base, {"bogusKey": 1}, env={})
+
+
+def test_invalid_toml_names_its_line(tmp_path):
+    from sffi_lsp.config import ConfigError, load_config
+
+    (tmp_path / "sffi.toml").write_text('# a project\nabi = "native"\njobs = = 2\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(paths=[str(tmp_path)], env={})
+    assert info.value.line == 3 and info.value.path == str(tmp_path / "sffi.toml")
+    assert str(info.value).startswith(f"{tmp_path / 'sffi.toml'}:3: invalid TOML")
+    (tmp_path / "sffi.toml").write_text('# a project\nlibraries = ["a.so"\n')  # unclosed: its last line
+    with pytest.raises(ConfigError) as info:
+        load_config(paths=[str(tmp_path)], env={})
+    assert info.value.line == 2

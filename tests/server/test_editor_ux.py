@@ -210,3 +210,71 @@ async def test_declare_by_prefix_when_no_extern_of_the_library_is_declared(tmp_p
         assert target == uri(root / "src" / "ffi.spl") and edit.range.start == pos(1, 0)
     finally:
         await _close(client)
+
+
+async def _messages(client, needle: str, timeout: float = 20.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m.message for m in client.messages if needle in m.message]
+        if found:
+            return found
+        await asyncio.sleep(0.05)
+    return []
+
+
+async def test_unknown_client_setting_is_reported_once_and_the_rest_applies(binding_project):
+    settings = {"poll_interval_ms": 100, "debounceMs": 0, "bogusKey": 1, "rules": {"ignore": ["SFFI012"]}}
+    client = await start_client(binding_project, "neovim@v0.7.0", settings=settings)
+    try:
+        main = binding_project / "src" / "app" / "main.spl"
+        open_doc(client, main, APP_SPL + "extern fn rt_zz_nothing()\n")
+        # `rules.ignore` applied despite the unknown key: the unused rt_zz_nothing is no SFFI012.
+        diags = await wait_for(client, main, _has("SFFI001"))
+        assert not [d for d in diags if d.code == "SFFI012"]
+        [message] = await _messages(client, "bogusKey")
+        assert "unknown key" in message and "other settings apply" in message
+        # The same settings again (a re-pull): not a second message.
+        client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings={"sffi": settings}))
+        await asyncio.sleep(1.0)
+        assert len([m for m in client.messages if "bogusKey" in m.message]) == 1
+    finally:
+        await _close(client)
+
+
+@pytest.mark.parametrize("spec", ["neovim@v0.7.0", "neovim@v0.10.0"])
+async def test_broken_config_file_is_a_diagnostic_there_and_the_last_good_one_stays(binding_project, spec):
+    toml = binding_project / "sffi.toml"
+    good = toml.read_text()
+    client = await start_client(binding_project, spec, settings={"poll_interval_ms": 100})
+    try:
+        async def all_diags(path):
+            if client.capabilities.text_document.diagnostic is not None:
+                report = await client.workspace_diagnostic_async(lsp.WorkspaceDiagnosticParams(previous_result_ids=[]))
+                return [d for item in report.items if item.uri == uri(path) for d in item.items]
+            return list(client.diagnostics.get(uri(path), []))
+
+        async def until(path, predicate, timeout=20.0):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                ds = await all_diags(path)
+                if predicate(ds):
+                    return ds
+                await asyncio.sleep(0.1)
+            raise AssertionError(f"never matched: {[(d.code, d.message) for d in await all_diags(path)]}")
+
+        # The binding file's externs resolve only while libdemo.so is configured.
+        ffi = binding_project / "src" / "lib" / "demo" / "ffi.spl"
+        await _indexed(client, binding_project)  # start-up done, with the good file
+        assert not [d for d in await all_diags(ffi) if d.code == "SFFI001"]
+        toml.write_text(good.replace('libraries = ["build/libdemo.so"]', 'libraries = ["build/libdemo.so"\n'))
+        [problem] = await until(toml, lambda ds: any(d.code == "config-error" for d in ds))
+        assert problem.severity == lsp.DiagnosticSeverity.Error and "invalid TOML" in problem.message
+        assert "last configuration that loaded stays in force" in problem.message
+        assert 0 <= problem.range.start.line <= 2
+        await asyncio.sleep(0.5)
+        assert not [d for d in await all_diags(ffi) if d.code == "SFFI001"]  # not painted red
+        toml.write_text(good)
+        await until(toml, lambda ds: not any(d.code == "config-error" for d in ds))
+    finally:
+        toml.write_text(good)
+        await _close(client)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 
 from ..types import Fix, Rule, Severity, TextEdit
@@ -46,11 +45,12 @@ def _configured_as_bindings(ctx, path: str) -> str | None:
     globs = getattr(ctx.config, "bindings", ()) or ()
     if not globs:
         return None
+    from ...config import path_matches  # noqa: PLC0415  (only with `bindings` configured)
+
     root = ctx.config.root or ""
     rel = os.path.relpath(path, root) if root and os.path.isabs(path) else path
     for g in globs:
-        pattern = g if os.path.isabs(g) else os.path.join(root, g) if root else g
-        if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(rel, g):
+        if path_matches(path, [g]) if os.path.isabs(g) else path_matches(rel, [g]):
             return g
     return None
 

@@ -29,6 +29,7 @@ SEVERITIES = {
     Severity.HINT: lsp.DiagnosticSeverity.Hint,
 }
 _ORIGIN = Span(0, 0, 0, 0, 0, 0)
+_UNNECESSARY = [lsp.DiagnosticTag.Unnecessary]
 
 
 @functools.lru_cache(maxsize=512)
@@ -51,6 +52,8 @@ def to_diagnostic(ls: "SffiLanguageServer", finding: Finding) -> lsp.Diagnostic:
         source=SOURCE,
         message=finding.message,
         related_information=related or None,
+        # Dead code greyed out; a binding file's API not called yet (a hint) is not dead.
+        tags=_UNNECESSARY if finding.code == "SFFI012" and finding.severity is not Severity.HINT else None,
         data={"name": finding.name, "symbol": finding.symbol},
     )
 

@@ -166,6 +166,27 @@ async def test_code_actions_for_any_range_on_the_diagnostics_line(binding_projec
         await _close(client)
 
 
+async def test_binding_file_api_is_a_hint_without_remove_and_dead_code_is_greyed(binding_project):
+    client = await _session(binding_project, "neovim@v0.10.0")
+    try:
+        ffi = binding_project / "src" / "lib" / "demo" / "ffi.spl"
+        tool = binding_project / "src" / "app" / "tool.spl"
+        tool.write_text("extern fn rt_demo_scale(x: f64, factor: f64) -> f64\nextern fn rt_tool_gone()\n")
+        await _indexed(client, binding_project)
+        diags = await wait_for(client, tool, lambda ds: sum(d.code == "SFFI012" for d in ds) == 2)
+        assert all(list(d.tags or ()) == [lsp.DiagnosticTag.Unnecessary] for d in diags if d.code == "SFFI012")
+        [api] = [d for d in await wait_for(client, ffi, _has("SFFI012")) if d.code == "SFFI012"]
+        assert api.severity == lsp.DiagnosticSeverity.Hint and not api.tags
+        assert "src/app/main.spl:1" in api.message
+        actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri(ffi)), range=api.range,
+            context=lsp.CodeActionContext(diagnostics=[api])))
+        titles = [a.title for a in actions or []]
+        assert "Remove the unused declaration" not in titles and any(t.startswith("Suppress SFFI012") for t in titles)
+    finally:
+        await _close(client)
+
+
 async def test_declare_goes_into_the_binding_file(binding_project):
     client = await _session(binding_project, "neovim@v0.10.0")
     try:

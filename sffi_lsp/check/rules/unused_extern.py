@@ -23,9 +23,10 @@ A *binding file* declares a library's API for other files to call: a file
 whose module another file imports (`use lib.torch.ffi.*`, `use lib.torch.ffi`,
 `export use ...`), or one matched by the `bindings` globs of `sffi.toml`.
 An extern of a binding file that nothing calls yet is API not used yet, not
-dead code: it is reported at `hint` level (an editor greys it; the CLI counts
-it apart from errors), names the file that imports the binding file (the one
-that would call it), and offers no "Remove" fix.
+dead code: it is reported at `hint` level (editors show hints faintly and do
+not grey it out as unused; the CLI counts hints apart), names the file that
+imports the binding file (the one that would call it), and offers no "Remove"
+fix. Other unused externs are `info`, greyed out as unnecessary code in editors.
 
 ## Why is this bad?
 Unused externs still have to be provided by some library, so they cause

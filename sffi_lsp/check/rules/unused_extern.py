@@ -46,7 +46,7 @@ def _configured_as_bindings(ctx, path: str) -> str | None:
     globs = getattr(ctx.config, "bindings", ()) or ()
     if not globs:
         return None
-    from ...config import path_matches  # noqa: PLC0415  (only with `bindings` configured)
+    from ...config_paths import path_matches  # noqa: PLC0415  (only with `bindings` configured)
 
     root = ctx.config.root or ""
     rel = os.path.relpath(path, root) if root and os.path.isabs(path) else path

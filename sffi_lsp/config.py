@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .abi_profiles import builtin_profile
 from .config_lines import find_key_line
 from .config_paths import GLOB_CHARS, absolute_path, expand_text, glob_to_regex, path_matches
 from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec
@@ -428,6 +427,8 @@ class _Reader:
         return (name, profiles)
 
     def read_profile(self, kpath: tuple[str, ...], name: str, value: Any) -> AbiProfile:
+        from .abi_profiles import builtin_profile  # noqa: PLC0415  (start-up: only a config with profiles)
+
         if not isinstance(value, Mapping):
             raise self.error(kpath, f"must be a table, not {_type_name(value)}")
         entries = {self.key(k): (k, v) for k, v in value.items()}

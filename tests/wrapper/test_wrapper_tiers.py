@@ -60,7 +60,10 @@ def test_each_fault_once_on_the_right_file_and_line(tmp_path: Path, gcc, check_t
     use = ("fn main():\n    print rt_shapes_box_nwe(1, \"a\")\n    print rt_shapes_shapebox_merge(1, 2)\n"
            "    rt_shapes_resize(1, 2)\n")
     root = shapes_tree(tmp_path / "t", spec=spec, c_source=c_source, ffi=ffi, use=use,
-                       extra={"broken.wrapper_spec": "wrapper_lib:\n  name: broken\n  link: [a, b\n"})
+                       extra={"broken.wrapper_spec": "wrapper_lib:\n  name: broken\n  link: [a, b\n",
+                              # the prefix, outside the bindings files: not the wrapper's (no SFFI036)
+                              "src/app/other.spl": "extern fn rt_shapes_builtin_clock() -> i64\n"
+                                                   "fn f():\n    print rt_shapes_builtin_clock()\n"})
     code, findings = check_tree(root, "--select", ",".join(WRAPPER))
     ffi_path = "src/lib/shapes/ffi.spl"
     got = _wrapper(findings)

@@ -14,8 +14,9 @@ RULE = Rule(
     doc="""
 ## What it does
 For each `.wrapper_spec` named `<name>`, reports (as information) every
-`extern fn rt_<name>_...` in the checked tree that the generator would not
-emit from the spec: not a function, method, `available`/`version`, handle
+`extern fn rt_<name>_...` of its bindings files (the files that declare at
+least one of the spec's externs) that the generator would not emit from the
+spec: not a function, method, `available`/`version`, handle
 `drop_fn` or (for `lang: rust`) `rt_<name>_free_string`. A binding already
 named by a missing-binding finding as its likely misspelling is not reported
 again.
@@ -37,8 +38,11 @@ def check(ctx):
     for tiers in spec_tiers(ctx):
         explained = {n for near in tiers.missing_bindings.values() for n in near[:1]}
         spec = tiers.spec
+        # the bindings files: those declaring one of the spec's externs (an `rt_<name>_*`
+        # elsewhere -- a runtime built-in sharing the prefix -- is not the wrapper's)
+        binding_files = {d.path for decls in tiers.bindings.values() for d in decls}
         for decl in tiers.prefixed:
-            if tiers.backed(decl.name) or decl.name in explained:
+            if decl.path not in binding_files or tiers.backed(decl.name) or decl.name in explained:
                 continue
             yield RULE.finding(
                 decl.path, decl.name_span,

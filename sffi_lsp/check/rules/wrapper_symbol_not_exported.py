@@ -40,7 +40,7 @@ handle_types:
 
 
 def check(ctx):
-    from ...binary.types import Absent, Found  # noqa: PLC0415
+    from ...binary.types import AbsenceReason, Absent, Found  # noqa: PLC0415
 
     for tiers in spec_tiers(ctx):
         lib = tiers.library
@@ -53,6 +53,8 @@ def check(ctx):
                     continue
                 if isinstance(ans, Found):
                     why = f"it is a {ans.symbol.kind.value} symbol, not a function"
+                elif isinstance(ans, Absent) and ans.reason is AbsenceReason.NOT_PRESENT:
+                    why = "no such symbol"
                 elif isinstance(ans, Absent):
                     why = ans.detail or ans.reason.value.replace("-", " ")
                 else:

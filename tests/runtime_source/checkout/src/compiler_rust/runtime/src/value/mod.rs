@@ -1,0 +1,4 @@
+pub mod sffi;
+pub mod mathc;
+pub mod net;
+mod broken;

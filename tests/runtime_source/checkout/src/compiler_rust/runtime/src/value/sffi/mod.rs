@@ -1,0 +1,2 @@
+pub mod env;
+include!("generated.rs");

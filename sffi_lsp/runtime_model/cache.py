@@ -72,7 +72,16 @@ def load_runtime_model(root: str, cache_dir: str | None = None, *, use_cache: bo
         replace_atomically(path, lambda fh: fh.write(data))
         with _memo_lock:
             _memo[root] = (identities, model)
+    model.__dict__["identities"] = identities
+    model.__dict__["root"] = root
     return model
+
+
+def is_current(model: RuntimeModel) -> bool:
+    """False once a file or directory the model was read from changed."""
+    identities = model.__dict__.get("identities")
+    root = model.__dict__.get("root")
+    return identities is None or root is None or _still_valid(root, identities)
 
 
 def _load(path: str, root: str) -> RuntimeModel | None:
@@ -89,6 +98,8 @@ def _load(path: str, root: str) -> RuntimeModel | None:
         return None
     with _memo_lock:
         _memo[root] = (identities, model)
+    model.__dict__["identities"] = identities
+    model.__dict__["root"] = root
     return model
 
 

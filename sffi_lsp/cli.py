@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
         description="Check Simple `extern fn` declarations against the symbols real shared libraries export.",
-        epilog="Subcommand: `sffi-check symbols LIB [NAME ...] [--json]` lists what a library exports.",
+        epilog="Subcommands: `sffi-check symbols LIB [NAME ...] [--json]` lists what a library exports; "
+               "`sffi-check runtime [--source DIR] [PATH ...]` audits a Simple runtime from its Rust sources.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to check (default: .)")
     p.add_argument("--version", action="store_true", help="print the version and exit")
@@ -73,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel parser processes (default: the idle cores)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the parse cache")
     p.add_argument("--runtime-mode", choices=("dynamic", "builtin-only"), help="how the runtime resolves externs")
+    p.add_argument("--runtime-source", metavar="DIR",
+                   help="a Simple checkout whose Rust sources say what the runtime handles (default: the checkout "
+                        "holding the checked paths, if any)")
     p.add_argument("--abi", metavar="PROFILE", help="ABI profile for signature checks: native, cstring, dynamic or a configured one")
     p.add_argument("--baseline", metavar="FILE", help="hide the findings recorded in FILE")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE and exit 0")
@@ -407,6 +411,20 @@ def apply_cli(config: Config, args: argparse.Namespace) -> Config:
     changes: dict = {"libraries": tuple(libraries), "builtin_lists": tuple(builtin_lists), "rules": rules}
     if args.runtime_mode:
         changes["runtime_mode"] = args.runtime_mode
+    runtime_source = getattr(args, "runtime_source", None)
+    if runtime_source:
+        path = os.path.abspath(os.path.expanduser(runtime_source))
+        if not os.path.isdir(path):
+            raise UsageError(f"--runtime-source {runtime_source}: no such directory")
+        changes["runtime_source"] = path
+    elif config.runtime_source is None and config.runtime_source_auto:
+        from .runtime_model.checkout import find_checkout  # noqa: PLC0415  (os only)
+
+        for p in getattr(args, "paths", None) or []:
+            found = find_checkout(p)
+            if found is not None:
+                changes["runtime_source"] = found
+                break
     if args.abi:
         if args.abi not in ("native", "cstring", "dynamic") and args.abi not in config.abi_profiles:
             known = ", ".join(["native", "cstring", "dynamic", *sorted(config.abi_profiles)])
@@ -487,6 +505,67 @@ def run_symbols(argv: Sequence[str]) -> int:
         answers = index.lookup(lib, list(args.names))
         if not all(isinstance(answers.get(n), Found) for n in args.names):
             return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def build_runtime_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=f"{PROG} runtime",
+        description="Audit a Simple runtime from its Rust sources: what the interpreter handles, what is registered "
+                    "for compiled code, the C-ABI definitions, and the gaps between them.")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="Simple sources whose extern fn declarations are matched against the gaps")
+    p.add_argument("--source", metavar="DIR", help="the Simple checkout (default: the one holding PATH or the cwd)")
+    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    p.add_argument("--write-builtins", metavar="FILE",
+                   help="write a built-ins list (signatures from the Rust definitions where known) and exit")
+    p.add_argument("--feature", action="append", default=[], metavar="NAME",
+                   help="a cargo feature that is on beyond the crates' defaults (repeatable)")
+    return p
+
+
+def run_runtime(argv: Sequence[str]) -> int:
+    args = build_runtime_parser().parse_args(argv)
+    from .runtime_model import find_checkout, load_runtime_model  # noqa: PLC0415
+    from .rust_source import available  # noqa: PLC0415
+
+    source = os.path.abspath(os.path.expanduser(args.source)) if args.source else None
+    if source is not None and not os.path.isdir(source):
+        raise UsageError(f"--source {args.source}: no such directory")
+    if source is None:
+        for p in [*args.paths, "."]:
+            source = find_checkout(p)
+            if source is not None:
+                break
+    if source is None:
+        raise UsageError("runtime: no Simple checkout (a directory holding src/compiler_rust/) holds the paths or "
+                         "the current directory; give --source DIR")
+    problem = available()
+    if problem:
+        raise UsageError(problem)
+    from .output.runtime_report import audit, builtins_list, render_json, render_text  # noqa: PLC0415
+
+    model = load_runtime_model(source, os.path.join(source, ".sffi_cache", "runtime"))
+    view = model.view(features=set(args.feature) or None)
+    if args.write_builtins:
+        text = builtins_list(view, source)
+        try:
+            with open(args.write_builtins, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"--write-builtins {args.write_builtins}: {exc.strerror or exc}") from None
+        sys.stderr.write(f"{PROG}: wrote {text.count(chr(10)) - 2} built-ins to {args.write_builtins}\n")
+        return EXIT_CLEAN
+    declared: set[str] = set()
+    if args.paths:
+        from .config import load_config  # noqa: PLC0415
+        from .syntax.parser import parse_file  # noqa: PLC0415
+
+        files = discover(args.paths, load_config(paths=args.paths))
+        for path in files:
+            declared.update(e.name for e in parse_file(path).externs)
+    data = audit(view, source, declared)
+    sys.stdout.write(render_json(data) if args.output_format == "json" else render_text(data, model.notes))
     return EXIT_CLEAN
 
 
@@ -637,6 +716,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] == "symbols":
             return run_symbols(argv[1:])
+        if argv and argv[0] == "runtime":
+            return run_runtime(argv[1:])
         args = build_parser().parse_args(argv)
         if args.version:
             from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415

@@ -17,7 +17,7 @@ import glob
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .config_lines import find_key_line
@@ -127,6 +127,18 @@ _KEYS: dict[str, _Key] = {
                                         "Prefixes the runtime knows but refuses (calls fail with a family error)."),
     "builtins.runtime": _K("file", "builtin_runtime", "path", "none",
                            "Runtime binary or library whose exported functions count as built-ins."),
+    "runtime.source": _K("dir", "runtime_source", "path", "the Simple checkout holding the project",
+                         "A Simple checkout (a directory holding `src/compiler_rust/`): its Rust sources say which "
+                         "externs the interpreter and compiled code handle, and their C-ABI signatures. Unset: "
+                         "found when the project or a checked path lies inside one."),
+    "runtime.modes": _K("runtimemodes", "runtime_modes", 'list of "interpreter" | "compiled"',
+                        '["interpreter", "compiled"]',
+                        "Which verdicts must hold: a project that only runs interpreted drops `\"compiled\"`."),
+    "runtime.features": _K("strings", "runtime_features", "list of strings", "[]",
+                           "Cargo features of the runtime crates that are on beyond their defaults "
+                           "(`#[cfg(feature = ...)]` code counts only when on)."),
+    "runtime.bare-metal": _K("bool", "runtime_bare_metal", "boolean", "false",
+                             "The compiled target is bare metal: names of the Sys and Async tiers are not there."),
     "manifest.path": _K("file", "manifest", "path", "$SIMPLE_PLUGIN_MANIFEST or ~/.simple/plugins/manifest.sdn",
                         "Plugin manifest (SDN). When set here it must exist; the default may be absent."),
     "satellites.paths": _K("paths", "satellite_paths", "list of paths", "$SIMPLE_SFFI_PATH or build/",
@@ -158,7 +170,7 @@ _KEYS: dict[str, _Key] = {
 }
 
 # Sections that group keys (a table there is walked, not a value).
-_SECTIONS = ("builtins", "manifest", "satellites", "rules", "server")
+_SECTIONS = ("builtins", "manifest", "satellites", "rules", "server", "runtime")
 
 CONFIG_KEYS: list[tuple[str, str, str, str]] = [
     (key, k.type_doc, k.default_doc, k.description) for key, k in _KEYS.items()
@@ -316,6 +328,25 @@ class _Reader:
 
     def conv_paths(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
         return tuple(self._path((*kpath, i), v) for i, v in enumerate(self._list(kpath, value)))
+
+    def conv_dir(self, kpath: tuple[str, ...], value: Any) -> str:
+        path = self.conv_path(kpath, value)
+        if not os.path.isdir(path):
+            what = "is not a directory" if os.path.exists(path) else "does not exist"
+            raise self.error(kpath, f"{path} {what}")
+        return path
+
+    def conv_runtimemodes(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
+        modes = []
+        for i, raw in enumerate(self._list(kpath, value)):
+            mode = raw.strip().lower()
+            if mode not in ("interpreter", "compiled"):
+                raise self.error((*kpath, i), f'must be "interpreter" or "compiled", not "{raw}"')
+            if mode not in modes:
+                modes.append(mode)
+        if not modes:
+            raise self.error(kpath, 'must name at least one of "interpreter", "compiled"')
+        return tuple(modes)
 
     def conv_file(self, kpath: tuple[str, ...], value: Any) -> str:
         path = self.conv_path(kpath, value)
@@ -606,7 +637,7 @@ def load_config(
             if found:
                 break
     if found is None:
-        return default_config(os.getcwd(), env)
+        return _with_runtime_source(default_config(os.getcwd(), env), paths)
     path, is_pyproject = found
     text, data = _read_toml(path)
     prefix: tuple[str, ...] = ()
@@ -621,7 +652,21 @@ def load_config(
     config = default_config(root, env, config_file=path)
     reader = _Reader(path, text, prefix, root, env, loose_keys=False)
     reader.read_table(table)
-    return _apply(config, reader)
+    return _with_runtime_source(_apply(config, reader), paths)
+
+
+def _with_runtime_source(config: Config, paths: Sequence[str]) -> Config:
+    """`runtime.source` found by itself: the Simple checkout (an ancestor holding
+    `src/compiler_rust/`) that holds a checked path or the project root."""
+    if config.runtime_source is not None or not config.runtime_source_auto:
+        return config
+    from .runtime_model.checkout import find_checkout  # noqa: PLC0415  (os only)
+
+    for start in [*paths, config.root]:
+        found = find_checkout(start)
+        if found is not None:
+            return replace(config, runtime_source=found)
+    return config
 
 
 def merge_client_settings(config: Config, settings: Mapping[str, Any] | None,

@@ -72,6 +72,11 @@ class Config:
     builtin_families: tuple[str, ...] = ()  # prefixes handled by a built-in module, e.g. "rt_sdl2_"
     unsupported_families: tuple[str, ...] = ()  # prefixes the runtime knows but refuses
     builtin_runtime: str | None = None  # runtime binary/library whose exported functions count as built-ins
+    runtime_source: str | None = None  # a Simple checkout whose Rust sources say what the runtime handles
+    runtime_source_auto: bool = True  # else: the checkout holding the root / the checked paths, if any
+    runtime_modes: tuple[str, ...] = ("interpreter", "compiled")  # which verdicts must hold
+    runtime_features: tuple[str, ...] = ()  # cargo features on beyond the crates' defaults
+    runtime_bare_metal: bool = False  # the compiled target drops the Sys and Async tiers
     runtime_library: str | None = None  # libsimple_runtime.so (step 4 of the dynamic path); None = probed where the runtime looks
     runtime_library_required: bool = False  # True when configured explicitly (an unloadable one is then reported)
     manifest: str | None = None  # plugin manifest (SDN); default $SIMPLE_PLUGIN_MANIFEST or ~/.simple/plugins/manifest.sdn

@@ -13,6 +13,7 @@ import os
 import tomllib
 
 from ..rust_source import RustFileFacts, is_test_only, read_rust_file
+from .checkout import find_checkout  # noqa: F401  (re-exported)
 from ..rust_source.reader import MAX_FILE_BYTES
 from .model import (
     COMPILER_DIR,
@@ -31,20 +32,6 @@ from .model import (
 )
 
 MAX_TREE_FILES = 20000
-
-
-def find_checkout(path: str) -> str | None:
-    """The nearest ancestor of `path` (itself included) that holds `src/compiler_rust/`."""
-    cur = os.path.abspath(path)
-    if not os.path.isdir(cur):
-        cur = os.path.dirname(cur)
-    while True:
-        if os.path.isdir(os.path.join(cur, COMPILER_DIR)):
-            return cur
-        parent = os.path.dirname(cur)
-        if parent == cur:
-            return None
-        cur = parent
 
 
 PARALLEL_MIN_BYTES = 1024 * 1024

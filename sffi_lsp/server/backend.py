@@ -123,6 +123,28 @@ class Backend:
             log.warning("providers.stale() failed", exc_info=True)
             return False
 
+    def runtime_site(self, name: str) -> tuple[str, int] | None:
+        """(file, 0-based line) of a runtime name's Rust definition, else of its interpreter
+        handler or registration, when the runtime's sources are known (see runtime_source)."""
+        getter = getattr(self.providers, "runtime_source", None)
+        provider = getter() if callable(getter) else None
+        if provider is None or provider.source is None:
+            return None
+        try:
+            v = provider.verdicts(name)
+        except Exception:  # noqa: BLE001 - navigation is a nicety
+            log.warning("runtime verdicts for %s failed", name, exc_info=True)
+            return None
+        if v is None:
+            return None
+        for site in (v.definition.site if v.definition else None,
+                     v.interpreter.entry.site if v.interpreter.entry else None,
+                     v.interpreter.family.site if v.interpreter.family else None,
+                     v.registration.site if v.registration else None):
+            if site is not None:
+                return os.path.join(provider.source, site.path), site.line
+        return None
+
     def refresh(self) -> bool:
         """Reload the libraries, lists and manifest that changed (keeps the rest cached)."""
         changed = bool(self.providers.refresh())

@@ -67,6 +67,9 @@ def test_example_check_shows_several_kinds(example: Path) -> None:
     assert wrapper == [("SFFI034", "clock.wrapper_spec",
                         next(n for n, t in enumerate(spec_lines, 1) if "drop_fn:" in t))], wrapper
     assert not [d for d in report["diagnostics"] if "clock" in d["path"] and d["code"] != "SFFI034"]
+            "manifest-function-missing", "interpreter-gap", "compiled-gap", "runtime-signature-mismatch"} <= names, names
+    runtime = [d for d in report["diagnostics"] if d["path"].endswith("runtime_source.spl")]
+    assert {(d["code"], d["line"]) for d in runtime} == {("SFFI023", 5), ("SFFI020", 6), ("SFFI021", 7)}, runtime
     kinds = {(e["name"], (e["provider"] or {}).get("kind")) for e in report["externs"]}
     assert ("rt_json_parse", "satellite") in kinds and ("rt_time_now_ms", "builtin") in kinds
     try:

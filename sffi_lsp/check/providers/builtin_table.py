@@ -39,6 +39,9 @@ class BuiltinTable(ProviderBase):
         self.unsupported = tuple(sorted(cfg.unsupported_families, key=len, reverse=True))
         self.runtime: Library | None = ctx.index.library(cfg.builtin_runtime) if cfg.builtin_runtime else None
         self._listed: dict[str, Candidate] | None = None
+        self._executable_exports = None  # the runtime is an executable: its .dynsym, read (never run)
+        if self.runtime is not None and not self.runtime.loadable and _is_executable(self.runtime):
+            self._executable_exports = ctx.index.exports(self.runtime.path).symbols
 
     def lookup(self, names: Sequence[str], source_path: str | None = None) -> dict[str, Resolution]:
         out: dict[str, Resolution] = {}
@@ -73,6 +76,26 @@ class BuiltinTable(ProviderBase):
                 else:
                     still.append(name)
             rest = still
+        elif rest and self._executable_exports is not None:
+            # An executable (ET_EXEC or PIE) cannot be dlopen'ed, but it is the runtime itself:
+            # the functions its .dynsym exports (-rdynamic) are built-ins.
+            from ...binary.types import Found  # noqa: PLC0415
+
+            lib = self.runtime
+            still = []
+            for name in rest:
+                sym = self._executable_exports.get(name)
+                if sym is not None and sym.kind.is_function:
+                    out[name] = Resolution(
+                        name, ResolutionStatus.RESOLVED,
+                        ProviderRef(ProviderKind.BUILTIN, library=lib.path,
+                                    detail=f"exported by the runtime executable {os.path.basename(lib.path or '')}",
+                                    source=self.ctx.config.config_file),
+                        found=Found(sym, lib.path or ""), note=f"the runtime executable {lib.path} exports {name}",
+                    )
+                else:
+                    still.append(name)
+            rest = still
         if not self.families and not self.unsupported:  # the usual configuration: no family to test
             return out
         config_file = self.ctx.config.config_file
@@ -103,6 +126,10 @@ class BuiltinTable(ProviderBase):
         return self._listed
 
     def offers(self) -> Iterator[Offer]:
+        if self._executable_exports is not None:
+            ref = ProviderRef(ProviderKind.BUILTIN, library=self.runtime.path, detail="exported by the runtime executable")
+            yield self._executable_exports.function_names(), ref
+            return
         if self.runtime is not None and self.runtime.loadable:
             ref = ProviderRef(ProviderKind.BUILTIN, library=self.runtime.path, detail="exported by the runtime")
             yield from self.ctx.export_names(self.runtime, ref, direct_only=True)
@@ -114,7 +141,7 @@ class BuiltinTable(ProviderBase):
         return {"lists": [[lst.path, list(lst.identity)] for lst in self.lists]}
 
     def problems(self) -> list[LibraryProblem]:
-        if self.runtime is None:
+        if self.runtime is None or self._executable_exports is not None:
             return []
         where = self.ctx.config.config_file or "configuration"
         return [(f"runtime binary (builtins.runtime in {where})", self.runtime)]
@@ -125,3 +152,12 @@ class BuiltinTable(ProviderBase):
 
     def stale(self) -> bool:
         return any(file_identity(lst.path) != (lst.identity or None) for lst in self.lists)
+
+
+def _is_executable(lib: Library) -> bool:
+    """An ELF executable (ET_EXEC, or a PIE): dlopen refuses it, its exports still say what it has."""
+    from ...binary.types import LoadReason  # noqa: PLC0415
+
+    problem = lib.problem
+    return (problem is not None and problem.reason is LoadReason.NOT_SHARED_OBJECT and bool(lib.path)
+            and ("executable" in problem.message))

@@ -22,6 +22,7 @@ from .libraries import ConfiguredLibraries
 from .listings import Listings
 from .manifest import ManifestEntryCheck, ManifestPlugins
 from .protocol import LibraryProblem, ProviderBase, ProviderContext, ProviderStep, SymbolProvider
+from .runtime_source import RuntimeSource
 from .satellites import Satellites
 from .signatures import SignatureReader
 from .suggest import NameSuggester
@@ -74,6 +75,7 @@ class Providers:
         self._manifest: ManifestPlugins = kinds[ManifestPlugins]
         self._libraries: ConfiguredLibraries = kinds[ConfiguredLibraries]
         self._satellites: Satellites = kinds[Satellites]
+        self._runtime_source: RuntimeSource = kinds[RuntimeSource]
         self._resolutions: dict[tuple[str, tuple[int, ...]], Resolution] = {}
         self._candidates: list[Candidate] | None = None
         self._suggester: NameSuggester | None = None
@@ -174,6 +176,10 @@ class Providers:
 
     def _satellite_step(self, prefix: str) -> ProviderStep | None:
         return self._satellites.step_for(prefix)
+
+    def runtime_source(self) -> RuntimeSource:
+        """The runtime-source provider (its model, verdicts and modes), for the gap rules and hovers."""
+        return self._runtime_source
 
     def resolve(self, name: str, source_path: str | None = None) -> Resolution:
         return self.resolve_many([name], source_path)[name]

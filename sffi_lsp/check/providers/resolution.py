@@ -26,6 +26,7 @@ from .manifest import ManifestPlugins
 from .preload import Preloaded
 from .protocol import Phase, ProviderStep, SymbolProvider
 from .runtime_library import RuntimeLibrary
+from .runtime_source import RuntimeSource
 from .satellites import Satellites
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 ORDER: tuple[type[SymbolProvider], ...] = (
     BuiltinTable,  # built-ins lists, the runtime binary's exports, prefix families
+    RuntimeSource,  # the runtime's own Rust sources (interpreter table, compiled registry)
     ManifestPlugins,  # dlsym from here on
     RuntimeLibrary,
     Satellites,

@@ -14,8 +14,6 @@ imported only then) and kept on disk by file identity (`runtime_model.cache`).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,7 +65,7 @@ class RuntimeSource(ProviderBase):
         cfg = ctx.config
         self.source: str | None = cfg.runtime_source
         if self.source is None and cfg.runtime_source_auto:
-            from ...runtime_model.build import find_checkout  # noqa: PLC0415  (os only)
+            from ...runtime_model.checkout import find_checkout  # noqa: PLC0415  (os only)
 
             self.source = find_checkout(cfg.root)
         self.modes = tuple(cfg.runtime_modes)
@@ -145,6 +143,9 @@ class RuntimeSource(ProviderBase):
     def fingerprint(self) -> dict[str, object]:
         if self.source is None:
             return {}
+        import hashlib  # noqa: PLC0415  (only with a runtime source)
+        import json  # noqa: PLC0415
+
         model = self.model
         identity = ""
         if model is not None:

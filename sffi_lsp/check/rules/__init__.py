@@ -13,6 +13,11 @@ from types import ModuleType
 from ..types import Finding, Rule
 from . import (
     call_arity_mismatch,
+    compiled_gap,
+    family_does_not_handle,
+    interpreter_gap,
+    not_on_bare_metal,
+    runtime_signature_mismatch,
     compat_or_hidden_symbol,
     conflicting_declarations,
     data_not_function,
@@ -67,6 +72,11 @@ _MODULES: tuple[ModuleType, ...] = (
     wrapper_symbol_not_exported,
     wrapper_native_mismatch,
     wrapper_binding_unbacked,
+    interpreter_gap,
+    compiled_gap,
+    not_on_bare_metal,
+    runtime_signature_mismatch,
+    family_does_not_handle,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))

@@ -51,7 +51,8 @@ def check(ctx):
                 span = decl.params[m.param_index].span or span
             elif m.kind == "return" and decl.returns is not None and decl.returns.span is not None:
                 span = decl.returns.span
-            message = m.message.replace("C expects", "the runtime's Rust definition takes").replace(
+            message = m.message.replace(sig.text(), d.signature()).replace(
+                "C expects", "the runtime's Rust definition takes").replace(
                 "C `", "Rust `").replace("C returns", "the Rust definition returns")
             yield RULE.finding(
                 decl.path, span, message, symbol=decl.name,

@@ -78,6 +78,8 @@ pub const RUNTIME_SYMBOL_NAMES: &[&str] = &[
     "rt_tcp_set_write_timeout",
     "rt_twin",
     "rt_generated_answer",
+    // in the rt_pix_ family's prefix, which pix.rs does not handle
+    "rt_pix_scale",
 ];
 
 #[cfg(test)]

@@ -599,6 +599,7 @@ def run_check(args: argparse.Namespace) -> int:
         results = ResultCache(cache.directory)
         result_key = _result_key(files, roots, config, providers)
         kept = results.get(result_key) if result_key is not None else None
+    unchecked = None  # externs whose signature nothing could check (a fresh check counts them)
     try:
         if kept is None:
             raise LookupError
@@ -609,6 +610,7 @@ def run_check(args: argparse.Namespace) -> int:
     except Exception:  # noqa: BLE001  (no usable stored result: check)
         findings, suppressed, externs, by_decl = _check_tree(files, roots, config, providers, cache, args,
                                                              spec_files)
+        findings, suppressed, externs, by_decl, unchecked = _check_tree(files, roots, config, providers, cache, args)
         providers.save_answers()
         if results is not None and result_key is not None and not providers.unsettled:
             # Satellites probed by the check are part of what the findings depend on.
@@ -641,7 +643,7 @@ def run_check(args: argparse.Namespace) -> int:
         sys.stdout.write(output.render(report, fmt))
     sys.stdout.flush()
     if not args.quiet and fmt in ("full", "concise"):
-        sys.stderr.write(summary(findings, len(files), suppressed, baselined, time.monotonic() - started))
+        sys.stderr.write(summary(findings, len(files), suppressed, baselined, time.monotonic() - started, unchecked))
     errors = any(f.severity is Severity.ERROR for f in findings)
     return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
 
@@ -650,6 +652,11 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
                 args: argparse.Namespace, spec_files: Sequence[str] = ()) -> tuple[list[Finding], int, list, dict]:
     """Parse (or load) every model and run the rules: (findings, suppressed, externs, resolutions)."""
     from .check.engine import Workspace, check  # noqa: PLC0415
+                args: argparse.Namespace) -> tuple[list[Finding], int, list, dict, int | None]:
+    """Parse (or load) every model and run the rules: (findings, suppressed, externs, resolutions,
+    how many resolved externs had no signature to be checked against)."""
+    from .check.engine import CheckContext, Workspace, check  # noqa: PLC0415
+    from .check.rules import signature_unchecked  # noqa: PLC0415
 
     jobs = config.jobs or idle_cores()
     models = parse_all(files, cache, jobs, args.quiet)
@@ -663,7 +670,11 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
     if any(p.message.startswith(_TRANSIENT_PROBLEMS) for m in models for p in m.problems):
         providers.unsettled = True  # an unreadable file now may be readable next time
     externs = [e for f in workspace.files for e in f.externs]
-    return result.findings, result.suppressed, externs, result.by_decl
+    try:  # answers are memoised: this asks nothing the rules did not
+        unchecked = sum(1 for _ in signature_unchecked.unchecked(CheckContext(workspace, providers, config)))
+    except Exception:  # noqa: BLE001  (a count for the summary must not fail a check)
+        unchecked = None
+    return result.findings, result.suppressed, externs, result.by_decl, unchecked
 
 
 _TRANSIENT_PROBLEMS = ("cannot read", "internal parser error")
@@ -698,7 +709,8 @@ def statistics(findings: Sequence[Finding], as_json: bool = False) -> str:
     return "".join(f"{n:>5}  {code}  {name}\n" for (code, name), n in rows)
 
 
-def summary(findings: Sequence[Finding], files: int, suppressed: int, baselined: int, seconds: float) -> str:
+def summary(findings: Sequence[Finding], files: int, suppressed: int, baselined: int, seconds: float,
+            unchecked: int | None = None) -> str:
     by = Counter(f.severity.value for f in findings)
     parts = [f"{by[s]} {s}{'s' if by[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info", "hint") if by[s]]
     found = ", ".join(parts) if parts else "no findings"
@@ -707,6 +719,9 @@ def summary(findings: Sequence[Finding], files: int, suppressed: int, baselined:
         extra.append(f"{suppressed} suppressed")
     if baselined:
         extra.append(f"{baselined} in baseline")
+    if unchecked:
+        extra.append(f"{unchecked} extern{'s' if unchecked != 1 else ''} whose signature could not be checked"
+                     " (SFFI025 lists them)")
     tail = f" ({', '.join(extra)})" if extra else ""
     return f"{PROG}: {files} file{'s' if files != 1 else ''} checked in {seconds:.2f}s: {found}{tail}\n"
 

@@ -153,6 +153,10 @@ _KEYS: dict[str, _Key] = {
     "libraries.path": _K("-", "-", "path (glob)", "", "Library file; a glob adds every match."),
     "libraries.name": _K("-", "-", "string", "", 'Library found as the dynamic linker would, e.g. `"libm.so.6"`.'),
     "libraries.files": _K("-", "-", "list of globs", "[] (all)", "Source files this library serves."),
+    "libraries.sources": _K("-", "-", "list of paths", "[] (from DWARF)",
+                            "Rust crate directories of a tier-1 library: their `extern \"C\" fn` definitions give the "
+                            "signatures DWARF lacks (functions LLVM merged). Unset: the crate named by the DWARF "
+                            "compile units."),
     "libraries.linked": _K("-", "-", "boolean", "false",
                            "The project links it (`-l`): a symbol only reachable through its dependencies is "
                            "then a warning."),
@@ -408,8 +412,8 @@ class _Reader:
             fields: dict[str, Any] = {}
             for raw, v in entry.items():
                 name = self.key(raw)
-                if name not in ("path", "name", "files", "linked"):
-                    near = _near(name, ["path", "name", "files", "linked"])
+                if name not in ("path", "name", "files", "linked", "sources"):
+                    near = _near(name, ["path", "name", "files", "linked", "sources"])
                     raise self.error((*epath, raw), "unknown key" + (f" (did you mean `{near}`?)" if near else ""))
                 fields[name] = (raw, v)
             if ("path" in fields) == ("name" in fields):
@@ -422,6 +426,13 @@ class _Reader:
             if "linked" in fields:
                 raw, v = fields["linked"]
                 linked = self.conv_bool((*epath, raw), v)
+            sources: tuple[str, ...] = ()
+            if "sources" in fields:
+                raw, v = fields["sources"]
+                sources = tuple(self._path((*epath, raw, j), p) for j, p in enumerate(self._list((*epath, raw), v)))
+                for j, d in enumerate(sources):
+                    if not os.path.isdir(d):
+                        raise self.error((*epath, raw, j), f"{d} is not a directory")
             line = find_key_line(self.text, (*self.prefix, *epath)) if self.text is not None else None
             origin = f"{self.source}:{line}" if line else self.source
             if "name" in fields:
@@ -434,7 +445,7 @@ class _Reader:
                 # library check reports it as not found (the build may not have run yet).
                 specs = sorted(glob.glob(path, recursive=True)) if GLOB_CHARS.search(path) else []
                 specs = specs or [path]
-            out.extend(LibrarySpec(spec=s, files=files, linked=linked, origin=origin) for s in specs)
+            out.extend(LibrarySpec(spec=s, files=files, linked=linked, origin=origin, sources=sources) for s in specs)
         return tuple(out)
 
     def conv_abi(self, kpath: tuple[str, ...], value: Any) -> tuple[str | None, dict[str, AbiProfile]]:

@@ -22,6 +22,7 @@ class LibrarySpec:
     files: tuple[str, ...] = ()  # globs (absolute) of source files this library serves; empty = all
     linked: bool = False  # the project links it with -l: symbols only reachable through a dependency are a warning
     origin: str = ""  # "sffi.toml:12" where it was configured, for messages
+    sources: tuple[str, ...] = ()  # Rust crate directories whose extern "C" fns it exports (tier-1 crates)
 
 
 @dataclass(frozen=True, slots=True)

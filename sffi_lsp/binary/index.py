@@ -369,6 +369,14 @@ class ExportIndex:
         if worker is not None:
             worker.close()
 
+    def compile_units(self, library: Library, timeout: float = 10.0) -> list[tuple[str, str]]:
+        """(name, comp_dir) of the compile units its DWARF lists (in the sandboxed worker)."""
+        from .dwarf import compile_units_from_worker  # noqa: PLC0415
+
+        if not library.path:
+            return []
+        return compile_units_from_worker(self._dwarf_worker(), library.path, timeout)
+
     def signatures(self, library: Library, names: Iterable[str], timeout: float = 10.0
                    ) -> dict[str, CSignature | NoSignature]:
         from .dwarf import WorkerFailure, _from_json  # noqa: PLC0415

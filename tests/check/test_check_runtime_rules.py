@@ -90,3 +90,13 @@ def test_runtime_rules_explain(code):
 
     text = lookup_rule(code).explain()
     assert "What it does" in text and "Why is this bad?" in text and "Example" in text
+
+
+def test_signature_unchecked_is_opt_in(tmp_path):
+    from sffi_lsp.config_types import RuleSettings
+
+    assert "SFFI025" not in {c for cs in codes_by_name(tmp_path).values() for c in cs}
+    got = codes_by_name(tmp_path / "b", rules=RuleSettings(extend_select=("SFFI025",)))
+    # a runtime family name without a C-ABI definition: nothing to check it against
+    assert "SFFI025" in got["rt_pix_blit"]
+    assert "SFFI025" not in got.get("rt_env_get", set())  # the Rust definition checked it

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 # NoSignature reasons that hold as long as the library file does (anything else may be transient).
 _LASTING_NO_SIGNATURE = ("no debug information", "the debug information has no function named",
                          "no signature information", "the library was not found")
-_NAMES_PER_TIMEOUT = 50  # names a batch may answer in one name's timeout, beyond the first
+_NAMES_PER_TIMEOUT = 50
+# No DWARF entry for the name: a Rust (tier-1) library's own sources may still say it.
+_CRATE_FALLBACK = ("the debug information has no function named", "no debug information")  # names a batch may answer in one name's timeout, beyond the first
 
 
 _UNKNOWN = object()  # a name nobody has asked DWARF for yet
@@ -26,6 +28,7 @@ class SignatureReader:
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         self._answers: dict[tuple[str, str], CSignature | NoSignature] = {}
+        self._crates: dict[str, dict[str, CSignature]] = {}  # library path -> its crate's C-ABI functions
 
     def signature_for(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | ExternDecl | None:
         """The signature to check a declaration against: a built-in list's, or DWARF's (lazily)."""
@@ -92,6 +95,36 @@ class SignatureReader:
             lib = self.ctx.index.library(resolution.found.provider)
         return lib
 
+    def _crate_signatures(self, provider: str, lib: Library) -> dict[str, CSignature]:
+        """The C-ABI functions (`#[no_mangle] extern "C" fn`) of the library's own Rust crate."""
+        held = self._crates.get(provider)
+        if held is not None:
+            return held
+        out: dict[str, CSignature] = {}
+        dirs = _crate_dirs(self.ctx, provider, lib)
+        if dirs:
+            import os  # noqa: PLC0415
+
+            from ...rust_source import available, read_rust_file  # noqa: PLC0415  (tree-sitter, lazily)
+            from ..rust_abi import c_signature_for_rust  # noqa: PLC0415
+
+            if available() is None:
+                for crate in dirs:
+                    src = os.path.join(crate, "src")
+                    for directory, subdirs, files in os.walk(src if os.path.isdir(src) else crate):
+                        subdirs[:] = sorted(d for d in subdirs if d != "target")
+                        for f in sorted(files):
+                            if not f.endswith(".rs"):
+                                continue
+                            path = os.path.join(directory, f)
+                            for fn in read_rust_file(path, signatures_only=True).functions:
+                                if fn.defined and fn.name not in out:
+                                    out[fn.name] = c_signature_for_rust(
+                                        fn.name, tuple((p.name, p.type) for p in fn.params), fn.returns,
+                                        path=path, line=fn.line)
+        self._crates[provider] = out
+        return out
+
     def _ask(self, provider: str, lib: Library, names: list[str], timeout: float) -> None:
         """Ask the index about `names` of `lib` at once and memoise every answer (under `provider`)."""
         from ...binary.types import NoSignature  # noqa: PLC0415
@@ -102,6 +135,13 @@ class SignatureReader:
         except Exception as exc:  # noqa: BLE001  (DWARF trouble must not stop a check)
             why = f"debug information could not be read ({type(exc).__name__})"
             answers = {n: NoSignature(n, why) for n in names}
+        missing = [n for n in names if isinstance(answers.get(n), NoSignature)
+                   and answers[n].reason.startswith(_CRATE_FALLBACK)]
+        if missing:
+            crate = self._crate_signatures(provider, lib)
+            for name in missing:
+                if name in crate:
+                    answers[name] = crate[name]
         for name in names:
             answer = answers.get(name)
             if answer is None:
@@ -110,6 +150,36 @@ class SignatureReader:
                                                     or "debuglink" in answer.reason):
                 self.ctx.unsettled = True  # a worker failure or timeout: the next run may answer differently
             self._answers[(provider, name)] = answer
+
+
+def _crate_dirs(ctx: ProviderContext, provider: str, lib: Library) -> list[str]:
+    """The Rust crates a library was built from: `libraries.sources`, else the crate
+    directories its DWARF compile units name (`src/lib.rs/@/crate-cgu.0` in the crate's dir)."""
+    import os  # noqa: PLC0415
+
+    real = os.path.realpath(provider)
+    for spec in ctx.config.libraries:
+        if spec.sources and (spec.spec == provider or os.path.realpath(spec.spec) == real
+                             or (lib.path and os.path.realpath(spec.spec) == os.path.realpath(lib.path))):
+            return list(spec.sources)
+    dirs: list[str] = []
+    try:
+        units = ctx.index.compile_units(ctx.index.library(provider) if lib.path != provider else lib)
+    except Exception:  # noqa: BLE001  (no DWARF to read: no crate known)
+        return []
+    for name, comp_dir in units:
+        source = name.split("/@/", 1)[0]
+        if not source.endswith(".rs") or not comp_dir:
+            continue
+        path = source if os.path.isabs(source) else os.path.join(comp_dir, source)
+        cur = os.path.dirname(path)
+        while cur and cur != os.path.dirname(cur):
+            if os.path.isfile(os.path.join(cur, "Cargo.toml")):
+                if cur not in dirs and not cur.startswith(("/rustc/", "/rust/deps/")):
+                    dirs.append(cur)
+                break
+            cur = os.path.dirname(cur)
+    return dirs
 
 
 def batch_timeout(per_name: float, count: int) -> float:

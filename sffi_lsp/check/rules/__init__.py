@@ -32,6 +32,7 @@ from . import (
     provider_file_problem,
     refused_by_builtin_runtime,
     signature_mismatch,
+    signature_unchecked,
     signedness_mismatch,
     syntax_error,
     unresolved_extern,
@@ -77,6 +78,7 @@ _MODULES: tuple[ModuleType, ...] = (
     not_on_bare_metal,
     runtime_signature_mismatch,
     family_does_not_handle,
+    signature_unchecked,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))

@@ -608,9 +608,8 @@ def run_check(args: argparse.Namespace) -> int:
         externs = kept.externs() if fmt == "json" and not args.statistics else []
         by_decl = kept.resolutions() if fmt in ("json", "full") and not args.statistics else {}
     except Exception:  # noqa: BLE001  (no usable stored result: check)
-        findings, suppressed, externs, by_decl = _check_tree(files, roots, config, providers, cache, args,
-                                                             spec_files)
-        findings, suppressed, externs, by_decl, unchecked = _check_tree(files, roots, config, providers, cache, args)
+        findings, suppressed, externs, by_decl, unchecked = _check_tree(files, roots, config, providers, cache,
+                                                                        args, spec_files)
         providers.save_answers()
         if results is not None and result_key is not None and not providers.unsettled:
             # Satellites probed by the check are part of what the findings depend on.
@@ -649,10 +648,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelCache | None,
-                args: argparse.Namespace, spec_files: Sequence[str] = ()) -> tuple[list[Finding], int, list, dict]:
-    """Parse (or load) every model and run the rules: (findings, suppressed, externs, resolutions)."""
-    from .check.engine import Workspace, check  # noqa: PLC0415
-                args: argparse.Namespace) -> tuple[list[Finding], int, list, dict, int | None]:
+                args: argparse.Namespace, spec_files: Sequence[str] = ()
+                ) -> tuple[list[Finding], int, list, dict, int | None]:
     """Parse (or load) every model and run the rules: (findings, suppressed, externs, resolutions,
     how many resolved externs had no signature to be checked against)."""
     from .check.engine import CheckContext, Workspace, check  # noqa: PLC0415

@@ -88,17 +88,12 @@ def setup(ls: "SffiLanguageServer") -> None:
             sig = await _tier1_signature(ls, decl.name)
         if isinstance(sig, CSignature) and sig.file and os.path.isfile(sig.file):
             out.append(_line_location(ls, sig.file, sig.line))
+        if not out and ls.backend is not None:
+            # A runtime built-in: its C-ABI definition in the runtime crate, else its interpreter handler.
+            site = ls.backend.runtime_site(decl.name)
+            if site is not None:
+                out.append(_line_location(ls, site[0], site[1] + 1))
         return out or None
-            line = max((sig.line or 1) - 1, 0)
-            pos = lsp.Position(line=line, character=0)
-            return [lsp.Location(uri=ls.uri_of(sig.file), range=lsp.Range(start=pos, end=pos))]
-        # A runtime built-in: its C-ABI definition in the runtime crate, else its interpreter handler.
-        site = ls.backend.runtime_site(decl.name) if ls.backend is not None else None
-        if site is not None:
-            file, line = site
-            pos = lsp.Position(line=line, character=0)
-            return [lsp.Location(uri=ls.uri_of(file), range=lsp.Range(start=pos, end=pos))]
-        return None
 
     @ls.feature(lsp.TEXT_DOCUMENT_REFERENCES)
     async def references(ls: "SffiLanguageServer", params: lsp.ReferenceParams):

@@ -45,4 +45,7 @@ def test_selection_semantics():
     assert codes(select=("SFFI01",)) == [c for c in sorted(default + ["SFFI017"]) if c.startswith("SFFI01")]
     assert "SFFI017" in codes(extend_select=("extern-naming",))
     assert "SFFI001" not in codes(ignore=("unresolved-extern",))
-    assert len(codes(select=("ALL",))) == len(default) + 1
+    from sffi_lsp.check.rules import ALL_RULES
+
+    opt_in = [r.code for r in ALL_RULES if not r.default_enabled]  # SFFI017, SFFI025
+    assert len(codes(select=("ALL",))) == len(default) + len(opt_in)

@@ -74,6 +74,7 @@ class RuntimeSource(ProviderBase):
         self._model: RuntimeModel | None = None
         self._view: RuntimeView | None = None
         self._problem: str | None = None
+        self._dynamic_library: str | None = None  # the dlopen fallback's libsimple_runtime.so, when built
 
     # -- the model, read on first use -------------------------------------------
 
@@ -90,7 +91,25 @@ class RuntimeSource(ProviderBase):
                                      "runtime")
             self._model = load_runtime_model(self.source, cache_dir, jobs=1)
             self._view = self._model.view(features=set(self.features) or None)
+            if self._model.dynamic_fallback is not None:
+                self._dynamic_library = self._find_dynamic_library()
+                if self._dynamic_library is not None:
+                    listing = self.ctx.index.exports(self._dynamic_library)
+                    self._view.dynamic_exports = frozenset(listing.symbols.function_names())
         return self._view
+
+    def _find_dynamic_library(self) -> str | None:
+        """`libsimple_runtime.so` where the interpreter's dlopen fallback looks for it, from the
+        checkout: next to `bin/simple`, in `lib/`, in the cargo target directories."""
+        from ...runtime_model import DYNAMIC_FALLBACK_DIRS, DYNAMIC_FALLBACK_LIBRARY  # noqa: PLC0415
+
+        if self.ctx.config.runtime_library and os.path.isfile(self.ctx.config.runtime_library):
+            return self.ctx.config.runtime_library
+        for rel in DYNAMIC_FALLBACK_DIRS:
+            candidate = os.path.join(self.source, rel, DYNAMIC_FALLBACK_LIBRARY)
+            if os.path.isfile(candidate):
+                return candidate
+        return None
 
     @property
     def model(self) -> RuntimeModel | None:

@@ -411,20 +411,12 @@ def apply_cli(config: Config, args: argparse.Namespace) -> Config:
     changes: dict = {"libraries": tuple(libraries), "builtin_lists": tuple(builtin_lists), "rules": rules}
     if args.runtime_mode:
         changes["runtime_mode"] = args.runtime_mode
-    runtime_source = getattr(args, "runtime_source", None)
-    if runtime_source:
-        path = os.path.abspath(os.path.expanduser(runtime_source))
-        if not os.path.isdir(path):
-            raise UsageError(f"--runtime-source {runtime_source}: no such directory")
-        changes["runtime_source"] = path
-    elif config.runtime_source is None and config.runtime_source_auto:
-        from .runtime_model.checkout import find_checkout  # noqa: PLC0415  (os only)
+    from .runtime_command import RuntimeCommandError, runtime_source_for  # noqa: PLC0415
 
-        for p in getattr(args, "paths", None) or []:
-            found = find_checkout(p)
-            if found is not None:
-                changes["runtime_source"] = found
-                break
+    try:
+        changes.update(runtime_source_for(config, getattr(args, "runtime_source", None), getattr(args, "paths", None)))
+    except RuntimeCommandError as exc:
+        raise UsageError(str(exc)) from None
     if args.abi:
         if args.abi not in ("native", "cstring", "dynamic") and args.abi not in config.abi_profiles:
             known = ", ".join(["native", "cstring", "dynamic", *sorted(config.abi_profiles)])
@@ -508,67 +500,6 @@ def run_symbols(argv: Sequence[str]) -> int:
     return EXIT_CLEAN
 
 
-def build_runtime_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=f"{PROG} runtime",
-        description="Audit a Simple runtime from its Rust sources: what the interpreter handles, what is registered "
-                    "for compiled code, the C-ABI definitions, and the gaps between them.")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="Simple sources whose extern fn declarations are matched against the gaps")
-    p.add_argument("--source", metavar="DIR", help="the Simple checkout (default: the one holding PATH or the cwd)")
-    p.add_argument("--output-format", choices=("text", "json"), default="text")
-    p.add_argument("--write-builtins", metavar="FILE",
-                   help="write a built-ins list (signatures from the Rust definitions where known) and exit")
-    p.add_argument("--feature", action="append", default=[], metavar="NAME",
-                   help="a cargo feature that is on beyond the crates' defaults (repeatable)")
-    return p
-
-
-def run_runtime(argv: Sequence[str]) -> int:
-    args = build_runtime_parser().parse_args(argv)
-    from .runtime_model import find_checkout, load_runtime_model  # noqa: PLC0415
-    from .rust_source import available  # noqa: PLC0415
-
-    source = os.path.abspath(os.path.expanduser(args.source)) if args.source else None
-    if source is not None and not os.path.isdir(source):
-        raise UsageError(f"--source {args.source}: no such directory")
-    if source is None:
-        for p in [*args.paths, "."]:
-            source = find_checkout(p)
-            if source is not None:
-                break
-    if source is None:
-        raise UsageError("runtime: no Simple checkout (a directory holding src/compiler_rust/) holds the paths or "
-                         "the current directory; give --source DIR")
-    problem = available()
-    if problem:
-        raise UsageError(problem)
-    from .output.runtime_report import audit, builtins_list, render_json, render_text  # noqa: PLC0415
-
-    model = load_runtime_model(source, os.path.join(source, ".sffi_cache", "runtime"))
-    view = model.view(features=set(args.feature) or None)
-    if args.write_builtins:
-        text = builtins_list(view, source)
-        try:
-            with open(args.write_builtins, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise UsageError(f"--write-builtins {args.write_builtins}: {exc.strerror or exc}") from None
-        sys.stderr.write(f"{PROG}: wrote {text.count(chr(10)) - 2} built-ins to {args.write_builtins}\n")
-        return EXIT_CLEAN
-    declared: set[str] = set()
-    if args.paths:
-        from .config import load_config  # noqa: PLC0415
-        from .syntax.parser import parse_file  # noqa: PLC0415
-
-        files = discover(args.paths, load_config(paths=args.paths))
-        for path in files:
-            declared.update(e.name for e in parse_file(path).externs)
-    data = audit(view, source, declared)
-    sys.stdout.write(render_json(data) if args.output_format == "json" else render_text(data, model.notes))
-    return EXIT_CLEAN
-
-
 def run_check(args: argparse.Namespace) -> int:
     started = time.monotonic()
     paths = args.paths or ["."]
@@ -648,12 +579,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelCache | None,
-                args: argparse.Namespace, spec_files: Sequence[str] = ()
-                ) -> tuple[list[Finding], int, list, dict, int | None]:
-    """Parse (or load) every model and run the rules: (findings, suppressed, externs, resolutions,
-    how many resolved externs had no signature to be checked against)."""
+                args: argparse.Namespace, spec_files: Sequence[str] = ()) -> tuple[list, int, list, dict, int | None]:
+    """Parse (or load) every model, run the rules: (findings, suppressed, externs, resolutions, unchecked)."""
     from .check.engine import CheckContext, Workspace, check  # noqa: PLC0415
-    from .check.rules import signature_unchecked  # noqa: PLC0415
+    from .check.rules.signature_unchecked import count_unchecked  # noqa: PLC0415
 
     jobs = config.jobs or idle_cores()
     models = parse_all(files, cache, jobs, args.quiet)
@@ -667,10 +596,7 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
     if any(p.message.startswith(_TRANSIENT_PROBLEMS) for m in models for p in m.problems):
         providers.unsettled = True  # an unreadable file now may be readable next time
     externs = [e for f in workspace.files for e in f.externs]
-    try:  # answers are memoised: this asks nothing the rules did not
-        unchecked = sum(1 for _ in signature_unchecked.unchecked(CheckContext(workspace, providers, config)))
-    except Exception:  # noqa: BLE001  (a count for the summary must not fail a check)
-        unchecked = None
+    unchecked = count_unchecked(CheckContext(workspace, providers, config))  # resolved, nothing to check them by
     return result.findings, result.suppressed, externs, result.by_decl, unchecked
 
 
@@ -716,9 +642,8 @@ def summary(findings: Sequence[Finding], files: int, suppressed: int, baselined:
         extra.append(f"{suppressed} suppressed")
     if baselined:
         extra.append(f"{baselined} in baseline")
-    if unchecked:
-        extra.append(f"{unchecked} extern{'s' if unchecked != 1 else ''} whose signature could not be checked"
-                     " (SFFI025 lists them)")
+    if unchecked:  # never silently: externs nothing could check (SFFI025 lists them)
+        extra.append(f"{unchecked} extern{'s' if unchecked != 1 else ''} whose signature could not be checked")
     tail = f" ({', '.join(extra)})" if extra else ""
     return f"{PROG}: {files} file{'s' if files != 1 else ''} checked in {seconds:.2f}s: {found}{tail}\n"
 
@@ -729,7 +654,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] == "symbols":
             return run_symbols(argv[1:])
         if argv and argv[0] == "runtime":
-            return run_runtime(argv[1:])
+            from .runtime_command import RuntimeCommandError, run_runtime  # noqa: PLC0415
+
+            try:
+                return run_runtime(argv[1:], discover)
+            except RuntimeCommandError as exc:
+                raise UsageError(str(exc)) from None
         args = build_parser().parse_args(argv)
         if args.version:
             from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415

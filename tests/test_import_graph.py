@@ -141,7 +141,7 @@ FLOORS = {
     "config": 2, "syntax": 2, "binary": 2, "rust_source": 2, "runtime_model": 2,
     "check": 3,
     "cache": 4, "output": 4,
-    "cli": 5, "server": 5, "__main__": 5, "sffi_lsp": 5,
+    "cli": 5, "runtime_command": 5, "server": 5, "__main__": 5, "sffi_lsp": 5,
 }
 
 

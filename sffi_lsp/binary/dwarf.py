@@ -651,51 +651,6 @@ def _answer(targets: dict, cache: OrderedDict) -> tuple[dict[str, dict], bool]:
     return out, False
 
 
-MAX_UNITS = 20000  # compile units looked at per file (their top entry only)
-
-
-def _units(targets: dict, cache: OrderedDict) -> dict[str, dict]:
-    """path -> {"units": [[name, comp_dir], ...]} or {"no": reason}."""
-    out: dict[str, dict] = {}
-    for path in targets:
-        try:
-            dwarf, _source = _cached_dwarf(path, cache)
-            units = []
-            for i, cu in enumerate(dwarf.iter_CUs()):
-                if i >= MAX_UNITS:
-                    break
-                top = cu.get_top_DIE()
-                name = _attr(top, "DW_AT_name", None)
-                comp_dir = _attr(top, "DW_AT_comp_dir", None)
-                units.append([_text(name), _text(comp_dir)])
-            out[path] = {"units": units}
-        except _NoDwarf as e:
-            out[path] = {"no": str(e)}
-        except MemoryError:
-            raise
-        except Exception as e:  # noqa: BLE001 -- hostile DWARF
-            out[path] = {"no": f"the debug information could not be read ({type(e).__name__})"}
-    return out
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return "" if value is None else str(value)
-
-
-def compile_units_from_worker(worker: DwarfWorker, path: str, timeout: float = 10.0) -> list[tuple[str, str]]:
-    """(name, comp_dir) of every compile unit of `path`'s DWARF; [] when there is none or it fails."""
-    try:
-        answer = worker.request({path: (path, 0)}, timeout, op="units")
-    except WorkerFailure:
-        return []
-    entry = answer.get(path)
-    if not isinstance(entry, dict) or not isinstance(entry.get("units"), list):
-        return []
-    return [(str(u[0]), str(u[1])) for u in entry["units"] if isinstance(u, list) and len(u) == 2]
-
-
 def serve() -> int:
     """The persistent worker: one JSON request per line on stdin, one JSON answer per line on stdout."""
     _limit_memory()
@@ -719,8 +674,6 @@ def serve() -> int:
             time.sleep(float(req.get("arg", 0)))
         elif op == "crash":  # tests: a worker that dies mid-request
             os._exit(3)
-        elif op == "units":  # the compile units' names and directories (which sources built it)
-            out = _units(req.get("targets") or {}, cache)
         else:
             out, exhausted = _answer(req.get("targets") or {}, cache)
         reply: dict[str, Any] = {"id": rid, "answer": out}

@@ -370,12 +370,10 @@ class ExportIndex:
             worker.close()
 
     def compile_units(self, library: Library, timeout: float = 10.0) -> list[tuple[str, str]]:
-        """(name, comp_dir) of the compile units its DWARF lists (in the sandboxed worker)."""
-        from .dwarf import compile_units_from_worker  # noqa: PLC0415
+        """(name, comp_dir) of the compile units its DWARF lists (read in a child process)."""
+        from .dwarf_units import compile_units  # noqa: PLC0415
 
-        if not library.path:
-            return []
-        return compile_units_from_worker(self._dwarf_worker(), library.path, timeout)
+        return compile_units(library.path, timeout) if library.path else []
 
     def signatures(self, library: Library, names: Iterable[str], timeout: float = 10.0
                    ) -> dict[str, CSignature | NoSignature]:

@@ -15,6 +15,9 @@ import os
 import re
 
 from .cfg import is_test_only
+from .functions import FunctionReader
+from .text import _text, literal_value, type_text
+from .skim import skim
 from .types import (
     CFunction,
     Include,
@@ -130,117 +133,7 @@ _SKIP_MACROS = frozenset(
     "debug_assert_eq vec matches concat env include include_str include_bytes unreachable todo "
     "unimplemented format_args stringify cfg compile_error dbg trace debug info warn error line file".split()
 )
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
-_SPACE = re.compile(r"\s+")
-_SPACE_PUNCT = re.compile(r"\s*([*&,()<>\[\];:])\s*")
-
-
-def literal_value(node) -> str:
-    """The value of a string_literal node (simple escapes resolved)."""
-    text = node.text.decode("utf-8", "replace")
-    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
-        text = text[1:-1]
-    if "\\" in text:
-        text = re.sub(r"\\(u\{[0-9a-fA-F]+\}|x[0-9a-fA-F]{2}|.)", _unescape, text)
-    return text
-
-
-def _unescape(m: re.Match) -> str:
-    seq = m.group(1)
-    if seq.startswith("u{"):
-        try:
-            return chr(int(seq[2:-1], 16))
-        except ValueError:
-            return seq
-    if seq.startswith("x") and len(seq) == 3:
-        return chr(int(seq[1:], 16))
-    return _ESCAPES.get(seq, "\\" + seq)
-
-
-def type_text(node) -> str:
-    """A type's text with whitespace normalised: `*const u8`, `&mut [u8]`, `Option<i64>`."""
-    text = node.text.decode("utf-8", "replace")
-    if "\n" not in text and "  " not in text and "," not in text and "( " not in text and "[ " not in text:
-        return text.replace("& ", "&")
-    text = _SPACE.sub(" ", text).strip()
-    text = re.sub(r"\s+([,>)\]])", r"\1", text)
-    text = re.sub(r"([<(\[])\s+", r"\1", text)
-    text = re.sub(r",(?=\S)", ", ", text)
-    return text.replace("& ", "&")
-
-
-def _text(node) -> str:
-    return _SPACE.sub(" ", node.text.decode("utf-8", "replace")).strip()
-
-
-_ITEM_START = re.compile(rb"[A-Za-z_]")
-_FN_HEAD = re.compile(rb"(?:pub(?:\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?(?:extern\s+\"[^\"]*\"\s+)?fn\s")
-_SIGNATURE_MARKERS = (b"extern", b"macro_rules!", b"include!", b"mod ")
-_MACRO_CALL = re.compile(rb"[A-Za-z_][\w:]*!\s*[({\[]")  # an item-level macro call may generate functions
-
-
-_ANCHOR = re.compile(rb"^[^ \t\r\n][^\n]*", re.M)
-
-
-def skim(data: bytes) -> bytes:
-    """`data` with what a signature reader does not need turned into blank lines:
-    top-level items (rustfmt style: they start and end at column 0) that hold no
-    marker, and the bodies of top-level functions. Lines keep their numbers and
-    kept lines their columns, so every position read from the result is right.
-    Only column-0 lines are looked at, so this costs a fraction of the parse."""
-    anchors = [(m.start(), m.end(), m.group()) for m in _ANCHOR.finditer(data)]
-    blank: list[tuple[int, int]] = []  # byte ranges to blank (newlines kept)
-    i, n = 0, len(anchors)
-    while i < n:
-        start_pos, _end, text = anchors[i]
-        if text[:1] in b"}])":
-            i += 1
-            continue
-        if text.startswith(b"#!"):
-            i += 1
-            continue
-        j = i
-        while j < n and (anchors[j][2].startswith(b"#[") or anchors[j][2].startswith(b"//")):
-            j += 1
-        if j >= n or not _ITEM_START.match(anchors[j][2][:1]):
-            i = max(j, i + 1)
-            continue
-        head_start, head_end, head = anchors[j]
-        first = head.rstrip()
-        if first.endswith(b";") or (first.endswith(b"}") and first.count(b"{") == first.count(b"}")):
-            k = j
-        else:
-            k = j + 1
-            while k < n:
-                t = anchors[k][2]
-                if t.startswith(b"}") or (t[:1] in b")]" and t.rstrip().endswith(b";")):
-                    break
-                if t[:1] not in b")]":
-                    return data  # column-0 text inside an item: not the layout we understand
-                k += 1
-            if k >= n:
-                return data
-        item_end = anchors[k][1]
-        chunk = data[start_pos:item_end]
-        if not any(marker in chunk for marker in _SIGNATURE_MARKERS) and not _MACRO_CALL.match(head):
-            blank.append((start_pos, item_end))
-        elif k > j and _FN_HEAD.match(head) and anchors[k][2].startswith(b"}"):
-            body_open = data.find(b"{\n", head_start, anchors[k][0])
-            if body_open != -1:
-                blank.append((body_open + 2, anchors[k][0]))
-        i = k + 1
-    if not blank:
-        return data
-    pieces, pos = [], 0
-    for a, b in blank:
-        pieces.append(data[pos:a])
-        pieces.append(b"\n" * data.count(b"\n", a, b))
-        pos = b
-    pieces.append(data[pos:])
-    return b"".join(pieces)
-
-
-class _Extractor:
+class _Extractor(FunctionReader):
     def __init__(self, data: bytes, path: str, facts: RustFileFacts, mode: str = "full"):
         self.data = data
         self.path = path
@@ -692,181 +585,6 @@ class _Extractor:
             stack.extend(reversed(node.named_children))
         return tuple(calls), tuple(returns)
 
-    # -- C-ABI functions ---------------------------------------------------------
-
-    def _functions(self, root, *, via_macro: str, line_override: int | None, cfg_prefix=()) -> None:
-        caps = self._captures("function", root)
-        for fn in caps.get("fn", []):
-            modifiers = next((c for c in fn.children if c.type == "function_modifiers"), None)
-            if modifiers is None:
-                continue
-            extern = next((c for c in modifiers.children if c.type == "extern_modifier"), None)
-            abi = next((c for c in extern.children if c.type == "string_literal"), None) if extern else None
-            if abi is not None and literal_value(abi) not in ("C", "C-unwind", "system", "sysv64"):
-                continue
-            attrs = self._attributes(fn)
-            export = self._export_name(attrs)
-            if export is None:
-                continue
-            if via_macro:
-                function, cfg, test = "", cfg_prefix + self._own_cfg(fn), False
-                test = any(is_test_only(c) for c in cfg)
-            else:
-                function, cfg, test = self.context(fn)
-            if test:
-                continue
-            name_node = fn.child_by_field_name("name")
-            rust_name = name_node.text.decode("utf-8", "replace")
-            self.facts.functions.append(
-                CFunction(
-                    name=export or rust_name,
-                    rust_name=rust_name,
-                    params=self._params(fn),
-                    returns=self._returns(fn),
-                    line=line_override if line_override is not None else fn.start_point[0],
-                    unsafe=any(c.type == "unsafe" for c in modifiers.children),
-                    defined=True,
-                    via_macro=via_macro,
-                    cfg=cfg,
-                )
-            )
-
-    def _export_name(self, attrs) -> str | None:
-        """"" for `#[no_mangle]`, the name for `#[export_name = "..."]`, None when not exported."""
-        for attr_item in attrs:
-            for attr in attr_item.named_children:
-                if attr.type != "attribute" or not attr.named_children:
-                    continue
-                head = attr.named_children[0].text
-                if head == b"unsafe":  # Rust 2024: #[unsafe(no_mangle)], #[unsafe(export_name = "x")]
-                    args = attr.child_by_field_name("arguments")
-                    inner = args.text.decode("utf-8", "replace") if args is not None else ""
-                    m = re.search(r'export_name\s*=\s*"([^"]+)"', inner)
-                    if m:
-                        return m.group(1)
-                    if "no_mangle" in inner:
-                        return ""
-                    continue
-                if head == b"no_mangle":
-                    return ""
-                if head == b"export_name":
-                    value = attr.child_by_field_name("value")
-                    if value is not None and value.type == "string_literal":
-                        return literal_value(value)
-        return None
-
-    @staticmethod
-    def _params(fn) -> tuple[RustParam, ...]:
-        params = fn.child_by_field_name("parameters")
-        out = []
-        if params is None:
-            return ()
-        for i, p in enumerate(params.named_children):
-            if p.type == "parameter":
-                pattern = p.child_by_field_name("pattern")
-                ptype = p.child_by_field_name("type")
-                name = _text(pattern) if pattern is not None else f"arg{i}"
-                name = name.removeprefix("mut ").strip()
-                out.append(RustParam(name, type_text(ptype) if ptype is not None else ""))
-            elif p.type == "variadic_parameter":
-                out.append(RustParam("...", "..."))
-        return tuple(out)
-
-    @staticmethod
-    def _returns(fn) -> str:
-        ret = fn.child_by_field_name("return_type")
-        if ret is None:
-            return ""
-        text = type_text(ret)
-        return "" if text == "()" else text
-
-    def _foreign(self, root) -> None:
-        for sig in self._captures("foreign", root).get("sig", []):
-            block = sig.parent.parent if sig.parent is not None else None
-            if block is not None and block.type == "foreign_mod_item":
-                extern = next((c for c in block.children if c.type == "extern_modifier"), None)
-                abi = next((c for c in extern.children if c.type == "string_literal"), None) if extern else None
-                if abi is not None and literal_value(abi) not in ("C", "C-unwind", "system"):
-                    continue
-            function, cfg, test = self.context(sig)
-            if test:
-                continue
-            name_node = sig.child_by_field_name("name")
-            if name_node is None:
-                continue
-            rust_name = name_node.text.decode("utf-8", "replace")
-            link_name = rust_name
-            for attr_item in self._attributes(sig):
-                m = re.search(rb'link_name\s*=\s*"([^"]+)"', attr_item.text)
-                if m:
-                    link_name = m.group(1).decode("utf-8", "replace")
-            self.facts.functions.append(
-                CFunction(
-                    name=link_name,
-                    rust_name=rust_name,
-                    params=self._params(sig),
-                    returns=self._returns(sig),
-                    line=sig.start_point[0],
-                    unsafe=True,
-                    defined=False,
-                    cfg=cfg,
-                )
-            )
-
-    def _expand_generator(self, inv, macro: str, args) -> None:
-        """Functions a local `macro_rules!` generates with its name taken from a literal argument."""
-        live = self._live(inv)
-        if live is None:
-            return
-        values = self._split_args(args)
-        for left, right in self._generators[macro]:
-            bindings = [c for c in left.named_children if c.type == "token_binding_pattern"]
-            if any(c.type == "token_repetition_pattern" for c in left.named_children):
-                continue
-            if len(bindings) != len(values):
-                continue
-            subst = {}
-            for b, v in zip(bindings, values):
-                var = b.child_by_field_name("name")
-                if var is None:
-                    break
-                subst[var.text.decode("utf-8", "replace")] = v
-            else:
-                body = right.text.decode("utf-8", "replace")
-                body = body[1:-1] if body[:1] in "({[" else body
-                if "$(" in body:
-                    self.facts.notes.append(
-                        f"{self.path}:{inv.start_point[0] + 1}: {macro}! repeats its arguments; its functions are not read"
-                    )
-                    return
-                for var in sorted(subst, key=len, reverse=True):
-                    body = re.sub(re.escape(var) + r"\b", lambda _m, v=subst[var]: v, body)
-                self._read_expansion(body, macro, inv.start_point[0], live[1])
-                return
-
-    @staticmethod
-    def _split_args(args) -> list[str]:
-        parts, current = [], []
-        for c in args.children[1:-1]:
-            if c.type == ",":
-                parts.append(" ".join(current))
-                current = []
-            else:
-                current.append(c.text.decode("utf-8", "replace"))
-        if current:
-            parts.append(" ".join(current))
-        return [p.strip() for p in parts if p.strip()]
-
-    def _read_expansion(self, body: str, macro: str, line: int, cfg) -> None:
-        tree_sitter, language, _queries = _runtime()
-        tree = tree_sitter.Parser(language).parse(body.encode("utf-8"))
-        sub = _Extractor(tree.root_node.text, self.path, RustFileFacts(path=self.path), "signatures")
-        query, keys = self.queries["signatures"]
-        for index, groups in self.cursor(query).matches(tree.root_node):
-            sub._groups.setdefault(keys[index], []).append(groups)
-        sub._functions(tree.root_node, via_macro=macro + "!", line_override=line, cfg_prefix=cfg)
-        self.facts.functions.extend(sub.facts.functions)
-
     # -- arrays, modules, tails ------------------------------------------------
 
     def _consts(self, root) -> None:
@@ -926,3 +644,13 @@ class _Extractor:
             tail = groups.get("tail", [None])[0]
             if name is not None and tail is not None:
                 self.facts.tails[name.text.decode("utf-8", "replace")] = tail.text.decode("utf-8", "replace")
+
+    def _read_expansion(self, body: str, macro: str, line: int, cfg) -> None:
+        tree_sitter, language, _queries = _runtime()
+        tree = tree_sitter.Parser(language).parse(body.encode("utf-8"))
+        sub = _Extractor(tree.root_node.text, self.path, RustFileFacts(path=self.path), "signatures")
+        query, keys = self.queries["signatures"]
+        for index, groups in self.cursor(query).matches(tree.root_node):
+            sub._groups.setdefault(keys[index], []).append(groups)
+        sub._functions(tree.root_node, via_macro=macro + "!", line_override=line, cfg_prefix=cfg)
+        self.facts.functions.extend(sub.facts.functions)

@@ -62,3 +62,12 @@ def check(ctx):
     for decl, reason in unchecked(ctx):
         yield RULE.finding(decl.path, decl.name_span, f"the signature of `{decl.name}` could not be checked: {reason}",
                            symbol=decl.name)
+
+
+def count_unchecked(ctx) -> int | None:
+    """How many resolved externs had no signature to check (for the CLI summary). Answers
+    are memoised by the providers: this asks nothing the rules did not. None on trouble."""
+    try:
+        return sum(1 for _ in unchecked(ctx))
+    except Exception:  # noqa: BLE001  (a count for the summary must not fail a check)
+        return None

@@ -22,7 +22,9 @@ from typing import Any
 
 from .config_lines import find_key_line
 from .config_paths import GLOB_CHARS, absolute_path, expand_text, glob_to_regex, path_matches
+from .config_runtime import LIBRARY_SOURCES_KEY, RUNTIME_KEYS, not_a_dir, runtime_modes
 from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec
+from .runtime_model.checkout import with_runtime_source
 
 CONFIG_FILE_NAME = "sffi.toml"
 PYPROJECT_FILE_NAME = "pyproject.toml"
@@ -127,18 +129,6 @@ _KEYS: dict[str, _Key] = {
                                         "Prefixes the runtime knows but refuses (calls fail with a family error)."),
     "builtins.runtime": _K("file", "builtin_runtime", "path", "none",
                            "Runtime binary or library whose exported functions count as built-ins."),
-    "runtime.source": _K("dir", "runtime_source", "path", "the Simple checkout holding the project",
-                         "A Simple checkout (a directory holding `src/compiler_rust/`): its Rust sources say which "
-                         "externs the interpreter and compiled code handle, and their C-ABI signatures. Unset: "
-                         "found when the project or a checked path lies inside one."),
-    "runtime.modes": _K("runtimemodes", "runtime_modes", 'list of "interpreter" | "compiled"',
-                        '["interpreter", "compiled"]',
-                        "Which verdicts must hold: a project that only runs interpreted drops `\"compiled\"`."),
-    "runtime.features": _K("strings", "runtime_features", "list of strings", "[]",
-                           "Cargo features of the runtime crates that are on beyond their defaults "
-                           "(`#[cfg(feature = ...)]` code counts only when on)."),
-    "runtime.bare-metal": _K("bool", "runtime_bare_metal", "boolean", "false",
-                             "The compiled target is bare metal: names of the Sys and Async tiers are not there."),
     "manifest.path": _K("file", "manifest", "path", "$SIMPLE_PLUGIN_MANIFEST or ~/.simple/plugins/manifest.sdn",
                         "Plugin manifest (SDN). When set here it must exist; the default may be absent."),
     "satellites.paths": _K("paths", "satellite_paths", "list of paths", "$SIMPLE_SFFI_PATH or build/",
@@ -153,10 +143,6 @@ _KEYS: dict[str, _Key] = {
     "libraries.path": _K("-", "-", "path (glob)", "", "Library file; a glob adds every match."),
     "libraries.name": _K("-", "-", "string", "", 'Library found as the dynamic linker would, e.g. `"libm.so.6"`.'),
     "libraries.files": _K("-", "-", "list of globs", "[] (all)", "Source files this library serves."),
-    "libraries.sources": _K("-", "-", "list of paths", "[] (from DWARF)",
-                            "Rust crate directories of a tier-1 library: their `extern \"C\" fn` definitions give the "
-                            "signatures DWARF lacks (functions LLVM merged). Unset: the crate named by the DWARF "
-                            "compile units."),
     "libraries.linked": _K("-", "-", "boolean", "false",
                            "The project links it (`-l`): a symbol only reachable through its dependencies is "
                            "then a warning."),
@@ -172,6 +158,10 @@ _KEYS: dict[str, _Key] = {
     "server.debounce-ms": _K("int", "debounce_ms", "integer", "150",
                              "Language server: delay before re-checking after an edit."),
 }
+
+# The runtime-source keys (config_runtime) after the others.
+_KEYS.update({k: _K(*v) for k, v in {**RUNTIME_KEYS, **LIBRARY_SOURCES_KEY}.items()})
+
 
 # Sections that group keys (a table there is walked, not a value).
 _SECTIONS = ("builtins", "manifest", "satellites", "rules", "server", "runtime")
@@ -336,21 +326,14 @@ class _Reader:
     def conv_dir(self, kpath: tuple[str, ...], value: Any) -> str:
         path = self.conv_path(kpath, value)
         if not os.path.isdir(path):
-            what = "is not a directory" if os.path.exists(path) else "does not exist"
-            raise self.error(kpath, f"{path} {what}")
+            raise self.error(kpath, not_a_dir(path))
         return path
 
     def conv_runtimemodes(self, kpath: tuple[str, ...], value: Any) -> tuple[str, ...]:
-        modes = []
-        for i, raw in enumerate(self._list(kpath, value)):
-            mode = raw.strip().lower()
-            if mode not in ("interpreter", "compiled"):
-                raise self.error((*kpath, i), f'must be "interpreter" or "compiled", not "{raw}"')
-            if mode not in modes:
-                modes.append(mode)
-        if not modes:
-            raise self.error(kpath, 'must name at least one of "interpreter", "compiled"')
-        return tuple(modes)
+        modes, bad = runtime_modes(self._list(kpath, value))
+        if bad is not None:
+            raise self.error((*kpath, bad[0]) if bad[0] >= 0 else kpath, bad[1])
+        return modes
 
     def conv_file(self, kpath: tuple[str, ...], value: Any) -> str:
         path = self.conv_path(kpath, value)
@@ -426,13 +409,8 @@ class _Reader:
             if "linked" in fields:
                 raw, v = fields["linked"]
                 linked = self.conv_bool((*epath, raw), v)
-            sources: tuple[str, ...] = ()
-            if "sources" in fields:
-                raw, v = fields["sources"]
-                sources = tuple(self._path((*epath, raw, j), p) for j, p in enumerate(self._list((*epath, raw), v)))
-                for j, d in enumerate(sources):
-                    if not os.path.isdir(d):
-                        raise self.error((*epath, raw, j), f"{d} is not a directory")
+            raw, v = fields.get("sources", ("sources", []))
+            sources = tuple(self.conv_dir((*epath, raw, j), p) for j, p in enumerate(self._list((*epath, raw), v)))
             line = find_key_line(self.text, (*self.prefix, *epath)) if self.text is not None else None
             origin = f"{self.source}:{line}" if line else self.source
             if "name" in fields:
@@ -648,7 +626,7 @@ def load_config(
             if found:
                 break
     if found is None:
-        return _with_runtime_source(default_config(os.getcwd(), env), paths)
+        return with_runtime_source(default_config(os.getcwd(), env), paths)
     path, is_pyproject = found
     text, data = _read_toml(path)
     prefix: tuple[str, ...] = ()
@@ -663,21 +641,8 @@ def load_config(
     config = default_config(root, env, config_file=path)
     reader = _Reader(path, text, prefix, root, env, loose_keys=False)
     reader.read_table(table)
-    return _with_runtime_source(_apply(config, reader), paths)
+    return with_runtime_source(_apply(config, reader), paths)
 
-
-def _with_runtime_source(config: Config, paths: Sequence[str]) -> Config:
-    """`runtime.source` found by itself: the Simple checkout (an ancestor holding
-    `src/compiler_rust/`) that holds a checked path or the project root."""
-    if config.runtime_source is not None or not config.runtime_source_auto:
-        return config
-    from .runtime_model.checkout import find_checkout  # noqa: PLC0415  (os only)
-
-    for start in [*paths, config.root]:
-        found = find_checkout(start)
-        if found is not None:
-            return replace(config, runtime_source=found)
-    return config
 
 
 def merge_client_settings(config: Config, settings: Mapping[str, Any] | None,

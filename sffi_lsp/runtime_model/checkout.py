@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 COMPILER_DIR = "src/compiler_rust"
 
@@ -19,3 +20,15 @@ def find_checkout(path: str) -> str | None:
         if parent == cur:
             return None
         cur = parent
+
+
+def with_runtime_source(config, paths=()):
+    """`config` with `runtime.source` found by itself: the Simple checkout (an ancestor
+    holding `src/compiler_rust/`) that holds a checked path or the project root."""
+    if config.runtime_source is not None or not config.runtime_source_auto:
+        return config
+    for start in [*paths, config.root]:
+        found = find_checkout(start)
+        if found is not None:
+            return replace(config, runtime_source=found)
+    return config

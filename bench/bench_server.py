@@ -369,16 +369,18 @@ SCALE_TARGETS = {"first_ratio": 1.5, "rss_index": 200.0, "warm_index": 1.0, "hug
 
 
 def generate_tree(root: Path, files: int, seed: int = 14) -> int:
-    """The big-tree generator of the CLI bench when it is there, else the syntax bench's
-    (same shapes); returns the number of lines."""
+    """The issue-14 tree from the CLI bench's generator (bench/gen_big_tree.py: our own
+    sample tree replicated) when it is there, else the syntax bench's synthetic modules;
+    returns the number of lines."""
     sys.path.insert(0, str(REPO / "bench"))
     try:
-        from gen_big_tree import generate as generate_big  # type: ignore[import-not-found]  # noqa: PLC0415
+        import gen_big_tree  # type: ignore[import-not-found]  # noqa: PLC0415
     except ImportError:
-        generate_big = None
-    if generate_big is not None:
-        result = generate_big(root, files=files, seed=seed)
-        return int(result[1]) if isinstance(result, tuple) else sum(p.read_text().count("\n") for p in root.rglob("*.spl"))
+        gen_big_tree = None
+    if gen_big_tree is not None:
+        sizes = {n: (n, lines, copies) for n, lines, copies in gen_big_tree.SIZES.values()}
+        n, lines, copies = sizes.get(files, (files, files * 176, max(1, files // 455)))
+        return int(gen_big_tree.generate(root, n, lines, copies, seed)["lines"])
     from bench_syntax import generate  # noqa: PLC0415
 
     _paths, lines, _externs = generate(root, files, seed)

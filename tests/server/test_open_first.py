@@ -172,3 +172,30 @@ async def test_reading_a_huge_file_does_not_hold_up_requests_on_others(project: 
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+async def test_server_shares_the_projects_cache(project: Path) -> None:
+    # The export listings and provider answers go to .sffi_cache/ (the CLI's), so a second
+    # start reads them instead of the libraries.
+    client = await start_client(project, "neovim@v0.7.0")
+    try:
+        await wait_for(client, project / "src" / "main.spl", lambda ds: any(d.code == "SFFI012" for d in ds))
+        answers = project / ".sffi_cache" / "providers.json"
+        deadline = time.monotonic() + 20
+        while not answers.exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert answers.exists()
+        assert "rt_demo_add" in answers.read_text()
+        assert (project / ".sffi_cache" / "elf").is_dir()
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+    stamp = answers.stat().st_mtime_ns
+    client = await start_client(project, "neovim@v0.7.0")
+    try:
+        await wait_for(client, project / "src" / "main.spl", lambda ds: any(d.code == "SFFI012" for d in ds))
+        await asyncio.sleep(0.5)
+        assert answers.stat().st_mtime_ns == stamp  # nothing new to ask: answered from the file
+    finally:
+        await client.shutdown_session()
+        await client.stop()

@@ -65,7 +65,16 @@ def test_candidates_bound_every_extern_name() -> None:
     plain = extern_name_candidates(FILES.values())
     assert plain is not None and {"rt_a_open", "rt_a_unused", "rt_a_wrapped", "rt_shadowed", "rt_c_late",
                                   "rt_in_comment"} <= plain
-    # extern class / extern "C" blocks declare members as plain `fn` lines: no bound
-    assert extern_name_candidates(["extern class Lib:\n    fn rt_m() -> i64\n"]) is None
-    assert extern_name_candidates(['extern "C":\n    fn rt_m() -> i64\n']) is None
-    assert extern_name_candidates(texts) is None or isinstance(extern_name_candidates(texts), frozenset)
+    # extern class / extern "C" blocks declare members as plain `fn`/`me` lines: every fn name of the file
+    assert {"open", "rt_m", "grow"} <= extern_name_candidates(
+        ["extern class Lib:\n    static fn open() -> Lib\n    fn rt_m() -> i64\n    me grow(n: i64)\n"])
+    assert "rt_m" in extern_name_candidates(['extern "C":\n    fn rt_m() -> i64\n'])
+    assert "plain_fn" not in extern_name_candidates(["extern fn rt_x() -> i64\nfn plain_fn():\n    0\n"])
+    bound = extern_name_candidates(texts)
+    assert bound is not None and {e for t in texts for e in _declared(t)} <= bound
+
+
+def _declared(text: str) -> set[str]:
+    from sffi_lsp.syntax import parse_source
+
+    return {e.name for e in parse_source(text, "x.spl").externs}

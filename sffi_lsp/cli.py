@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from . import output
-from .cache import CACHE_DIR_NAME, FileKey, ModelCache, ResultCache
+from .cache import CACHE_DIR_NAME, FileKey, ModelStore, ResultCache
 from .check.baseline import BaselineError, filter_baselined, write_baseline
 from .check.rules import ALL_RULES, lookup_rule
 from .check.types import Finding, Severity
@@ -217,61 +217,135 @@ class Progress:
             sys.stderr.flush()
 
 
-def parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
+def parse_all(files: Sequence[str], store: ModelStore | None, jobs: int, quiet: bool) -> list[SourceFile]:
     try:
-        return _parse_all(files, cache, jobs, quiet)
+        if store is None:
+            return _parse_focused(files, jobs)
+        return _parse_stored(files, store, jobs, quiet)
     finally:
         gc.freeze()  # the models live until exit: keep later collections from rescanning them
 
 
-def _parse_all(files: Sequence[str], cache: ModelCache | None, jobs: int, quiet: bool) -> list[SourceFile]:
-    if cache is None:
-        return _parse_focused(files, jobs)
-    models: dict[str, SourceFile] = {}
-    todo: list[tuple[str, FileKey | None]] = []
-    # Loading hundreds of thousands of small model objects triggers the cyclic
-    # GC over and over (it doubled warm-run time), and they hold no cycles:
-    # pause it while entries load. Parsing runs with it on (parser garbage).
+# A store whose focus has grown past this many names beyond what the tree can declare
+# (externs renamed or deleted over many runs) is rebuilt rather than grown further.
+_STALE_FOCUS = 2_000
+
+
+def _parse_stored(files: Sequence[str], store: ModelStore, jobs: int, quiet: bool) -> list[SourceFile]:
+    """Models of `files` from the model store where unchanged, parsed otherwise; the store is
+    rewritten (once) when anything changed.
+
+    Every model is parsed as `--no-cache` parses (read all texts of the files to parse,
+    focus on the names the tree could declare as externs) and encoded with
+    `syntax.codec` (forked workers encode their own share), so an empty store costs the
+    run little more than `--no-cache`: no second parse, one file written."""
+    # Models, stored entries and texts are hundreds of thousands of small acyclic objects:
+    # the cyclic GC would rescan them all again and again (measured: a third of a run
+    # that loads a big store). The parser pauses it per file anyway.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for path in files:
-            key = FileKey.of(path)
-            model = cache.get(key) if cache is not None and key is not None else None
-            if model is not None:
-                models[path] = model if model.path == path else model.with_path(path)
-            else:
-                todo.append((path, key))
+        return _parse_stored_gc_off(files, store, jobs, quiet)
     finally:
         if enabled:
             gc.enable()
-    progress = Progress(len(todo), not quiet and sys.stderr.isatty() and len(files) > PROGRESS_ABOVE)
-    paths = [p for p, _ in todo]
-    done: list[SourceFile] | None = None
-    if jobs > 1 and len(todo) >= SERIAL_BELOW:
-        # Workers' models are unpickled here: same reasoning as above.
-        gc.disable()
+
+
+def _parse_stored_gc_off(files: Sequence[str], store: ModelStore, jobs: int, quiet: bool) -> list[SourceFile]:
+    import re  # noqa: PLC0415
+
+    from .cache import StoredModel  # noqa: PLC0415
+    from .syntax.parser import extern_name_candidates, read_text  # noqa: PLC0415
+
+    n = len(files)
+    stored = store.load()
+    keys = [FileKey.of(p) for p in files]
+    fresh: dict[int, StoredModel] = {}
+    for i, key in enumerate(keys):
+        entry = stored.fresh(key) if key is not None else None
+        if entry is not None:
+            fresh[i] = entry
+    texts: list[str | None] = [None] * n
+
+    def read(i: int) -> None:
         try:
-            done = _parse_forked(paths, [None] * len(paths), None, jobs, progress)
-        finally:
-            if enabled:
-                gc.enable()
-    if done is None:
-        done = []
-        for path in paths:
-            done.append(_parse_path(path))
-            progress.step()
-    progress.close()
-    for (path, key), model in zip(todo, done):
-        models[path] = model
-        transient = any(p.message.startswith(("cannot read", "internal parser error")) for p in model.problems)
-        if cache is not None and key is not None and not transient:
-            cache.put(key, model)
-    return [models[p] for p in files]
+            texts[i] = read_text(files[i])
+        except (OSError, ValueError):
+            texts[i] = None  # parse_file reports it
+
+    for i in range(n):
+        if i not in fresh:
+            read(i)
+    candidates = [fresh[i].candidates if i in fresh else
+                  (extern_name_candidates([texts[i]]) or frozenset()) if texts[i] is not None else frozenset()
+                  for i in range(n)]
+    wanted = frozenset().union(*candidates)
+    focus = wanted
+    if stored.focus is not None and fresh:
+        if len(stored.focus - wanted) > _STALE_FOCUS:
+            for i in fresh:
+                read(i)
+            fresh.clear()
+        else:
+            focus = stored.focus | wanted
+            new = wanted - stored.focus
+            if new:
+                # Names no stored model kept calls of: the files that mention one are re-parsed.
+                mention = re.compile("|".join(map(re.escape, sorted(new, key=len, reverse=True))))
+                for i in list(fresh):
+                    read(i)
+                    if texts[i] is None or mention.search(texts[i]):
+                        del fresh[i]
+    todo = [i for i in range(n) if i not in fresh]
+    store.hits, store.misses = len(fresh), len(todo)
+    progress = Progress(len(todo), not quiet and sys.stderr.isatty() and n > PROGRESS_ABOVE)
+    models: list[SourceFile | None] = [None] * n
+    encoded: list[bytes | None] = [None] * n
+    try:
+        for i, entry in fresh.items():
+            models[i] = entry.model(files[i])
+            encoded[i] = entry.blob
+            if models[i] is None:  # undecodable entry: parse it too
+                read(i)
+                todo.append(i)
+        todo.sort()
+        done = None
+        if jobs > 1 and len(todo) >= SERIAL_BELOW:
+            done = _parse_forked([files[i] for i in todo], [texts[i] for i in todo], focus, jobs, progress,
+                                 encode=True)
+        if done is None:
+            from .syntax.codec import dumps  # noqa: PLC0415
+
+            done = []
+            for i in todo:
+                m = _parse_texts(files, texts, focus, range(i, i + 1))[0]
+                done.append((m, dumps(m)))
+                progress.step()
+    finally:
+        progress.close()
+    for i, (m, enc) in zip(todo, done):
+        models[i], encoded[i] = m, enc
+    entries: dict[str, StoredModel] = {}
+    for i, key in enumerate(keys):
+        m = models[i]
+        if key is None or encoded[i] is None or m is None:
+            continue
+        if any(p.message.startswith(_TRANSIENT_PROBLEMS) for p in m.problems):
+            continue  # an unreadable file now may be readable next time
+        entries[key.path] = StoredModel(key.size, key.mtime_ns, candidates[i], encoded[i])
+    if todo or len(stored.entries) != len(entries) or focus != stored.focus:
+        ok = store.save(focus, entries)
+    else:
+        ok = True  # the store already holds exactly these
+    # whether every model with externs can be read back from the store (the result cache
+    # then refers to it instead of writing the externs again)
+    store.saved_all = ok and all(not m.externs or keys[i] is not None and keys[i].path in entries
+                                 for i, m in enumerate(models) if m is not None)
+    return models  # type: ignore[return-value]
 
 
-# (paths, texts or None to read, focus) for forked workers: inherited, not sent
-_FORKED: tuple[Sequence[str], list[str | None], frozenset[str] | None] | None = None
+# (paths, texts or None to read, focus, encode) for forked workers: inherited, not sent
+_FORKED: tuple[Sequence[str], list[str | None], frozenset[str] | None, bool] | None = None
 
 
 def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
@@ -293,7 +367,8 @@ def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
     focus = extern_name_candidates(t for t in texts if t is not None)
     models: list[SourceFile] | None = None
     if jobs > 1 and len(files) >= SERIAL_BELOW:
-        models = _parse_forked(files, texts, focus, jobs, Progress(0, False))
+        forked = _parse_forked(files, texts, focus, jobs, Progress(0, False))
+        models = None if forked is None else [m for m, _ in forked]
     if models is None:
         models = _parse_texts(files, texts, focus, range(len(files)))
     if focus is not None and any(e.name not in focus for m in models for e in m.externs):
@@ -303,10 +378,11 @@ def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
 
 
 def _parse_forked(files: Sequence[str], texts: list[str | None], focus: frozenset[str] | None, jobs: int,
-                  progress: "Progress") -> list[SourceFile] | None:
-    """Models of `files` (`texts`: already read, or None to read), parsed by
-    `jobs - 1` forked workers and this process; None where processes cannot be
-    forked (the caller parses serially).
+                  progress: "Progress", encode: bool = False) -> list[tuple[SourceFile, bytes | None]] | None:
+    """(model, encoded model or None) of `files` (`texts`: already read, or None to read),
+    parsed by `jobs - 1` forked workers and this process; None where processes cannot be
+    forked (the caller parses serially). `encode`: also encode each model for the store
+    (`syntax.codec`); workers then send encoded models, which this process decodes.
 
     The parent parses the first share itself (its models need no transfer);
     a worker's models are pickled and unpickled, so workers get a smaller
@@ -323,20 +399,28 @@ def _parse_forked(files: Sequence[str], texts: list[str | None], focus: frozense
     own = int(n * 1.3 / (1.3 + workers))  # parent's share: a worker's files cost ~1.3x (pickling)
     step = max(1, -(-(n - own) // workers))
     batches = [range(i, min(n, i + step)) for i in range(own, n, step)]
-    _FORKED = (files, texts, focus)
+    _FORKED = (files, texts, focus, encode)
     try:
         register_process_pickling()
         ctx = multiprocessing.get_context("fork")  # ValueError where there is no fork
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.enable) as pool:
             futures = [pool.submit(_parse_batch, b) for b in batches]
-            out = _parse_batch(range(own))
-            for _ in out:
-                progress.step()
-            for f in futures:
-                models = f.result()
-                out.extend(models)
-                for _ in models:
-                    progress.step()
+            mine = _parse_texts(files, texts, focus, range(own))
+            if encode:
+                from .syntax.codec import dumps, loads  # noqa: PLC0415
+
+                out: list[tuple[SourceFile, bytes | None]] = [(m, dumps(m)) for m in mine]
+            else:
+                out = [(m, None) for m in mine]
+            progress.step(len(out))
+            for batch, f in zip(batches, futures):
+                got = f.result()
+                if encode:
+                    got = [(loads(b, files[i]), b) for i, b in zip(batch, got)]
+                else:
+                    got = [(m, None) for m in got]
+                out.extend(got)
+                progress.step(len(got))
         return out
     except (OSError, RuntimeError, ImportError, ValueError):  # no process support here (sandbox)
         return None
@@ -344,9 +428,17 @@ def _parse_forked(files: Sequence[str], texts: list[str | None], focus: frozense
         _FORKED = None
 
 
-def _parse_batch(indices: range) -> list[SourceFile]:
+def _parse_batch(indices: range):
+    """A worker's share: its models, or (encode) their store bytes (`syntax.codec.dumps`),
+    which are all the parent needs: it decodes them and stores them as they are."""
     assert _FORKED is not None
-    return _parse_texts(*_FORKED, indices)
+    files, texts, focus, encode = _FORKED
+    models = _parse_texts(files, texts, focus, indices)
+    if not encode:
+        return models
+    from .syntax.codec import dumps  # noqa: PLC0415
+
+    return [dumps(m) for m in models]
 
 
 def _parse_texts(files: Sequence[str], texts: list[str | None], focus: frozenset[str] | None,
@@ -508,7 +600,7 @@ def run_check(args: argparse.Namespace) -> int:
     files = discover(paths, config, spec_files)
     cache = None
     if not args.no_cache:
-        cache = ModelCache(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
+        cache = ModelStore(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
 
     from .check.providers import Providers, index_for_config  # noqa: PLC0415
     from .config import ConfigError  # noqa: PLC0415
@@ -536,15 +628,16 @@ def run_check(args: argparse.Namespace) -> int:
             raise LookupError
         # An unchanged tree: the last run's findings (only the parts this format shows).
         findings, suppressed = kept.findings()
-        externs = kept.externs() if fmt == "json" and not args.statistics else []
+        externs = kept.externs(cache) if fmt == "json" and not args.statistics else []
         by_decl = kept.resolutions() if fmt in ("json", "full") and not args.statistics else {}
     except Exception:  # noqa: BLE001  (no usable stored result: check)
-        findings, suppressed, externs, by_decl, unchecked = _check_tree(files, roots, config, providers, cache,
-                                                                        args, spec_files)
+        findings, suppressed, externs, by_decl, unchecked, extern_files = _check_tree(
+            files, roots, config, providers, cache, args, spec_files)
         providers.save_answers()
         if results is not None and result_key is not None and not providers.unsettled:
             # Satellites probed by the check are part of what the findings depend on.
-            results.put(result_key, providers.watch_state(), findings, suppressed, externs, _for_output(by_decl))
+            results.put(result_key, providers.watch_state(), findings, suppressed, externs, _for_output(by_decl),
+                        extern_files=extern_files if cache is not None and cache.saved_all else None)
 
     if args.write_baseline:
         n = write_baseline(args.write_baseline, findings)
@@ -578,9 +671,11 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
 
 
-def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelCache | None,
-                args: argparse.Namespace, spec_files: Sequence[str] = ()) -> tuple[list, int, list, dict, int | None]:
-    """Parse (or load) every model, run the rules: (findings, suppressed, externs, resolutions, unchecked)."""
+def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelStore | None,
+                args: argparse.Namespace, spec_files: Sequence[str] = ()
+                ) -> tuple[list, int, list, dict, int | None, list[str]]:
+    """Parse (or load) every model, run the rules: (findings, suppressed, externs, resolutions, unchecked,
+    the files whose models hold those externs, in order)."""
     from .check.engine import CheckContext, Workspace, check  # noqa: PLC0415
     from .check.rules.signature_unchecked import count_unchecked  # noqa: PLC0415
 
@@ -597,7 +692,8 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
         providers.unsettled = True  # an unreadable file now may be readable next time
     externs = [e for f in workspace.files for e in f.externs]
     unchecked = count_unchecked(CheckContext(workspace, providers, config))  # resolved, nothing to check them by
-    return result.findings, result.suppressed, externs, result.by_decl, unchecked
+    return (result.findings, result.suppressed, externs, result.by_decl, unchecked,
+            [f.path for f in workspace.files if f.externs])
 
 
 _TRANSIENT_PROBLEMS = ("cannot read", "internal parser error")
@@ -618,8 +714,16 @@ def _result_key(files: Sequence[str], roots: list[str], config: Config, provider
 
 
 def _for_output(by_decl: dict) -> dict:
-    """Resolutions as the output formats use them (provider and note; not the ELF detail)."""
-    return {k: replace(r, found=None, library=None, absences=(), builtin_signature=None) for k, r in by_decl.items()}
+    """Resolutions as the output formats use them (provider and note; not the ELF detail).
+    A resolution shared by several declarations stays one object (the result cache stores it once)."""
+    slim: dict[int, object] = {}
+    out = {}
+    for k, r in by_decl.items():
+        s = slim.get(id(r))
+        if s is None:
+            s = slim[id(r)] = replace(r, found=None, library=None, absences=(), builtin_signature=None)
+        out[k] = s
+    return out
 
 
 def statistics(findings: Sequence[Finding], as_json: bool = False) -> str:

@@ -688,12 +688,24 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
         for path in spec_files:
             workspace.set_spec(read_spec(path))
     result = check(workspace, providers, config)
+    findings = _capped(result.findings, config)
     if any(p.message.startswith(_TRANSIENT_PROBLEMS) for m in models for p in m.problems):
         providers.unsettled = True  # an unreadable file now may be readable next time
     externs = [e for f in workspace.files for e in f.externs]
     unchecked = count_unchecked(CheckContext(workspace, providers, config))  # resolved, nothing to check them by
-    return (result.findings, result.suppressed, externs, result.by_decl, unchecked,
+    return (findings, result.suppressed, externs, result.by_decl, unchecked,
             [f.path for f in workspace.files if f.externs])
+
+
+def _capped(findings: list[Finding], config: Config) -> list[Finding]:
+    """At most `max-findings-per-file` findings a file, then one SFFI040 summary."""
+    from .check.engine import _severity_overrides, selected_rules  # noqa: PLC0415
+    from .check.limits import capped_with_summaries  # noqa: PLC0415
+    from .check.rules import too_many_findings  # noqa: PLC0415
+
+    rule = too_many_findings.RULE
+    return capped_with_summaries(findings, config.max_findings_per_file, rule in selected_rules(config),
+                                 _severity_overrides(config).get(rule.code))
 
 
 _TRANSIENT_PROBLEMS = ("cannot read", "internal parser error")

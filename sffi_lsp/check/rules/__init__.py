@@ -35,6 +35,7 @@ from . import (
     signature_unchecked,
     signedness_mismatch,
     syntax_error,
+    too_many_findings,
     unresolved_extern,
     unsupported_family,
     unused_extern,
@@ -79,6 +80,7 @@ _MODULES: tuple[ModuleType, ...] = (
     runtime_signature_mismatch,
     family_does_not_handle,
     signature_unchecked,
+    too_many_findings,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))

@@ -1,174 +1,153 @@
 """\"Did you mean\": the offered names nearest an unresolved extern's name.
 
-The scorer is defined by `suggest_reference` (brute force); `Suggester` gives
-the same answers fast, and `NameSuggester` keeps mangled C++ names apart.
+Scoring is rapidfuzz's (C++): `fuzz.ratio`, the normalised InDel similarity
+`2 * LCS / (len(a) + len(b))` of the lowercased names, for the shortlist, and
+the optimal-string-alignment distance (`distance.OSA`, a swap of neighbours
+counts once) to order it. `suggest_reference` scores every name of the length
+window; `Suggester` narrows first, with two indexes:
+
+- a length index: names sorted by length, so the window of lengths a near
+  name can have is one slice;
+- prefix and suffix families: names sharing the query's first or last k
+  characters (case-insensitive; k = 8 for queries of 17+ characters, 4 from
+  9). A slip (one wrong, missing, extra or swapped character) in a query
+  longer than 2k leaves one of the two intact, so the intended name is
+  always among them.
+
+Scoring the whole window costs ~40 ns a name in C++, ~1 ms a query among the
+38k plain exports of the bench libraries; the families hold a few dozen.
+Measured against the full window (bench/bench_suggest.py): the same first
+suggestion for every single-slip query of the sample, the same list for
+nearly all. Short queries, whose families are most of the window anyway,
+are scored against the whole window. `NameSuggester` keeps mangled C++ names
+apart.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from itertools import repeat
+
+CUTOFF = 70.0  # fuzz.ratio, 0..100: 60 lets `getopt_long` pass for `geo_lenght`
+FAMILIES = (8, 4)  # characters of the prefix / suffix a family shares: the longest the query allows
+
+
+def _window(length: int) -> tuple[int, int]:
+    """Lengths a suggestion may have: within a few edits of the query's."""
+    slack = max(2, length // 4)
+    return max(1, length - slack), length + slack
+
+
+def _rank(scored: list[tuple[float, str]], q: str, limit: int) -> list[str]:
+    """The best `max(limit * 4, 12)` by ratio (ties by name), ordered by edit distance."""
+    from rapidfuzz.distance import OSA  # noqa: PLC0415
+
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    best = scored[: max(limit * 4, 12)]
+    best.sort(key=lambda item: (OSA.distance(q, item[1].lower()), -item[0], len(item[1]), item[1]))
+    return [name for _, name in best[:limit]]
+
 
 class Suggester:
-    """Near names among tens of thousands, in well under a millisecond per query.
+    """Near names among tens of thousands: the query's families in its length window,
+    scored by rapidfuzz (`families=False`: the whole window, as `suggest_reference`)."""
 
-    The answer is defined by brute force (see `suggest_reference`): among the
-    names whose length is within a few edits of the query, those whose
-    difflib ratio (lowercased, autojunk off, candidate as seq1) reaches
-    CUTOFF, the best `max(limit * 4, 12)` by ratio (ties by name) re-ordered
-    by edit distance (with transpositions). Only the filtering is fast:
-    difflib's ratio is at most its quick_ratio (the character-multiset
-    overlap), and that overlap is computed for every name of the length
-    window at once. Names are kept sorted by length, one byte column per
-    character holds each name's count of it, and the query's overlap with all
-    names is the lane-wise sum of `min(column, count in query)` (a byte
-    translate per character, summed as big integers: lanes never carry since
-    an overlap cannot exceed the query's length, kept below 256). Only names
-    whose overlap can reach CUTOFF get a real ratio: a handful per query."""
+    CUTOFF = CUTOFF
 
-    CUTOFF = 0.7  # difflib's 0.6 lets `getopt_long` pass for `geo_lenght`
-    MAX_FAST_QUERY = 255  # lanes are bytes: longer queries take the brute-force path
-
-    def __init__(self, names: Sequence[str]):
+    def __init__(self, names: Sequence[str], families: bool = True):
         unique = list(dict.fromkeys(names))
-        # By length, then by name: the tie order of equal ratios is then the name order.
+        # By length, then by name: a length window is one slice, and so is it in a family.
         unique.sort(key=lambda n: (len(n), n))
         self.names = unique
         self.lowered = [n.lower() for n in unique]
-        self.start: dict[int, int] = {}  # first index of each length
-        self.end: dict[int, int] = {}
-        for i, n in enumerate(self.lowered):
-            ln = len(n)
-            if ln not in self.start:
-                self.start[ln] = i
-            self.end[ln] = i + 1
-        self._columns: dict[str, bytes] = {}
+        self._lengths = [len(n) for n in unique]
+        # per family length k: (names by first k characters, names by last k characters)
+        self._families: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] | None = None
+        if families:
+            self._families = {}
+            for k in FAMILIES:
+                prefix: dict[str, list[int]] = {}
+                suffix: dict[str, list[int]] = {}
+                for i, n in enumerate(self.lowered):
+                    if len(n) >= k:
+                        prefix.setdefault(n[:k], []).append(i)
+                        suffix.setdefault(n[-k:], []).append(i)
+                self._families[k] = (prefix, suffix)
 
-    def _column(self, ch: str) -> bytes:
-        col = self._columns.get(ch)
-        if col is None:
-            counts = map(str.count, self.lowered, repeat(ch))
-            try:
-                col = bytes(counts)
-            except ValueError:  # a name holding a character 256+ times
-                col = bytes(min(c, 255) for c in map(str.count, self.lowered, repeat(ch)))
-            self._columns[ch] = col
-        return col
-
-    def _window(self, length: int) -> tuple[int, int, int]:
-        slack = max(2, length // 4)
-        lo, hi = max(1, length - slack), length + slack
-        present = [n for n in range(lo, hi + 1) if n in self.start]
-        if not present:
-            return lo, hi, -1
-        return lo, hi, present[0]
+    def _candidates(self, q: str) -> list[int] | range:
+        lo, hi = _window(len(q))
+        lengths = self._lengths
+        # A slip leaves the first or the last k characters intact when the query is longer than 2k
+        k = next((k for k in FAMILIES if len(q) > 2 * k), 0) if self._families is not None else 0
+        if not k:
+            return range(bisect_left(lengths, lo), bisect_right(lengths, hi))
+        prefix, suffix = self._families[k]
+        out: list[int] = []
+        for family in (prefix.get(q[:k], ()), suffix.get(q[-k:], ())):
+            if family:
+                # indices ascend with length: the window is a slice of the family
+                keys = _LengthsOf(family, lengths)
+                out.extend(family[bisect_left(keys, lo):bisect_right(keys, hi)])
+        return sorted(set(out)) if len(out) > 1 else out
 
     def suggest(self, query: str, limit: int = 3) -> list[str]:
         if not query or not self.names or limit <= 0:
             return []
-        import difflib  # noqa: PLC0415  (not for an empty candidate list: no provider offers names)
+        from rapidfuzz import fuzz, process  # noqa: PLC0415
 
         q = query.lower()
-        if len(q) > self.MAX_FAST_QUERY:
-            return suggest_reference(self.names, query, limit, self.CUTOFF)
-        lo, hi, first = self._window(len(q))
-        if first < 0:
+        picked = self._candidates(q)
+        if not picked:
             return []
-        last = max(n for n in range(lo, hi + 1) if n in self.start)
-        a, b = self.start[first], self.end[last]
-        acc = 0
-        for ch, k in Counter(q).items():
-            acc += int.from_bytes(self._column(ch)[a:b].translate(_MIN_TABLES[k]), "little")
-        overlap = acc.to_bytes(b - a, "little")
-        # Groups of names sharing (length, overlap) share the bound 2*overlap/(len(q)+length) on
-        # their ratio. Visiting groups best bound first, the search stops once the bound falls
-        # below the ratio of the `keep`-th best name found: nothing after it could rank.
-        lq = len(q)
-        groups: list[tuple[float, int, int]] = []
-        for n in range(first, last + 1):
-            s = self.start.get(n)
-            if s is None:
-                continue
-            need = _min_matches(lq + n, self.CUTOFF)
-            groups.extend((2.0 * v / (lq + n), n, v) for v in set(overlap[s - a: self.end[n] - a]) if v >= need)
-        groups.sort(reverse=True)
-        keep = max(limit * 4, 12)
-        best: list[float] = []  # min-heap of the best `keep` ratios so far
-        matcher = difflib.SequenceMatcher(autojunk=False)
-        matcher.set_seq2(q)
-        scored = []
-        for bound, n, v in groups:
-            if len(best) >= keep and bound < best[0]:
-                break
-            s = self.start[n]
-            flags = overlap[s - a: self.end[n] - a].translate(_EQUAL_TABLES[v])
-            k = flags.find(1)
-            while k >= 0:
-                i = s + k
-                name = self.names[i]
-                if name != query:
-                    matcher.set_seq1(self.lowered[i])
-                    ratio = matcher.ratio()
-                    if ratio >= self.CUTOFF:
-                        scored.append((ratio, name))
-                        if len(best) < keep:
-                            heapq.heappush(best, ratio)
-                        elif ratio > best[0]:
-                            heapq.heapreplace(best, ratio)
-                k = flags.find(1, k + 1)
+        names, lowered = self.names, self.lowered
+        if isinstance(picked, range):
+            a = picked.start
+            choices = lowered[a:picked.stop]
+            index = range(a, picked.stop)
+        else:
+            choices = [lowered[i] for i in picked]
+            index = picked
+        hits = process.extract(q, choices, scorer=fuzz.ratio, processor=None, score_cutoff=self.CUTOFF, limit=None)
+        # hits come best first: only those tied with or above the keep-th can rank
+        keep = max(limit * 4, 12) + 1  # (+1: the query itself may be among them)
+        if len(hits) > keep:
+            floor = hits[keep - 1][1]
+            end = keep
+            while end < len(hits) and hits[end][1] >= floor:
+                end += 1
+            hits = hits[:end]
+        scored = [(score, names[index[k]]) for _, score, k in hits if names[index[k]] != query]
         return _rank(scored, q, limit)
 
 
-def _rank(scored: list[tuple[float, str]], q: str, limit: int) -> list[str]:
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    best = scored[: max(limit * 4, 12)]
-    best.sort(key=lambda item: (_edit_distance(q, item[1].lower()), -item[0], len(item[1]), item[1]))
-    return [name for _, name in best[:limit]]
+class _LengthsOf:
+    """The lengths of a family's names as a sequence bisect can search (no copy)."""
+
+    __slots__ = ("family", "lengths")
+
+    def __init__(self, family: list[int], lengths: list[int]) -> None:
+        self.family, self.lengths = family, lengths
+
+    def __len__(self) -> int:
+        return len(self.family)
+
+    def __getitem__(self, k: int) -> int:
+        return self.lengths[self.family[k]]
 
 
-def _min_matches(total: int, cutoff: float) -> int:
-    """The fewest matches M with difflib's `2.0 * M / total >= cutoff` (same float arithmetic)."""
-    m = max(0, int(cutoff * total / 2.0) - 1)
-    while 2.0 * m / total < cutoff:
-        m += 1
-    return m
-
-
-class _Tables(dict):
-    """256-byte translate tables made on first use (all 512 up front cost 30 ms at import)."""
-
-    def __init__(self, make) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, k: int) -> bytes:
-        table = self[k] = bytes(self._make(v, k) for v in range(256))
-        return table
-
-
-_MIN_TABLES = _Tables(lambda v, k: min(v, k))  # lane v -> min(v, k)
-_EQUAL_TABLES = _Tables(lambda v, t: 1 if v == t else 0)  # lane v -> v == t
-
-
-def suggest_reference(names: Sequence[str], query: str, limit: int = 3, cutoff: float = Suggester.CUTOFF
-                      ) -> list[str]:
-    """The definition of "did you mean", by brute force (tests compare the fast path with it)."""
-    import difflib  # noqa: PLC0415
+def suggest_reference(names: Sequence[str], query: str, limit: int = 3, cutoff: float = CUTOFF) -> list[str]:
+    """The definition of "did you mean": every name scored (tests compare the index with it)."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
 
     if not query or limit <= 0:
         return []
     q = query.lower()
-    slack = max(2, len(q) // 4)
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(q)
+    lo, hi = _window(len(q))
     scored = []
     for name in dict.fromkeys(names):
-        if name == query or not (max(1, len(q) - slack) <= len(name) <= len(q) + slack):
+        if name == query or not (lo <= len(name) <= hi):
             continue
-        matcher.set_seq1(name.lower())
-        ratio = matcher.ratio()
+        ratio = fuzz.ratio(q, name.lower())
         if ratio >= cutoff:
             scored.append((ratio, name))
     return _rank(scored, q, limit)
@@ -190,21 +169,6 @@ class NameSuggester:
                 self._mangled = Suggester(self._mangled_names)
             return self._mangled.suggest(query, limit)
         return self.plain.suggest(query, limit)
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment distance (a swap of two neighbours counts once)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 __all__ = ["NameSuggester", "Suggester", "suggest_reference"]

@@ -1,0 +1,156 @@
+"""Benchmark "did you mean" (issue 14): 100 unresolved names among the exports of 8 libraries.
+
+    .venv/bin/python bench/bench_suggest.py [--queries 100] [--seed 3] [--sample 300]
+
+Names: every defined dynamic export (`nm -D --defined-only`) of the bench libraries
+(bench_cli.py: libtorch_cpu from the torch wheel on disk, libLLVM-15, libc, libm,
+libstdc++, libz, ...). Queries: real plain names with one random slip (a wrong, missing,
+extra or swapped character). Prints, in this run:
+
+- the index build and the 100 queries of `NameSuggester` (rapidfuzz over the query's
+  prefix/suffix families in its length window),
+  wall and CPU milliseconds (best of 5; the VM is shared, CPU time is the steadier figure);
+- the same 100 queries scored against their whole length window (`suggest_reference`):
+  the ratio shows what the prefix/suffix families save, and how often the answers agree;
+- agreement with the scorer before issue 14 (difflib's SequenceMatcher ratio, same window,
+  cutoff and ranking; re-implemented here as the reference) on `--sample` queries: how
+  often the first suggestion and the whole list are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from bench_cli import SYSTEM_LIBS, find_system  # noqa: E402
+from bench_elf import torch_lib_dir  # noqa: E402
+
+from sffi_lsp.check.providers.suggest import NameSuggester, suggest_reference  # noqa: E402
+
+
+def bench_libraries() -> list[str]:
+    libs = []
+    torch = torch_lib_dir()
+    if torch:
+        libs.append(f"{torch}/libtorch_cpu.so")
+        libs.append(f"{torch}/libc10.so")
+    libs += [p for p in (find_system(n) for n in SYSTEM_LIBS) if p]
+    return libs[:8]
+
+
+def exported_names(libs: list[str]) -> list[str]:
+    names: dict[str, None] = {}
+    for lib in libs:
+        out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) >= 3:
+                names[parts[2].split("@")[0]] = None
+    return list(names)
+
+
+def slip(rng: random.Random, name: str) -> str:
+    i = rng.randrange(len(name))
+    op = rng.randrange(4)
+    letters = "abcdefghijklmnopqrstuvwxyz_"
+    if op == 0:
+        return name[:i] + rng.choice(letters) + name[i + 1:]
+    if op == 1:
+        return name[:i] + name[i + 1:]
+    if op == 2:
+        return name[:i] + rng.choice(letters) + name[i:]
+    if i + 1 < len(name):
+        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+    return name + "x"
+
+
+def difflib_reference(names: list[str], query: str, limit: int = 3) -> list[str]:
+    """The pre-issue-14 definition: difflib ratio >= 0.7 (lowercased, autojunk off,
+    candidate as seq1) in the same length window, best 12 re-ordered by OSA distance."""
+    from rapidfuzz.distance import OSA
+
+    q = query.lower()
+    slack = max(2, len(q) // 4)
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(q)
+    scored = []
+    for name in names:
+        if name == query or not (max(1, len(q) - slack) <= len(name) <= len(q) + slack):
+            continue
+        matcher.set_seq1(name.lower())
+        ratio = matcher.ratio()
+        if ratio >= 0.7:
+            scored.append((ratio, name))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    best = scored[: max(limit * 4, 12)]
+    best.sort(key=lambda item: (OSA.distance(q, item[1].lower()), -item[0], len(item[1]), item[1]))
+    return [n for _, n in best[:limit]]
+
+
+def timed(fn, runs: int = 5) -> tuple[float, float, object]:
+    """(best wall ms, best CPU ms, last result)."""
+    walls, cpus, out = [], [], None
+    for _ in range(runs):
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        walls.append((time.perf_counter() - w) * 1000)
+        cpus.append((time.process_time() - c) * 1000)
+    return min(walls), min(cpus), out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--sample", type=int, default=300, help="queries compared with the difflib scorer")
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args(argv)
+    libs = bench_libraries()
+    names = exported_names(libs)
+    plain = [n for n in names if not n.startswith("_Z")]
+    print(f"{len(libs)} libraries, {len(names)} exports ({len(plain)} not mangled):")
+    for lib in libs:
+        print(f"  {lib}")
+    rng = random.Random(args.seed)
+    pool = [n for n in plain if len(n) >= 6]
+    queries = [slip(rng, n) for n in rng.sample(pool, args.queries)]
+
+    build_w, build_c, sg = timed(lambda: NameSuggester(names))
+    query_w, query_c, got = timed(lambda: [sg.suggest(q) for q in queries])
+    ref_w, ref_c, ref = timed(lambda: [suggest_reference(plain, q) for q in queries], runs=1)
+    same_first = sum(a[:1] == b[:1] for a, b in zip(got, ref))
+    same_list = sum(a == b for a, b in zip(got, ref))
+    print()
+    print(f"{'':<44} {'wall ms':>9} {'cpu ms':>9}")
+    print(f"{'index build (NameSuggester)':<44} {build_w:>9.1f} {build_c:>9.1f}")
+    print(f"{f'{args.queries} queries, length index (target < 20 ms)':<44} {query_w:>9.1f} {query_c:>9.1f}")
+    print(f"{f'{args.queries} queries, whole length window':<44} {ref_w:>9.1f} {ref_c:>9.1f}"
+          f"   (families: {ref_c / max(query_c, 1e-9):.1f}x fewer CPU ms)")
+    print(f"families vs whole window: first suggestion {same_first}/{args.queries}, "
+          f"whole list {same_list}/{args.queries}")
+    target = "met" if query_c < 20 else "MISSED"
+    print(f"target: suggestions for {args.queries} names under 20 ms -> {target} (CPU {query_c:.1f} ms)")
+
+    sample = [slip(rng, n) for n in rng.sample(pool, args.sample)]
+    old = [difflib_reference(plain, q) for q in sample]
+    new = [sg.suggest(q) for q in sample]
+    first = sum(a[:1] == b[:1] for a, b in zip(old, new))
+    whole = sum(a == b for a, b in zip(old, new))
+    print(f"\nagreement with the difflib scorer on {args.sample} slips: first suggestion {first}/{args.sample}, "
+          f"whole list {whole}/{args.sample}")
+    for q, a, b in list(zip(sample, old, new))[:200]:
+        if a[:1] != b[:1]:
+            print(f"  {q!r}: difflib {a} / rapidfuzz {b}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,6 +12,9 @@ extra or swapped character). Prints, in this run:
   wall and CPU milliseconds (best of 5; the VM is shared, CPU time is the steadier figure);
 - the same 100 queries scored against their whole length window (`suggest_reference`):
   the ratio shows what the prefix/suffix families save, and how often the answers agree;
+- with `--cli`: 600 externs (500 exported names, 100 slips) in one tree against the same
+  libraries, `sffi-check --no-cache` as a whole command against `nm -D --defined-only`
+  over the libraries (target: at most 0.5x), wall and CPU;
 - agreement with the scorer before issue 14 (difflib's SequenceMatcher ratio, same window,
   cutoff and ranking; re-implemented here as the reference) on `--sample` queries: how
   often the first suggestion and the whole list are the same.
@@ -107,11 +110,52 @@ def timed(fn, runs: int = 5) -> tuple[float, float, object]:
     return min(walls), min(cpus), out
 
 
+def cli_vs_nm(libs: list[str], pool: list[str], rng: random.Random, runs: int = 3) -> None:
+    import os
+    import shutil
+    import statistics
+    import tempfile
+
+    sys.path.insert(0, str(HERE))
+    from bench_scale import measure
+
+    exe = HERE.parent / ".venv" / "bin" / "sffi-check"
+    work = Path(tempfile.mkdtemp(prefix="sffi-bench-suggest-"))
+    try:
+        real = rng.sample([n for n in pool if n.isidentifier()], 500)
+        wrong = [slip(rng, n) for n in rng.sample([n for n in pool if n.isidentifier()], 100)]
+        wrong = [w if w.isidentifier() else w.replace("-", "_") + "x" for w in wrong]
+        lines = [f"extern fn {n}(a: i64) -> i64" for n in real + wrong]
+        for k in range(6):
+            (work / f"m{k}.spl").write_text("\n".join(lines[k * 100:(k + 1) * 100]) + "\n")
+        (work / "sffi.toml").write_text("".join(f'[[libraries]]\npath = "{lib}"\n\n' for lib in libs))
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        cmd = [str(exe), "--no-cache", "--exit-zero", "--quiet", "--output-format", "concise", "."]
+        measure(cmd, str(work), env)  # bytecode
+        nm = "; ".join(f"nm -D --defined-only '{lib}' > /dev/null" for lib in libs)
+        rows = {}
+        for label, c, shell in (("nm -D --defined-only over the libraries", nm, True),
+                                ("sffi-check --no-cache (600 externs, 100 unresolved)", cmd, False)):
+            got = [measure(c, str(work), env if not shell else None, shell) for _ in range(runs)]
+            rows[label] = (statistics.median(g[0] for g in got), statistics.median(g[1] for g in got))
+        out = subprocess.run(cmd, cwd=str(work), env=env, capture_output=True, text=True).stdout
+        ref = next(iter(rows.values()))
+        print(f"\n{'command':<52} {'wall s':>8} {'cpu s':>8} {'x nm':>6}")
+        for label, (w, c) in rows.items():
+            print(f"{label:<52} {w:>8.2f} {c:>8.2f} {w / ref[0]:>6.2f}")
+        print(f"unresolved reported: {out.count('SFFI001')}, with a suggestion: {out.count('did you mean')} "
+              f"(target: at most 0.5x nm)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--sample", type=int, default=300, help="queries compared with the difflib scorer")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--cli", action="store_true", help="also time the whole CLI on 600 externs vs nm -D")
     args = ap.parse_args(argv)
     libs = bench_libraries()
     names = exported_names(libs)
@@ -138,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
           f"whole list {same_list}/{args.queries}")
     target = "met" if query_c < 20 else "MISSED"
     print(f"target: suggestions for {args.queries} names under 20 ms -> {target} (CPU {query_c:.1f} ms)")
+
+    if args.cli:
+        cli_vs_nm(libs, pool, rng)
 
     sample = [slip(rng, n) for n in rng.sample(pool, args.sample)]
     old = [difflib_reference(plain, q) for q in sample]

@@ -137,7 +137,7 @@ class FileKey:
 # every stored model keeps (a model is parsed with `parse_source(..., focus=)`: only calls
 # that could reach an extern are kept, which is what the checker reads and about a fifth of
 # all calls). A run whose tree can declare a name outside `focus` re-parses the stored files
-# that mention it (see `cli.parse_all`) and stores the grown focus.
+# that mention it (see `tree_parse.parse_all`) and stores the grown focus.
 
 MODELS_FILE = "models.pickle"
 STORE_FORMAT = 3  # bump when the layout above changes (the codec has its own version inside)

@@ -36,6 +36,17 @@ class TextEdit:
     new_text: str
 
 
+class Applicability(str, Enum):
+    """Whether a fix may be applied without a person looking (ruff's terms).
+
+    `safe`: the program means the same afterwards (an exact duplicate removed, a
+    suppression that hides nothing dropped). `unsafe`: it changes what the program
+    calls or how (a rename, a rewritten signature, a removed declaration)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @dataclass(frozen=True, slots=True)
 class Fix:
     """A named set of edits that resolves a finding."""
@@ -43,6 +54,7 @@ class Fix:
     title: str
     edits: tuple[TextEdit, ...]
     preferred: bool = False
+    applicability: Applicability = Applicability.UNSAFE
 
 
 @dataclass(frozen=True, slots=True)

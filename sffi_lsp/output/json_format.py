@@ -53,6 +53,8 @@ def diagnostic_entry(report: Report, f) -> dict:
         "end_column": s.end_column + 1,
         "message": f.message,
         "related": [related_entry(report, r) for r in f.related],
+        "url": rule_url(f.code),
+        "fix": _fix(report, f),
     }
 
 
@@ -66,6 +68,24 @@ def related_entry(report: Report, r) -> dict:
         "column": r.span.start_column + 1 if r.span is not None else None,
         "message": r.message,
     }
+
+
+def rule_url(code: str) -> str:
+    """The rule's page on the web (JSON and SARIF name the same page on every machine)."""
+    from ..rule_docs import DOCS_WEB  # noqa: PLC0415
+
+    return DOCS_WEB.format(code=code)
+
+
+def _fix(report: Report, f) -> dict | None:
+    """The fix `--unsafe-fixes` would make (`--fix` only when it is safe); None when there is
+    none, or when a person must choose between several."""
+    if not f.fixes:
+        return None
+    from ..check.fixes import chosen_fix, fix_entry  # noqa: PLC0415
+
+    fix = chosen_fix(f, unsafe=True)
+    return fix_entry(fix, report.display) if fix is not None else None
 
 
 def document(report: Report) -> dict:
@@ -163,6 +183,7 @@ def _extern_lines(report: Report) -> list[str]:
 def _diagnostic_lines(report: Report) -> list[str]:
     display = report.display
     shown = _Strings()
+    urls = {}
     enc = _encode_str
     out = []
     append = out.append
@@ -177,10 +198,14 @@ def _diagnostic_lines(report: Report) -> list[str]:
         related = "[]"
         if f.related:
             related = "[" + ", ".join(_related_line(shown, display, r) for r in f.related) + "]"
+        url = urls.get(f.code)
+        if url is None:
+            url = urls[f.code] = enc(rule_url(f.code))
         append(
             f'{{"code": {shown[f.code]}, "name": {shown[f.name]}, "severity": {shown[f.severity.value]}, '
             f'"path": {shown[display(f.path)]}, "line": {a}, "column": {b}, "end_line": {c}, '
-            f'"end_column": {d}, "message": {enc(message)}, "related": {related}}}'
+            f'"end_column": {d}, "message": {enc(message)}, "related": {related}, "url": {url}, '
+            f'"fix": {_dumps(_fix(report, f)) if f.fixes else "null"}}}'
         )
     return out
 

@@ -35,6 +35,7 @@ from . import (
     signature_unchecked,
     signedness_mismatch,
     syntax_error,
+    unknown_suppression_code,
     unresolved_extern,
     unsupported_family,
     unused_extern,
@@ -44,6 +45,7 @@ from . import (
     wrapper_native_mismatch,
     wrapper_spec_unreadable,
     wrapper_symbol_not_exported,
+    unused_suppression,
 )
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -79,10 +81,16 @@ _MODULES: tuple[ModuleType, ...] = (
     runtime_signature_mismatch,
     family_does_not_handle,
     signature_unchecked,
+    unknown_suppression_code,
+    unused_suppression,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))
 RULE_CHECKS: dict[str, Callable[..., Iterable[Finding]]] = {m.RULE.code: m.check for m in _MODULES}
+# Rules about suppression comments themselves: run after the others' findings were suppressed.
+AFTER_SUPPRESSION: dict[str, Callable[..., Iterable[Finding]]] = {
+    m.RULE.code: m.check_after for m in _MODULES if hasattr(m, "check_after")
+}
 _BY_KEY: dict[str, Rule] = {r.code.upper(): r for r in ALL_RULES} | {r.name: r for r in ALL_RULES}
 
 
@@ -92,4 +100,4 @@ def lookup_rule(code_or_name: str) -> Rule | None:
     return _BY_KEY.get(key.upper()) or _BY_KEY.get(key.lower())
 
 
-__all__ = ["ALL_RULES", "RULE_CHECKS", "lookup_rule"]
+__all__ = ["AFTER_SUPPRESSION", "ALL_RULES", "RULE_CHECKS", "lookup_rule"]

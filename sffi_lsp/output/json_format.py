@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..check.types import ProviderKind
 from ..model import TypeKind
 from .report import Report
 
@@ -23,6 +24,9 @@ def _provider(res: Resolution | None):
         "library": p.library,
         "version": p.version,
         "via": " -> ".join(p.via) if p.via else None,
+        **({"member": p.member} if p.member else {}),
+        **({"function": p.detail, "path": p.decl_path, "line": p.decl_line + 1}
+           if p.kind is ProviderKind.SIMPLE and p.decl_path and p.decl_line is not None else {}),
     }
 
 
@@ -170,8 +174,12 @@ def _extern_lines(report: Report) -> list[str]:
         if resolved and res.provider is not None:
             pr = res.provider
             via = _value(" -> ".join(pr.via)) if pr.via else "null"
+            extra = f', "member": {_value(pr.member)}' if pr.member else ""
+            if pr.kind is ProviderKind.SIMPLE and pr.decl_path and pr.decl_line is not None:
+                extra += (f', "function": {_value(pr.detail)}, "path": {_value(pr.decl_path)}, '
+                          f'"line": {pr.decl_line + 1}')
             provider = (f'{{"kind": {shown[pr.kind.value]}, "library": {_value(pr.library)}, '
-                        f'"version": {_value(pr.version)}, "via": {via}}}')
+                        f'"version": {_value(pr.version)}, "via": {via}{extra}}}')
         out.append(
             f'{{"name": {enc(name)}, "path": {shown[display(decl.path)]}, "line": {line}, "column": {column}, '
             f'"params": [{params}], "returns": {returns}, "resolved": {"true" if resolved else "false"}, '

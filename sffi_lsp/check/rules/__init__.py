@@ -34,6 +34,9 @@ from . import (
     signature_mismatch,
     signature_unchecked,
     signedness_mismatch,
+    static_archive_order,
+    static_duplicate_definition,
+    static_unresolved_reference,
     syntax_error,
     unknown_suppression_code,
     unresolved_extern,
@@ -83,6 +86,9 @@ _MODULES: tuple[ModuleType, ...] = (
     signature_unchecked,
     unknown_suppression_code,
     unused_suppression,
+    static_duplicate_definition,
+    static_unresolved_reference,
+    static_archive_order,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))

@@ -271,6 +271,9 @@ def check(
     if profile is None:
         profile = _profile_for(config)
     ctx = CheckContext(workspace, providers, config, profile, all_rules=ALL_RULES)
+    use_workspace = getattr(providers, "use_workspace", None)
+    if use_workspace is not None:  # the tree's own functions link by name (see providers.simple_functions)
+        use_workspace(workspace.files)
     _resolve_all(ctx)
     overrides = _severity_overrides(config)
     findings: list[Finding] = []

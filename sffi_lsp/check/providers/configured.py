@@ -25,6 +25,7 @@ from .protocol import LibraryProblem, ProviderBase, ProviderContext, ProviderSte
 from .runtime_source import RuntimeSource
 from .satellites import Satellites
 from .signatures import SignatureReader
+from .simple_functions import SimpleFunctions
 from .static_objects import StaticObjects
 from .suggest import NameSuggester
 
@@ -47,6 +48,7 @@ class Providers:
         self.index = index
         self._ctx = ProviderContext(config, index, Listings())
         self._answers_file = answers_file
+        self._workspace_files: list | None = None
         self._load()
 
     @classmethod
@@ -78,6 +80,9 @@ class Providers:
         self._satellites: Satellites = kinds[Satellites]
         self._runtime_source: RuntimeSource = kinds[RuntimeSource]
         self._static: StaticObjects = kinds[StaticObjects]
+        self._simple: SimpleFunctions = kinds[SimpleFunctions]
+        if self._workspace_files is not None:
+            self._simple.use_files(self._workspace_files)
         self._resolutions: dict[tuple[str, tuple[int, ...]], Resolution] = {}
         self._candidates: list[Candidate] | None = None
         self._suggester: NameSuggester | None = None
@@ -262,6 +267,14 @@ class Providers:
     def library_spec(self, resolution: Resolution) -> LibrarySpec | None:
         """The configured library an answer came from (for `linked`), if any."""
         return self._libraries.spec_of(resolution)
+
+    def use_workspace(self, files: Sequence) -> None:
+        """The checked tree's source files: their functions link by mangled name (kind "simple")."""
+        self._workspace_files = list(files)
+        if self._simple.use_files(self._workspace_files):
+            self._resolutions.clear()
+            self._candidates = None
+            self._suggester = None
 
     @property
     def static_specs(self) -> list[LibrarySpec]:

@@ -28,6 +28,7 @@ from .protocol import Phase, ProviderStep, SymbolProvider
 from .runtime_library import RuntimeLibrary
 from .runtime_source import RuntimeSource
 from .satellites import Satellites
+from .simple_functions import SimpleFunctions
 from .static_objects import StaticObjects
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 ORDER: tuple[type[SymbolProvider], ...] = (
     BuiltinTable,  # built-ins lists, the runtime binary's exports, prefix families
     RuntimeSource,  # the runtime's own Rust sources (interpreter table, compiled registry)
+    SimpleFunctions,  # the checked tree's own functions, linked by their mangled names
     StaticObjects,  # configured .o / .a: bound by the program's static link, whatever the runtime's mode
     ManifestPlugins,  # dlsym from here on
     RuntimeLibrary,

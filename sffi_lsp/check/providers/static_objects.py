@@ -71,6 +71,7 @@ class StaticObjects(ProviderBase):
         self._scopes: dict[tuple[int, ...], StaticScope] = {}
         self._limited = any(s.files for s in self.specs)
         self._libraries: dict[int, Library] = {}
+        self._members: dict[tuple, Library] = {}
 
     # ------------------------------------------------------------------ reading
     @property
@@ -152,10 +153,14 @@ class StaticObjects(ProviderBase):
             i = self._input_of(d.path)
             lib = self.library(i) if i is not None else None
             shown = f"{os.path.basename(d.path)}({d.member})" if d.member else os.path.basename(d.path)
+            provider_path = d.path
+            if d.member is not None and lib is not None:
+                lib = self._member_library(lib, d.member)
+                provider_path = lib.path or d.path
             ref = ProviderRef(ProviderKind.LIBRARY, library=d.path, detail=f"linked statically from {shown}",
                               source=config_file, member=d.member)
             info = _STT_OF_KIND[sym.kind] | ((2 if sym.binding == "weak" else 1) << 4)
-            found = make_found(make_symbol(name, info, 0, None, sym.size, sym.value), d.path, ())
+            found = make_found(make_symbol(name, info, 0, None, sym.size, sym.value), provider_path, ())
             if sym.kind in (SymbolKind.DATA, SymbolKind.TLS):
                 what = "a thread-local variable" if sym.kind is SymbolKind.TLS else "a data object"
                 out[name] = Resolution(name, ResolutionStatus.DATA_NOT_FUNCTION, ref, found, lib,
@@ -189,6 +194,18 @@ class StaticObjects(ProviderBase):
             lib = self._libraries[i] = Library(self.specs[i].spec, sf.real if sf.watched[0][1] else None, problem,
                                                identity=(sf.real, *ident) if ident else ())
         return lib
+
+    def _member_library(self, lib: Library, member: str) -> Library:
+        """An archive member as a `Library` named `lib.a(member.o)`: what DWARF is read from."""
+        from ...binary.types import Library  # noqa: PLC0415
+
+        key = (lib.path, member)
+        held = self._members.get(key)
+        if held is None:
+            path = f"{lib.path}({member})" if lib.path else None
+            held = self._members[key] = Library(f"{lib.spec}({member})", path, None,
+                                                identity=(*lib.identity, member) if lib.identity else ())
+        return held
 
     def _machine_problem(self, i: int, sf: StaticFile):  # noqa: ANN202
         from ...binary.relocatable import machine_problem  # noqa: PLC0415

@@ -16,6 +16,7 @@ table phase, before any `dlsym` handle.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,11 +39,11 @@ def is_static_spec(spec: LibrarySpec) -> bool:
     if "/" not in path:
         return False  # a bare name is found by the dynamic linker's search: a shared object
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO or a device: it may block
+            return path.endswith(_STATIC_SUFFIXES)
         with open(path, "rb", buffering=0) as fh:
             head = fh.read(18)
-    except (FileNotFoundError, NotADirectoryError):
-        return path.endswith(_STATIC_SUFFIXES)
-    except OSError:
+    except (OSError, ValueError):
         return path.endswith(_STATIC_SUFFIXES)
     if head.startswith((b"!<arch>\n", b"!<thin>\n")):
         return True

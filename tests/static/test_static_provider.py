@@ -147,3 +147,30 @@ def test_rebuilt_archive_is_noticed(kernel):
     assert res.resolved and res.provider.member == "extra.o"
     assert "k_new_entry" in providers.candidate_names()
     assert "k_new_entr" not in providers.candidate_names() and providers.suggest("k_new_entr")[:1] == ["k_new_entry"]
+
+
+def test_hostile_static_inputs_are_reasons(tmp_path):
+    """FIFOs, truncated objects, text named .a, a directory: each an SFFI002 reason, promptly."""
+    import os
+    import time
+
+    x86 = TOOLCHAINS["x86_64"]
+    x86.require()
+    good = build(x86, tmp_path / "build", {"ok": dict(funcs=["rt_ok"])})["ok"]
+    os.mkfifo(tmp_path / "build/pipe.a")
+    os.mkfifo(tmp_path / "build/pipe.o")
+    (tmp_path / "build/trunc.o").write_bytes(good.read_bytes()[:100])
+    (tmp_path / "build/text.a").write_text("not an archive\n")
+    (tmp_path / "build/dir.a").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/k.spl").write_text("extern fn rt_ok()\nextern fn rt_missing()\n")
+    names = ["pipe.a", "pipe.o", "trunc.o", "text.a", "dir.a", "ok.o"]
+    (tmp_path / "sffi.toml").write_text("libraries = [" + ", ".join(f'"build/{n}"' for n in names) + "]\n")
+    t0 = time.monotonic()
+    r = sffi(tmp_path, "src", "--no-cache", "--output-format", "json")
+    assert time.monotonic() - t0 < 60 and r.returncode == 1, r.stderr
+    doc = json.loads(r.stdout)
+    reasons = [d["message"] for d in doc["diagnostics"] if d["code"] == "SFFI002"]
+    for n in names[:-1]:
+        assert any(n in m for m in reasons), (n, reasons)
+    assert next(e for e in doc["externs"] if e["name"] == "rt_ok")["resolved"]

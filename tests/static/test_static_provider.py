@@ -174,3 +174,42 @@ def test_hostile_static_inputs_are_reasons(tmp_path):
     for n in names[:-1]:
         assert any(n in m for m in reasons), (n, reasons)
     assert next(e for e in doc["externs"] if e["name"] == "rt_ok")["resolved"]
+
+
+def test_simple_function_linked_by_mangled_name(tmp_path):
+    """`<path under src/ joined by __>__<fn>` (numbered layer prefixes dropped) is the tree's own function."""
+    from sffi_lsp.check.providers.simple_functions import module_prefix
+
+    src = tmp_path / "src"
+    assert module_prefix(str(src / "apps/registry/registry_server.spl"), str(src)) == "apps__registry__registry_server"
+    assert module_prefix(str(src / "compiler/10.frontend/core/lexer.spl"), str(src)) == "compiler__frontend__core__lexer"
+    assert module_prefix(str(tmp_path / "elsewhere.spl"), str(src)) is None
+    (src / "apps/registry").mkdir(parents=True)
+    (src / "20.kernel").mkdir(parents=True)
+    (src / "apps/registry/registry_server.spl").write_text(textwrap.dedent("""\
+        fn run_registry(port: i64) -> i64:
+            port
+        fn rt_not_mangled() -> i64:
+            0
+        class Registry:
+            fn method_inside() -> i64:
+                1
+        """))
+    (src / "20.kernel/boot.spl").write_text(textwrap.dedent("""\
+        extern fn apps__registry__registry_server__run_registry(port: i64) -> i64
+        extern fn apps__registry__registry_server__rt_not_mangled() -> i64
+        extern fn apps__registry__registry_server__method_inside() -> i64
+        extern fn kernel__boot__kmain()
+
+        fn kmain():
+            apps__registry__registry_server__run_registry(1)
+        """))
+    for extra in ((), ("--no-cache",)):
+        doc = json.loads(sffi(tmp_path, ".", "--output-format", "json", *extra).stdout)
+        externs = {e["name"]: e for e in doc["externs"]}
+        run = externs["apps__registry__registry_server__run_registry"]["provider"]
+        assert run["kind"] == "simple" and run["function"] == "apps.registry.registry_server.run_registry"
+        assert run["path"].endswith("src/apps/registry/registry_server.spl") and run["line"] == 1
+        assert externs["kernel__boot__kmain"]["resolved"]  # "20.kernel" loses its layer number
+        assert not externs["apps__registry__registry_server__rt_not_mangled"]["resolved"]
+        assert not externs["apps__registry__registry_server__method_inside"]["resolved"]

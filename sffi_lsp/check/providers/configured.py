@@ -271,10 +271,10 @@ class Providers:
     def use_workspace(self, files: Sequence) -> None:
         """The checked tree's source files: their functions link by mangled name (kind "simple")."""
         self._workspace_files = list(files)
-        if self._simple.use_files(self._workspace_files):
-            self._resolutions.clear()
-            self._candidates = None
-            self._suggester = None
+        changed = self._simple.use_files(self._workspace_files)
+        if changed:  # forget only the answers for names that appeared, went or moved
+            for key in [k for k in self._resolutions if k[0] in changed]:
+                del self._resolutions[key]
 
     @property
     def static_specs(self) -> list[LibrarySpec]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..types import ProviderKind, ProviderRef, Resolution, ResolutionStatus
-from .protocol import Offer, Phase, ProviderBase, ProviderContext
+from .protocol import Phase, ProviderBase, ProviderContext
 
 _LAYER = re.compile(r"^\d+\.")
 # Prefixes the native builder passes through unmangled (runtime and builtin names).
@@ -55,20 +55,24 @@ def source_root(root: str) -> str:
     return src if os.path.isdir(src) else root
 
 
+def file_functions(f, base: str) -> list[SimpleFunction]:  # noqa: ANN001 -- SourceFile
+    """The top-level functions of one file under their mangled names."""
+    prefix = module_prefix(f.path, base) if f.path else None
+    if prefix is None:
+        return []
+    dotted = prefix.replace("__", ".")
+    return [SimpleFunction(f"{prefix}__{fn.name}", f"{dotted}.{fn.name}", f.path, fn.name_span.start_line,
+                           fn.name_span.start_column)
+            for fn in f.functions if fn.enclosing is None and not fn.name.startswith(_NEVER_MANGLED)]
+
+
 def mangled_functions(files: Iterable, root: str) -> dict[str, SimpleFunction]:  # noqa: ANN001 -- SourceFile
     """mangled name -> function, for the top-level functions of `files`."""
     base = source_root(root)
     out: dict[str, SimpleFunction] = {}
     for f in files:
-        prefix = module_prefix(f.path, base) if f.path else None
-        if prefix is None:
-            continue
-        for fn in f.functions:
-            if fn.enclosing is not None or fn.name.startswith(_NEVER_MANGLED):
-                continue
-            symbol = f"{prefix}__{fn.name}"
-            out.setdefault(symbol, SimpleFunction(symbol, f"{prefix.replace('__', '.')}.{fn.name}", f.path,
-                                                  fn.name_span.start_line, fn.name_span.start_column))
+        for fn in file_functions(f, base):
+            out.setdefault(fn.symbol, fn)
     return out
 
 
@@ -78,14 +82,28 @@ class SimpleFunctions(ProviderBase):
     def __init__(self, ctx: ProviderContext) -> None:
         super().__init__(ctx)
         self.functions: dict[str, SimpleFunction] = {}
+        self._per_file: dict[str, tuple[list, list[SimpleFunction]]] = {}
 
-    def use_files(self, files: Iterable) -> bool:  # noqa: ANN001
-        """Learn the tree's functions; True when the table changed (answers must be dropped)."""
-        table = mangled_functions(files, self.ctx.config.root)
-        if table == self.functions:
-            return False
+    def use_files(self, files: Iterable) -> set[str]:  # noqa: ANN001
+        """Learn the tree's functions; the mangled names whose answer changed (to forget)."""
+        base = source_root(self.ctx.config.root)
+        memo = self._per_file
+        table: dict[str, SimpleFunction] = {}
+        seen = set()
+        for f in files:
+            held = memo.get(f.path)
+            # A file's functions list is replaced when the file is re-read: identity says "unchanged".
+            if held is None or held[0] is not f.functions:
+                held = memo[f.path] = (f.functions, file_functions(f, base))
+            seen.add(f.path)
+            for fn in held[1]:
+                table.setdefault(fn.symbol, fn)
+        for gone in [p for p in memo if p not in seen]:
+            del memo[gone]
+        old = self.functions
+        changed = {k for k in old.keys() ^ table.keys()} | {k for k, v in table.items() if k in old and old[k] != v}
         self.functions = table
-        return True
+        return changed
 
     def lookup(self, names: Sequence[str], source_path: str | None = None) -> dict[str, Resolution]:
         out: dict[str, Resolution] = {}
@@ -103,7 +121,4 @@ class SimpleFunctions(ProviderBase):
                                         f"{fn.line + 1}), linked by its mangled name")
         return out
 
-    def offers(self) -> Iterator[Offer]:
-        for fn in self.functions.values():
-            yield [fn.symbol], ProviderRef(ProviderKind.SIMPLE, detail=fn.qualified, source=fn.path,
-                                           decl_path=fn.path, decl_line=fn.line)
+    # No `offers`: completion and "did you mean" would drown in every function of the tree.

@@ -15,34 +15,27 @@ import argparse
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
 from . import output
+from .commands import settings
 from .cache import CACHE_DIR_NAME, FileKey, ModelStore, ResultCache
 from .check.baseline import BaselineError, filter_baselined, write_baseline
 from .check.rules import ALL_RULES, lookup_rule
 from .check.types import Finding, Severity
+from .commands import UsageError
+from .output.summary import statistics, summary  # noqa: F401  (part of this module's face)
+from .commands.settings import apply_cli, library_argument  # noqa: F401  (part of this module's face)
 from .config_types import Config, LibrarySpec
 from .tree_parse import SERIAL_BELOW, _TRANSIENT_PROBLEMS, idle_cores, parse_all  # noqa: F401 (SERIAL_BELOW: tests)
 
 PROG = "sffi-check"
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A bad command line or input: one line on stderr, exit 2."""
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
 
 
 # --------------------------------------------------------------------------- arguments
-
-
-def _csv(values: Sequence[str] | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values or ():
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return tuple(out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,16 +43,29 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Check Simple `extern fn` declarations against the symbols real shared libraries export.",
         epilog="Subcommands: `sffi-check symbols LIB [NAME ...] [--json]` lists what a library exports; "
+               "`sffi-check rules` lists every rule; `sffi-check init` writes an sffi.toml for this project; "
                "`sffi-check runtime [--source DIR] [PATH ...]` audits a Simple runtime from its Rust sources.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to check (default: .)")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     p.add_argument("--library", action="append", default=[], metavar="PATH",
-                   help="a library that may provide externs (repeatable); a name without '/' is searched for as "
-                        "the dynamic linker would (write ./NAME for a file in the current directory)")
+                   help="a library that may provide externs (repeatable): an existing file is that file; "
+                        "any other name without '/' is searched for as the dynamic linker would")
     p.add_argument("--builtins", action="append", default=[], metavar="FILE",
                    help="a runtime built-ins list (one name or signature a line; repeatable)")
-    p.add_argument("--config", metavar="FILE", help="configuration file (default: sffi.toml or pyproject.toml found upwards)")
+    p.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
+                   help="configuration file (default: sffi.toml or pyproject.toml found upwards), or a TOML "
+                        "`KEY = VALUE` overriding one setting (repeatable), e.g. --config 'rules.ignore = [\"SFFI012\"]'")
+    p.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    p.add_argument("--show-settings", action="store_true", help="print the settings a check would use, and exit")
+    p.add_argument("--show-files", action="store_true", help="print the files a check would read, and exit")
+    p.add_argument("--fix", action="store_true", help="apply the safe fixes")
+    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also the unsafe fixes "
+                   "(renames, rewritten signatures, removals that change what the program calls)")
+    p.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them; exit 1 "
+                   "when there is one")
+    p.add_argument("--add-noqa", action="store_true", help="add a `# sffi: ignore[CODE]` comment for every finding")
+    p.add_argument("--watch", "-w", action="store_true", help="check again whenever a file changes (Ctrl-C stops)")
     p.add_argument("--output-format", choices=output.FORMATS, default=None,
                    help="how findings are printed (default: full on a terminal, concise otherwise)")
     p.add_argument("--select", action="append", metavar="CODES", help="rules to run (codes, prefixes or names; comma-separated)")
@@ -67,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore", action="append", metavar="CODES", help="rules not to report")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are error-level findings")
     p.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
-    p.add_argument("--explain", metavar="CODE", help="explain a rule (by code or name) and exit")
+    p.add_argument("--explain", metavar="CODE", nargs="?", const="",
+                   help="explain a rule (by code or name) and exit; without CODE, every rule")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel parser processes (default: the idle cores)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the parse cache")
     p.add_argument("--runtime-mode", choices=("dynamic", "builtin-only"), help="how the runtime resolves externs")
@@ -78,15 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", metavar="FILE", help="hide the findings recorded in FILE")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in FILE and exit 0")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary or progress on stderr")
-    return p
-
-
-def build_symbols_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"{PROG} symbols", description="Show what a library exports, as dlsym sees it (or, for a .o / .a, what a static link binds).")
-    p.add_argument("library", metavar="LIB", help="library path or bare name (found as ld.so would)")
-    p.add_argument("names", nargs="*", metavar="NAME", help="symbols to look up (default: list every export)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--search-path", action="append", default=[], metavar="DIR", help="extra library search directory")
     return p
 
 
@@ -171,80 +169,6 @@ def discover(paths: Sequence[str], config: Config, specs: list[str] | None = Non
     return sorted(found)
 
 
-# --------------------------------------------------------------------------- configuration
-
-
-def _validate_selectors(selectors: Sequence[str], flag: str) -> None:
-    for s in selectors:
-        if s.upper() == "ALL" or lookup_rule(s) or any(r.code.startswith(s.upper()) for r in ALL_RULES):
-            continue
-        raise UsageError(f"{flag}: unknown rule selector `{s}` (see --explain or the README rule table)")
-
-
-def apply_cli(config: Config, args: argparse.Namespace) -> Config:
-    libraries = list(config.libraries)
-    for spec in args.library:
-        # As dlopen does: a name with a slash is a path, a bare name is searched
-        # for (so `--library libm.so.6` means the system's, `./libm.so.6` the local file).
-        spec = os.path.expanduser(spec)
-        path = os.path.abspath(spec) if "/" in spec else spec
-        libraries.append(LibrarySpec(spec=path, origin="--library"))
-    builtin_lists = list(config.builtin_lists)
-    for b in args.builtins:
-        path = os.path.abspath(os.path.expanduser(b))
-        if not os.path.isfile(path):
-            raise UsageError(f"--builtins {b}: no such file")
-        builtin_lists.append(path)
-    rules = config.rules
-    select, extend, ignore = _csv(args.select), _csv(args.extend_select), _csv(args.ignore)
-    _validate_selectors(select, "--select")
-    _validate_selectors(extend, "--extend-select")
-    _validate_selectors(ignore, "--ignore")
-    rules = replace(
-        rules,
-        select=select or rules.select,
-        extend_select=rules.extend_select + extend,
-        ignore=rules.ignore + ignore,
-    )
-    changes: dict = {"libraries": tuple(libraries), "builtin_lists": tuple(builtin_lists), "rules": rules}
-    if args.runtime_mode:
-        changes["runtime_mode"] = args.runtime_mode
-    from .runtime_command import RuntimeCommandError, runtime_source_for  # noqa: PLC0415
-
-    try:
-        changes.update(runtime_source_for(config, getattr(args, "runtime_source", None), getattr(args, "paths", None)))
-    except RuntimeCommandError as exc:
-        raise UsageError(str(exc)) from None
-    if args.abi:
-        if args.abi not in ("native", "cstring", "dynamic") and args.abi not in config.abi_profiles:
-            known = ", ".join(["native", "cstring", "dynamic", *sorted(config.abi_profiles)])
-            raise UsageError(f"--abi: unknown ABI profile `{args.abi}` (known: {known})")
-        changes["abi"] = args.abi
-    if args.baseline:
-        changes["baseline"] = os.path.abspath(args.baseline)
-    if args.jobs is not None:
-        if args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
-        changes["jobs"] = args.jobs
-    return replace(config, **changes)
-
-
-def _load_config(args: argparse.Namespace, paths: Sequence[str]) -> Config:
-    from .config import ConfigError, load_config  # noqa: PLC0415
-
-    try:
-        config = load_config(paths=paths, config_file=args.config)
-    except ConfigError as exc:
-        raise UsageError(f"config error: {_config_message(exc)}") from None
-    return apply_cli(config, args)
-
-
-def _config_message(exc) -> str:
-    msg = str(exc)
-    path, line = getattr(exc, "path", None), getattr(exc, "line", None)
-    if path and path not in msg:
-        msg = f"{path}{f':{line}' if line else ''}: {msg}"
-    return msg
 
 
 # --------------------------------------------------------------------------- commands
@@ -258,52 +182,139 @@ def _stdout_color() -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def emit(text: str, *, json_like: bool = False) -> None:
+    """Write to stdout as valid UTF-8 whatever the names in it (see output.encoding)."""
+    from .output.encoding import valid_utf8  # noqa: PLC0415
+
+    sys.stdout.write(valid_utf8(text, json=json_like))
+
+
 def explain(code: str) -> int:
+    if not code:
+        from .commands.rules import explain_all  # noqa: PLC0415
+
+        emit(explain_all())
+        return EXIT_CLEAN
     rule = lookup_rule(code)
     if rule is None:
         raise UsageError(f"--explain: unknown rule `{code}` (codes SFFI001..{ALL_RULES[-1].code}, or a rule name)")
-    sys.stdout.write(rule.explain())
-    return EXIT_CLEAN
-
-
-def run_symbols(argv: Sequence[str]) -> int:
-    args = build_symbols_parser().parse_args(argv)
-    from .binary import ExportIndex  # noqa: PLC0415
-    from .binary.report import render_symbols  # noqa: PLC0415
-
-    spec = os.path.expanduser(args.library)
-    if "/" in spec:  # as dlopen: bare names are searched for
-        spec = os.path.abspath(spec)
-    from .binary.static_report import is_static_input  # noqa: PLC0415
-
-    if is_static_input(spec):  # a .o or .a: what a static link binds, not what dlsym returns
-        from .binary.static_link import StaticReader  # noqa: PLC0415
-        from .binary.static_report import render_static_symbols  # noqa: PLC0415
-
-        text, ok = render_static_symbols(StaticReader(), spec, list(args.names), as_json=args.json)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return EXIT_CLEAN if ok else EXIT_FINDINGS
-    index = ExportIndex(search_paths=tuple(os.path.abspath(p) for p in args.search_path))
-    text = render_symbols(index, spec, list(args.names), as_json=args.json)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    lib = index.library(spec)
-    if not lib.loadable:
-        return EXIT_FINDINGS
-    if args.names:
-        from .binary.types import Found  # noqa: PLC0415
-
-        answers = index.lookup(lib, list(args.names))
-        if not all(isinstance(answers.get(n), Found) for n in args.names):
-            return EXIT_FINDINGS
+    emit(rule.explain())
     return EXIT_CLEAN
 
 
 def run_check(args: argparse.Namespace) -> int:
+    if args.watch:
+        from .commands.watch import watch  # noqa: PLC0415
+
+        return watch(args, check_once, PROG, discover)
+    return check_once(args)
+
+
+MAX_FIX_PASSES = 4  # fixes whose edits overlap wait for the next pass, as ruff's
+
+
+def check_once(args: argparse.Namespace) -> int:
     started = time.monotonic()
     paths = args.paths or ["."]
-    config = _load_config(args, paths)
+    config = settings.load(args, paths)
     spec_files: list[str] = []
     files = discover(paths, config, spec_files)
+    if args.show_files or args.show_settings:
+        emit(settings.files_text(files + spec_files) if args.show_files else settings.settings_text(config, files))
+        return EXIT_CLEAN
+    if not args.quiet:
+        sys.stderr.write(settings.unconfigured_note(config, args, PROG))
+    given = set(files) | set(spec_files)
+    tree = project_files(paths, config, files, spec_files)
+    fmt = args.output_format or ("full" if sys.stdout.isatty() else "concise")
+    report_only = given if len(tree) != len(files) else None
+    findings, suppressed, externs, by_decl, unchecked = _analyse(args, config, paths, tree, fmt, spec_files,
+                                                                 report_only)
+
+    if args.write_baseline:
+        n = write_baseline(args.write_baseline, findings)
+        if not args.quiet:
+            sys.stderr.write(f"{PROG}: wrote {n} finding(s) to baseline {args.write_baseline}\n")
+        return EXIT_CLEAN
+    findings, baselined = _baselined(findings, config)
+    fixed = 0
+    if args.fix or args.diff or args.add_noqa:
+        from .commands import fix  # noqa: PLC0415
+
+        display, sources = output.DisplayPaths(), set(files)
+        if args.add_noqa or args.diff:
+            outcome = (fix.add_suppressions(findings, sources, display) if args.add_noqa else
+                       fix.fix_files(findings, sources, unsafe=args.unsafe_fixes, write=False, display=display))
+            if args.diff:
+                emit(outcome.diff)
+            fix.report(outcome, args.quiet, "added {n} suppression comment(s)" if args.add_noqa else "would fix {n}")
+            return EXIT_FINDINGS if args.diff and outcome.applied else EXIT_CLEAN
+        for _ in range(MAX_FIX_PASSES):
+            outcome = fix.fix_files(findings, sources, unsafe=args.unsafe_fixes, write=True, display=display)
+            fixed += outcome.applied
+            if not outcome.applied:
+                break
+            findings, suppressed, externs, by_decl, unchecked = _analyse(args, config, paths, tree, fmt, spec_files,
+                                                              report_only)
+            findings, baselined = _baselined(findings, config)
+        fix.report(outcome, args.quiet, "")
+
+    report = output.Report(
+        findings=findings,
+        externs=externs,
+        resolutions=by_decl,
+        display=output.DisplayPaths(),
+        sources=output.SourceLines(),
+        color=fmt == "full" and _stdout_color(),
+    )
+    # Like ruff: --statistics prints the counts instead of the findings.
+    if args.statistics:
+        emit(statistics(findings, as_json=fmt in ("json", "sarif")), json_like=fmt in ("json", "sarif"))
+    else:
+        emit(output.render(report, fmt), json_like=fmt in ("json", "sarif"))
+    sys.stdout.flush()
+    if not args.quiet and fmt in ("full", "concise"):
+        tail = summary(findings, len(files), suppressed, baselined, time.monotonic() - started, unchecked)
+        if fixed:
+            tail = tail.rstrip("\n") + f"; fixed {fixed}\n"
+        sys.stderr.write(tail)
+    errors = any(f.severity is Severity.ERROR for f in findings)
+    return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
+
+
+def _baselined(findings: list[Finding], config: Config) -> tuple[list[Finding], int]:
+    if not config.baseline:
+        return findings, 0
+    try:
+        return filter_baselined(findings, config.baseline)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def project_files(paths: Sequence[str], config: Config, files: list[str], spec_files: list[str]) -> list[str]:
+    """Every file of the project when the given paths are part of one (a config file's
+    tree): cross-file rules then see what they see in a whole-tree check, whichever files
+    were named (pre-commit names only the changed ones). Otherwise the given files.
+    The project's wrapper specs are added to `spec_files`."""
+    if not config.config_file or not paths:
+        return files
+    root = config.root.rstrip(os.sep) + os.sep
+    given = [os.path.abspath(p) for p in paths]
+    if not all((g + os.sep).startswith(root) for g in given):
+        return files
+    if any(g.rstrip(os.sep) + os.sep == root for g in given):
+        return files  # the whole project was asked for
+    specs: list[str] = []
+    whole = discover([config.root], config, specs)
+    spec_files[:] = sorted(set(spec_files) | set(specs))
+    return sorted(set(whole) | set(files))
+
+
+def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tree: list[str], fmt: str,
+             spec_files: Sequence[str] = (), report_only: set[str] | None = None
+             ) -> tuple[list[Finding], int, list, dict, int | None]:
+    """(findings, suppressed, externs, resolutions, unchecked) of `tree` (only those of `report_only`,
+    when given); the last run's when nothing they depend on changed."""
     cache = None
     if not args.no_cache:
         cache = ModelStore(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
@@ -317,16 +328,15 @@ def run_check(args: argparse.Namespace) -> int:
         answers = None if cache is None else os.path.join(cache.directory, "providers.json")
         providers = Providers.from_config(config, index, answers_file=answers)
     except ConfigError as exc:
-        raise UsageError(f"config error: {_config_message(exc)}") from None
+        raise UsageError(f"config error: {settings.config_message(exc)}") from None
 
     roots = [os.path.abspath(p) for p in paths]
-    fmt = args.output_format or ("full" if sys.stdout.isatty() else "concise")
     results = result_key = kept = None
     # The libraries a wrapper spec is checked against are not among the providers' watched
     # files: a tree with specs is always checked (parsing stays cached).
     if cache is not None and not spec_files:
         results = ResultCache(cache.directory)
-        result_key = _result_key(files, roots, config, providers)
+        result_key = _result_key(tree, roots, config, providers)
         kept = results.get(result_key) if result_key is not None else None
     unchecked = None  # externs whose signature nothing could check (a fresh check counts them)
     try:
@@ -338,50 +348,22 @@ def run_check(args: argparse.Namespace) -> int:
         by_decl = kept.resolutions() if fmt in ("json", "full") and not args.statistics else {}
     except Exception:  # noqa: BLE001  (no usable stored result: check)
         findings, suppressed, externs, by_decl, unchecked, extern_files = _check_tree(
-            files, roots, config, providers, cache, args, spec_files)
+            tree, roots, config, providers, cache, args, spec_files, report_only)
         providers.save_answers()
         if results is not None and result_key is not None and not providers.unsettled:
             # Satellites probed by the check are part of what the findings depend on.
             results.put(result_key, providers.watch_state(), findings, suppressed, externs, _for_output(by_decl),
                         extern_files=extern_files if cache is not None and cache.saved_all else None)
-
-    if args.write_baseline:
-        n = write_baseline(args.write_baseline, findings)
-        if not args.quiet:
-            sys.stderr.write(f"{PROG}: wrote {n} finding(s) to baseline {args.write_baseline}\n")
-        return EXIT_CLEAN
-    baselined = 0
-    if config.baseline:
-        try:
-            findings, baselined = filter_baselined(findings, config.baseline)
-        except BaselineError as exc:
-            raise UsageError(str(exc)) from None
-
-    report = output.Report(
-        findings=findings,
-        externs=externs,
-        resolutions=by_decl,
-        display=output.DisplayPaths(),
-        sources=output.SourceLines(),
-        color=fmt == "full" and _stdout_color(),
-    )
-    # Like ruff: --statistics prints the counts instead of the findings.
-    if args.statistics:
-        sys.stdout.write(statistics(findings, as_json=fmt in ("json", "sarif")))
-    else:
-        sys.stdout.write(output.render(report, fmt))
-    sys.stdout.flush()
-    if not args.quiet and fmt in ("full", "concise"):
-        sys.stderr.write(summary(findings, len(files), suppressed, baselined, time.monotonic() - started, unchecked))
-    errors = any(f.severity is Severity.ERROR for f in findings)
-    return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
+    return findings, suppressed, externs, by_decl, unchecked
 
 
 def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelStore | None,
-                args: argparse.Namespace, spec_files: Sequence[str] = ()
-                ) -> tuple[list, int, list, dict, int | None, list[str]]:
+                args: argparse.Namespace, spec_files: Sequence[str] = (),
+                report_only: set[str] | None = None) -> tuple[list, int, list, dict, int | None, list[str]]:
     """Parse (or load) every model, run the rules: (findings, suppressed, externs, resolutions, unchecked,
-    the files whose models hold those externs, in order)."""
+    the files whose models hold those externs, in order).
+    With `report_only`, findings in the tree's other `.spl` files and specs are left out
+    (those elsewhere, in a config file or on a library, are kept)."""
     from .check.engine import CheckContext, Workspace, check  # noqa: PLC0415
     from .check.rules.signature_unchecked import count_unchecked  # noqa: PLC0415
 
@@ -394,13 +376,20 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
         for path in spec_files:
             workspace.set_spec(read_spec(path))
     result = check(workspace, providers, config)
-    findings = _capped(result.findings, config)
     if any(p.message.startswith(_TRANSIENT_PROBLEMS) for m in models for p in m.problems):
         providers.unsettled = True  # an unreadable file now may be readable next time
-    externs = [e for f in workspace.files for e in f.externs]
+    findings = result.findings
+    sources = workspace.files
+    if report_only is not None:
+        specs = set(spec_files)
+        findings = [f for f in findings
+                    if f.path in report_only or (f.path not in workspace and f.path not in specs)]
+        sources = [f for f in sources if f.path in report_only]
+    findings = _capped(findings, config)
+    externs = [e for f in sources for e in f.externs]
     unchecked = count_unchecked(CheckContext(workspace, providers, config))  # resolved, nothing to check them by
     return (findings, result.suppressed, externs, result.by_decl, unchecked,
-            [f.path for f in workspace.files if f.externs])
+            [f.path for f in sources if f.externs])
 
 
 def _capped(findings: list[Finding], config: Config) -> list[Finding]:
@@ -441,56 +430,13 @@ def _for_output(by_decl: dict) -> dict:
     return out
 
 
-def statistics(findings: Sequence[Finding], as_json: bool = False) -> str:
-    counts = Counter((f.code, f.name) for f in findings)
-    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))
-    if as_json:
-        import json  # noqa: PLC0415
-
-        return json.dumps([{"code": c, "name": n, "count": k} for (c, n), k in rows], indent=2) + "\n"
-    return "".join(f"{n:>5}  {code}  {name}\n" for (code, name), n in rows)
-
-
-def summary(findings: Sequence[Finding], files: int, suppressed: int, baselined: int, seconds: float,
-            unchecked: int | None = None) -> str:
-    by = Counter(f.severity.value for f in findings)
-    parts = [f"{by[s]} {s}{'s' if by[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info", "hint") if by[s]]
-    found = ", ".join(parts) if parts else "no findings"
-    extra = []
-    if suppressed:
-        extra.append(f"{suppressed} suppressed")
-    if baselined:
-        extra.append(f"{baselined} in baseline")
-    if unchecked:  # never silently: externs nothing could check (SFFI025 lists them)
-        extra.append(f"{unchecked} extern{'s' if unchecked != 1 else ''} whose signature could not be checked")
-    tail = f" ({', '.join(extra)})" if extra else ""
-    return f"{PROG}: {files} file{'s' if files != 1 else ''} checked in {seconds:.2f}s: {found}{tail}\n"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _utf8_stdout()
     try:
-        if argv and argv[0] == "symbols":
-            return run_symbols(argv[1:])
-        if argv and argv[0] == "runtime":
-            from .runtime_command import RuntimeCommandError, run_runtime  # noqa: PLC0415
-
-            try:
-                return run_runtime(argv[1:], discover)
-            except RuntimeCommandError as exc:
-                raise UsageError(str(exc)) from None
-        args = build_parser().parse_args(argv)
-        if args.version:
-            from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
-
-            try:
-                sys.stdout.write(f"{PROG} {version('sffi-lsp')}\n")
-            except PackageNotFoundError:  # running from a checkout
-                sys.stdout.write(f"{PROG} (not installed)\n")
-            return EXIT_CLEAN
-        if args.explain:
-            return explain(args.explain)
-        return run_check(args)
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here at the latest, not at interpreter exit
+        return code
     except UsageError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return EXIT_ERROR
@@ -500,12 +446,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
     except BrokenPipeError:
-        # The reader went away (`| head`): not an error worth a message.
+        # The reader went away (`| head`): what it did not read is lost, so the run did
+        # not succeed. No message (the reader chose to stop); the status a shell gives a
+        # process ended by SIGPIPE. stdout is pointed at /dev/null so that the flush at
+        # interpreter exit does not raise again.
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
             pass
-        return EXIT_CLEAN
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # the promise: no traceback ever reaches users
         if os.environ.get("SFFI_DEBUG"):
             raise
@@ -513,6 +463,54 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{PROG}: internal error: {type(exc).__name__}: {exc} (run with SFFI_DEBUG=1 for a traceback)\n"
         )
         return EXIT_ERROR
+
+
+def _utf8_stdout() -> None:
+    """UTF-8 output whatever the locale (a C locale would make stdout ASCII)."""
+    try:
+        if (sys.stdout.encoding or "").lower().replace("-", "") != "utf8":
+            sys.stdout.reconfigure(encoding="utf-8")
+    except (AttributeError, ValueError, OSError):  # replaced by a caller (tests) or closed
+        pass
+
+
+def _main(argv: list[str]) -> int:
+    if argv and argv[0] == "symbols":
+        from .commands.symbols import run_symbols  # noqa: PLC0415
+
+        return run_symbols(argv[1:], emit)
+    if argv and argv[0] == "runtime":
+        from .runtime_command import RuntimeCommandError, run_runtime  # noqa: PLC0415
+
+        try:
+            return run_runtime(argv[1:], discover)
+        except RuntimeCommandError as exc:
+            raise UsageError(str(exc)) from None
+    if argv and argv[0] == "init":
+        from .commands import init  # noqa: PLC0415
+
+        out, err, code = init.run(PROG, argv[1:])
+        emit(out)
+        sys.stderr.write(err)
+        return code
+    if argv and argv[0] == "rules":
+        from .commands import rules  # noqa: PLC0415
+
+        text, code = rules.run(PROG, argv[1:])
+        emit(text, json_like="json" in argv)
+        return code
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+        try:
+            sys.stdout.write(f"{PROG} {version('sffi-lsp')}\n")
+        except PackageNotFoundError:  # running from a checkout
+            sys.stdout.write(f"{PROG} (not installed)\n")
+        return EXIT_CLEAN
+    if args.explain is not None:
+        return explain(args.explain)
+    return run_check(args)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from typing import Any
 from .config_lines import find_key_line
 from .config_paths import GLOB_CHARS, absolute_path, expand_text, glob_to_regex, path_matches
 from .config_runtime import LIBRARY_SOURCES_KEY, RUNTIME_KEYS, not_a_dir, runtime_modes
+from .config_targets import LIBRARY_KEYS, TARGET_DOC, library_target_of
 from .config_types import AbiMapping, AbiProfile, Config, LibrarySpec
 from .runtime_model.checkout import with_runtime_source
 
@@ -137,10 +138,9 @@ _KEYS: dict[str, _Key] = {
     "satellites.prefixes": _K("strings", "satellite_prefixes", "list of prefixes", "[] (any)",
                               "Satellite prefixes (`json` for `rt_json_*` -> `libspl_json.so`); empty = the "
                               "first word after `rt_`."),
-    "libraries": _K("libraries", "libraries", "array of tables", "[]",
-                    "Libraries that may provide externs: `[[libraries]]` with `path` (globs allowed) or `name` "
-                    "(found as ld.so would), optional `files` (globs of the source files it serves) and `linked` "
-                    "(the project links it with `-l`). A plain string is a `path`."),
+    "libraries": _K("libraries", "libraries", "array of tables", "[]", "Libraries that may provide externs: "
+                    "`[[libraries]]` with `path` (globs allowed) or `name` (found as ld.so would), optional `files`, "
+                    "`linked`, `target` (" + TARGET_DOC + "). A plain string is a `path`."),
     "libraries.path": _K("-", "-", "path (glob)", "", "Library file; a glob adds every match."),
     "libraries.name": _K("-", "-", "string", "", 'Library found as the dynamic linker would, e.g. `"libm.so.6"`.'),
     "libraries.files": _K("-", "-", "list of globs", "[] (all)", "Source files this library serves."),
@@ -396,8 +396,8 @@ class _Reader:
             fields: dict[str, Any] = {}
             for raw, v in entry.items():
                 name = self.key(raw)
-                if name not in ("path", "name", "files", "linked", "sources"):
-                    near = _near(name, ["path", "name", "files", "linked", "sources"])
+                if name not in LIBRARY_KEYS:
+                    near = _near(name, list(LIBRARY_KEYS))
                     raise self.error((*epath, raw), "unknown key" + (f" (did you mean `{near}`?)" if near else ""))
                 fields[name] = (raw, v)
             if ("path" in fields) == ("name" in fields):
@@ -412,6 +412,7 @@ class _Reader:
                 linked = self.conv_bool((*epath, raw), v)
             raw, v = fields.get("sources", ("sources", []))
             sources = tuple(self.conv_dir((*epath, raw, j), p) for j, p in enumerate(self._list((*epath, raw), v)))
+            target = library_target_of(self, epath, fields)
             line = find_key_line(self.text, (*self.prefix, *epath)) if self.text is not None else None
             origin = f"{self.source}:{line}" if line else self.source
             if "name" in fields:
@@ -424,7 +425,7 @@ class _Reader:
                 # library check reports it as not found (the build may not have run yet).
                 specs = sorted(glob.glob(path, recursive=True)) if GLOB_CHARS.search(path) else []
                 specs = specs or [path]
-            out.extend(LibrarySpec(spec=s, files=files, linked=linked, origin=origin, sources=sources) for s in specs)
+            out.extend(LibrarySpec(s, files, linked, origin, sources, target) for s in specs)
         return tuple(out)
 
     def conv_abi(self, kpath: tuple[str, ...], value: Any) -> tuple[str | None, dict[str, AbiProfile]]:

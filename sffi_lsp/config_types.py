@@ -23,6 +23,17 @@ class LibrarySpec:
     linked: bool = False  # the project links it with -l: symbols only reachable through a dependency are a warning
     origin: str = ""  # "sffi.toml:12" where it was configured, for messages
     sources: tuple[str, ...] = ()  # Rust crate directories whose extern "C" fns it exports (tier-1 crates)
+    target: str | None = None  # static objects: a machine name (TARGET_MACHINES) or a file to take it from
+
+
+# Machine names `[[libraries]] target` accepts: (ELF class, little-endian, e_machine).
+TARGET_MACHINES: dict[str, tuple[int, bool, int]] = {
+    "x86_64": (64, True, 62), "x86-64": (64, True, 62), "amd64": (64, True, 62),
+    "i386": (32, True, 3), "x86_32": (32, True, 3), "x86": (32, True, 3),
+    "aarch64": (64, True, 183), "arm64": (64, True, 183), "aarch64_be": (64, False, 183),
+    "arm": (32, True, 40), "arm32": (32, True, 40), "armeb": (32, False, 40),
+    "riscv64": (64, True, 243), "riscv32": (32, True, 243),
+}
 
 
 @dataclass(frozen=True, slots=True)

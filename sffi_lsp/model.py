@@ -167,7 +167,8 @@ class Suppression:
     codes: tuple[str, ...]  # empty = all codes
     line: int
     file_wide: bool = False
-    span: Span | None = None
+    span: Span | None = None  # the directive; the whole comment (blanks before it too) when `whole_comment`
+    whole_comment: bool = False  # the comment holds nothing but the directive
 
 
 @dataclass(frozen=True, slots=True)

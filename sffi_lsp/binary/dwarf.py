@@ -25,6 +25,10 @@ import weakref
 from collections import OrderedDict
 from typing import Any
 
+from .dwarf_sources import NoDwarf as _NoDwarf
+from .dwarf_sources import debug_file as _debug_file
+from .dwarf_sources import identity_path, open_member_dwarf
+from .dwarf_sources import tolerate_unsupported_relocations as _tolerate_unsupported_relocations
 from .types import CParam, CSignature, CType, NoSignature
 
 MEMORY_LIMIT = 2 << 30  # bytes of address space for the worker
@@ -256,31 +260,16 @@ def _limit_cpu(timeout: float) -> None:
         pass
 
 
-class _NoDwarf(Exception):
-    pass
-
-
-def _debug_file(path: str, elf: Any) -> str | None:
-    """The .gnu_debuglink target, looked up where gdb looks: same dir, .debug/, /usr/lib/debug."""
-    sec = elf.get_section_by_name(".gnu_debuglink")
-    if sec is None:
-        return None
-    data = sec.data()
-    name = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-    if not name or "/" in name:
-        return None
-    d = os.path.dirname(os.path.realpath(path))
-    for cand in (os.path.join(d, name), os.path.join(d, ".debug", name), os.path.join("/usr/lib/debug", d.lstrip("/"), name)):
-        if os.path.isfile(cand) and os.path.realpath(cand) != os.path.realpath(path):
-            return cand
-    return None
-
-
 def _open_dwarf(path: str, streams: list) -> tuple[Any, str]:
     import stat  # noqa: PLC0415
 
     from elftools.elf.elffile import ELFFile  # noqa: PLC0415
 
+    _tolerate_unsupported_relocations()
+
+    member = open_member_dwarf(path, streams)
+    if member is not None:
+        return member
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):
         raise _NoDwarf("not a regular file")
@@ -566,6 +555,7 @@ def _signature(dwarf: Any, name: str, address: int, budget: list[int]) -> dict:
 
 
 def _file_identity(path: str) -> tuple | None:
+    path = identity_path(path)
     try:
         st = os.stat(path)
     except OSError:

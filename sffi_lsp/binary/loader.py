@@ -171,6 +171,30 @@ class Loader:
             out.watched.append((d, _dir_identity(d)))  # a new file there changes the answer
         return None, None, problem
 
+    def not_found_message(self, spec: str, origin: str | None) -> str:
+        """"NAME was not found: searched ..." naming the places a bare name was looked for
+        (the dlopen call's own list), and a file of that name in `origin` or the working
+        directory, which a bare name never means (as for dlopen: write a path)."""
+        if "/" in spec:
+            return f"{spec}: no such file"
+        dirs, _ = self.search_dirs(None, LoadOutcome(Library(spec=spec, path=None, problem=None)))
+        places: list[str] = []
+        for d, source in dirs:
+            entry = f"{d} ({source})"
+            if entry not in places:
+                places.append(entry)
+        places.append(self.ld_cache.path)
+        places.extend(d for d in self.system_dirs if d not in places)
+        message = f"{spec} was not found: searched {', '.join(places)}"
+        for base in dict.fromkeys([origin or os.getcwd(), os.getcwd()]):
+            local = os.path.join(base, spec)
+            if os.path.isfile(local):
+                shown = "./" + spec if base == os.getcwd() else local
+                message += f"; {shown} exists (a bare name is searched for as the dynamic linker does: " \
+                           f"give it as a path to use that file)"
+                break
+        return message
+
     # ------------------------------------------------------------------ dlopen
     def load(self, spec: str, origin: str | None = None) -> LoadOutcome:
         out = LoadOutcome(Library(spec=spec, path=None, problem=None))
@@ -186,8 +210,7 @@ class Loader:
         path, img, problem = self.find(spec, None, out, origin)
         if img is None or problem is not None:
             if problem is None:
-                where = "the search path (LD_LIBRARY_PATH, ld.so.cache, default directories)"
-                problem = LoadProblem(LoadReason.NOT_FOUND, f"{spec} was not found in {where}", None)
+                problem = LoadProblem(LoadReason.NOT_FOUND, self.not_found_message(spec, origin), None)
             out.library = Library(spec=spec, path=_real(path) if path else None, problem=problem,
                                   identity=_identity_of(path, img))
             return out

@@ -50,7 +50,7 @@ def render_symbols(index: ExportIndex, spec: str, names: Sequence[str], *, as_js
                 else:
                     items.append({"name": n, "found": False, "reason": r.reason.value, "detail": r.detail,
                                   "object": r.object})
-            return json.dumps({"library": _library_json(lib), "names": items}, indent=2)
+            return json.dumps({"library": _library_json(lib), "names": items}, indent=2, ensure_ascii=False)
         rows = []
         for n in names:
             r = answers[n]
@@ -67,7 +67,7 @@ def render_symbols(index: ExportIndex, spec: str, names: Sequence[str], *, as_js
     if as_json:
         provider = listing.path if listing is not None else None
         return json.dumps({"library": _library_json(lib),
-                           "symbols": [_symbol_row(s, provider or "") for s in symbols]}, indent=2)
+                           "symbols": [_symbol_row(s, provider or "") for s in symbols]}, indent=2, ensure_ascii=False)
     rows = [[s.name, s.kind.value, s.binding, s.visibility, s.version or "-", str(s.size)] for s in symbols]
     funcs = sum(1 for s in symbols if s.kind.is_function)
     summary = f"{len(symbols)} exported symbols ({funcs} functions, {len(symbols) - funcs} data/other) in this object"

@@ -29,7 +29,7 @@ from ..binary.types import (Absent, AbsenceReason, ExportedSymbol, Found, Librar
 from ..atomic_file import replace_atomically, stat_identity
 from .types import ProviderKind, ProviderRef, Resolution, ResolutionStatus
 
-FORMAT = "sffi-provider-answers-1"
+FORMAT = "sffi-provider-answers-2"
 _REASONS = {r.value: r for r in AbsenceReason}  # a dict lookup, not an Enum call, per absence
 _STATUSES = {s.value: s for s in ResolutionStatus}
 MAX_ENTRIES = 200_000  # a bound on the file: beyond it, only this run's answers are kept
@@ -57,14 +57,15 @@ def _dec_library(raw: list) -> Library:
 def _enc_ref(ref: ProviderRef | None) -> list | None:
     if ref is None:
         return None
-    return [ref.kind.value, ref.library, ref.version, list(ref.via), ref.detail, ref.source]
+    return [ref.kind.value, ref.library, ref.version, list(ref.via), ref.detail, ref.source, ref.member,
+            ref.decl_path, ref.decl_line]
 
 
 def _dec_ref(raw: list | None) -> ProviderRef | None:
     if raw is None:
         return None
-    kind, library, version, via, detail, source = raw
-    return ProviderRef(ProviderKind(kind), library, version, tuple(via), detail, source)
+    kind, library, version, via, detail, source, member, decl_path, decl_line = raw
+    return ProviderRef(ProviderKind(kind), library, version, tuple(via), detail, source, member, decl_path, decl_line)
 
 
 def _enc_found(found: Found | None) -> list | None:

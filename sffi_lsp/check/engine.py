@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ..config_types import AbiProfile, Config, LibrarySpec
 from ..model import ExternDecl, SourceFile, Span
-from .rules import ALL_RULES, RULE_CHECKS, lookup_rule
+from .rules import AFTER_SUPPRESSION, ALL_RULES, RULE_CHECKS, lookup_rule
 from .suppress import apply_suppressions
 from .types import CheckResult, Finding, Resolution, Rule, Severity, Workspace, zero_span
 
@@ -52,6 +52,10 @@ class CheckContext:
     # What several rules derive from the same inputs (library problems, signature comparisons),
     # computed by the first rule that asks: keyed by the deriving function's name.
     shared: dict[str, Any] = field(default_factory=dict, repr=False)
+    # set before the rules about suppressions run: (path, index) -> codes that hid a finding
+    suppressions_used: dict[tuple[str, int], set[str]] = field(default_factory=dict, repr=False)
+    rules_on: frozenset[str] = frozenset()
+    all_rules: tuple[Rule, ...] = ()  # every rule (the suppression rules check codes against them)
 
     def externs(self) -> Iterator[tuple[SourceFile, ExternDecl]]:
         for f in self.workspace.files:
@@ -266,12 +270,17 @@ def check(
     before the workspace is indexed)."""
     if profile is None:
         profile = _profile_for(config)
-    ctx = CheckContext(workspace, providers, config, profile)
+    ctx = CheckContext(workspace, providers, config, profile, all_rules=ALL_RULES)
+    use_workspace = getattr(providers, "use_workspace", None)
+    if use_workspace is not None:  # the tree's own functions link by name (see providers.simple_functions)
+        use_workspace(workspace.files)
     _resolve_all(ctx)
     overrides = _severity_overrides(config)
     findings: list[Finding] = []
-    for rule in selected_rules(config):
-        if skip_cross_file and rule.cross_file:
+    rules = [r for r in selected_rules(config) if not (skip_cross_file and r.cross_file)]
+    late = [r for r in rules if r.code in AFTER_SUPPRESSION]
+    for rule in rules:
+        if rule.code in AFTER_SUPPRESSION:
             continue
         for finding in RULE_CHECKS[rule.code](ctx):
             sev = overrides.get(finding.code)
@@ -279,7 +288,20 @@ def check(
     # Resolve every extern even when no resolution rule is on: JSON and hovers show them.
     for _, decl in ctx.externs():
         ctx.resolve(decl)
-    kept, suppressed = apply_suppressions(findings, workspace)
+    used: dict[tuple[str, int], set[str]] | None = {} if late else None
+    kept, suppressed = apply_suppressions(findings, workspace, used)
+    if late:
+        # Rules about the suppressions themselves: which ones hid nothing is known only now.
+        ctx.suppressions_used = used
+        ctx.rules_on = frozenset(r.code for r in rules)
+        extra = []
+        for rule in late:
+            for finding in AFTER_SUPPRESSION[rule.code](ctx):
+                sev = overrides.get(finding.code)
+                extra.append(replace(finding, severity=sev) if sev is not None else finding)
+        more, hidden = apply_suppressions(extra, workspace, named_only=True)
+        kept += more
+        suppressed += hidden
     if only_paths is not None:
         wanted = set(only_paths)
         kept = [f for f in kept if f.path in wanted]

@@ -39,13 +39,53 @@ def is_suppressed(finding: Finding, suppressions: Iterable[Suppression]) -> bool
     return False
 
 
-def apply_suppressions(findings: Iterable[Finding], workspace: "Workspace") -> tuple[list[Finding], int]:
-    """(findings kept, number suppressed)."""
+def covering_code(suppression: Suppression, finding: Finding) -> str | None:
+    """The code of `suppression` that covers `finding` ("" for a comment without codes), or None."""
+    if not suppression.codes:
+        return ""
+    for code in suppression.codes:
+        c = code.strip()
+        if c and (finding.code.upper().startswith(c.upper()) or finding.name == c.lower()):
+            return code
+    return None
+
+
+def apply_suppressions(findings: Iterable[Finding], workspace: "Workspace",
+                       used: dict[tuple[str, int], set[str]] | None = None,
+                       *, named_only: bool = False) -> tuple[list[Finding], int]:
+    """(findings kept, number suppressed). With `used`, records for each suppression that
+    hid something ((path, its index in the file's suppressions)) the codes that did.
+    `named_only`: only comments that name a code hide (a bare `# sffi: ignore` cannot
+    hide the finding that says it hides nothing)."""
     kept: list[Finding] = []
     hidden = 0
     for f in findings:
         source = workspace.get(f.path)
-        if source is not None and source.suppressions and is_suppressed(f, source.suppressions):
+        if source is None or not source.suppressions:
+            kept.append(f)
+            continue
+        if named_only:
+            lines = {f.span.start_line, f.span.end_line}
+            if any((s.file_wide or s.line in lines) and s.codes and covering_code(s, f) for s in source.suppressions):
+                hidden += 1
+            else:
+                kept.append(f)
+            continue
+        if used is None:
+            if is_suppressed(f, source.suppressions):
+                hidden += 1
+            else:
+                kept.append(f)
+            continue
+        lines = {f.span.start_line, f.span.end_line}
+        hit = False
+        for i, s in enumerate(source.suppressions):
+            if s.file_wide or s.line in lines:
+                code = covering_code(s, f)
+                if code is not None:
+                    hit = True
+                    used.setdefault((f.path, i), set()).add(code)
+        if hit:
             hidden += 1
         else:
             kept.append(f)

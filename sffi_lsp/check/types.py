@@ -36,6 +36,17 @@ class TextEdit:
     new_text: str
 
 
+class Applicability(str, Enum):
+    """Whether a fix may be applied without a person looking (ruff's terms).
+
+    `safe`: the program means the same afterwards (an exact duplicate removed, a
+    suppression that hides nothing dropped). `unsafe`: it changes what the program
+    calls or how (a rename, a rewritten signature, a removed declaration)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @dataclass(frozen=True, slots=True)
 class Fix:
     """A named set of edits that resolves a finding."""
@@ -43,6 +54,7 @@ class Fix:
     title: str
     edits: tuple[TextEdit, ...]
     preferred: bool = False
+    applicability: Applicability = Applicability.UNSAFE
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +89,8 @@ class ProviderKind(str, Enum):
     BUILTIN = "builtin"  # runtime's built-in table or a built-in prefix family
     MANIFEST = "manifest"  # plugin manifest entry
     SATELLITE = "satellite"  # libspl_<prefix>.so by convention
-    LIBRARY = "library"  # a configured library, the runtime library, or LD_PRELOAD
+    LIBRARY = "library"  # a configured library (shared, or objects/archives linked statically), the runtime library, or LD_PRELOAD
+    SIMPLE = "simple"  # a Simple function of the checked tree, linked by its mangled name
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +103,19 @@ class ProviderRef:
     via: tuple[str, ...] = ()  # dependency path from the configured library to `library`
     detail: str = ""  # e.g. "built-in list builtins.txt:12", "family rt_sdl2_", "manifest plugin 'demo' 0.1.0"
     source: str | None = None  # config/list/manifest file that made this provider known
+    member: str | None = None  # static archives: the member (`.o`) of `library` that defines it
+    decl_path: str | None = None  # kind "simple": the .spl file of the Simple function
+    decl_line: int | None = None  # kind "simple": its 0-based line
 
     def describe(self) -> str:
         """One line for hovers and `full` output."""
         if self.kind is ProviderKind.BUILTIN:
             return f"built-in ({self.detail})" if self.detail else "built-in"
+        if self.kind is ProviderKind.SIMPLE:
+            return f"simple: {self.detail}" if self.detail else "simple"
         where = self.library or "?"
+        if self.member:
+            where += f"({self.member})"
         ver = f" @@{self.version}" if self.version else ""
         via = f" via {' -> '.join(self.via)}" if self.via else ""
         extra = f" [{self.detail}]" if self.detail else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..check.types import ProviderKind
 from ..model import TypeKind
 from .report import Report
 
@@ -23,6 +24,9 @@ def _provider(res: Resolution | None):
         "library": p.library,
         "version": p.version,
         "via": " -> ".join(p.via) if p.via else None,
+        **({"member": p.member} if p.member else {}),
+        **({"function": p.detail, "path": p.decl_path, "line": p.decl_line + 1}
+           if p.kind is ProviderKind.SIMPLE and p.decl_path and p.decl_line is not None else {}),
     }
 
 
@@ -53,6 +57,8 @@ def diagnostic_entry(report: Report, f) -> dict:
         "end_column": s.end_column + 1,
         "message": f.message,
         "related": [related_entry(report, r) for r in f.related],
+        "url": rule_url(f.code),
+        "fix": _fix(report, f),
     }
 
 
@@ -66,6 +72,24 @@ def related_entry(report: Report, r) -> dict:
         "column": r.span.start_column + 1 if r.span is not None else None,
         "message": r.message,
     }
+
+
+def rule_url(code: str) -> str:
+    """The rule's page on the web (JSON and SARIF name the same page on every machine)."""
+    from ..rule_docs import DOCS_WEB  # noqa: PLC0415
+
+    return DOCS_WEB.format(code=code)
+
+
+def _fix(report: Report, f) -> dict | None:
+    """The fix `--unsafe-fixes` would make (`--fix` only when it is safe); None when there is
+    none, or when a person must choose between several."""
+    if not f.fixes:
+        return None
+    from ..check.fixes import chosen_fix, fix_entry  # noqa: PLC0415
+
+    fix = chosen_fix(f, unsafe=True)
+    return fix_entry(fix, report.display) if fix is not None else None
 
 
 def document(report: Report) -> dict:
@@ -150,8 +174,12 @@ def _extern_lines(report: Report) -> list[str]:
         if resolved and res.provider is not None:
             pr = res.provider
             via = _value(" -> ".join(pr.via)) if pr.via else "null"
+            extra = f', "member": {_value(pr.member)}' if pr.member else ""
+            if pr.kind is ProviderKind.SIMPLE and pr.decl_path and pr.decl_line is not None:
+                extra += (f', "function": {_value(pr.detail)}, "path": {_value(pr.decl_path)}, '
+                          f'"line": {pr.decl_line + 1}')
             provider = (f'{{"kind": {shown[pr.kind.value]}, "library": {_value(pr.library)}, '
-                        f'"version": {_value(pr.version)}, "via": {via}}}')
+                        f'"version": {_value(pr.version)}, "via": {via}{extra}}}')
         out.append(
             f'{{"name": {enc(name)}, "path": {shown[display(decl.path)]}, "line": {line}, "column": {column}, '
             f'"params": [{params}], "returns": {returns}, "resolved": {"true" if resolved else "false"}, '
@@ -163,6 +191,7 @@ def _extern_lines(report: Report) -> list[str]:
 def _diagnostic_lines(report: Report) -> list[str]:
     display = report.display
     shown = _Strings()
+    urls = {}
     enc = _encode_str
     out = []
     append = out.append
@@ -177,10 +206,14 @@ def _diagnostic_lines(report: Report) -> list[str]:
         related = "[]"
         if f.related:
             related = "[" + ", ".join(_related_line(shown, display, r) for r in f.related) + "]"
+        url = urls.get(f.code)
+        if url is None:
+            url = urls[f.code] = enc(rule_url(f.code))
         append(
             f'{{"code": {shown[f.code]}, "name": {shown[f.name]}, "severity": {shown[f.severity.value]}, '
             f'"path": {shown[display(f.path)]}, "line": {a}, "column": {b}, "end_line": {c}, '
-            f'"end_column": {d}, "message": {enc(message)}, "related": {related}}}'
+            f'"end_column": {d}, "message": {enc(message)}, "related": {related}, "url": {url}, '
+            f'"fix": {_dumps(_fix(report, f)) if f.fixes else "null"}}}'
         )
     return out
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..check.rules import ALL_RULES
+from .json_format import rule_url
 from .report import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -21,7 +22,7 @@ def _rule_entry(rule) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.summary},
         "help": {"text": rule.doc.strip(), "markdown": rule.doc.strip()},
-        "helpUri": f"https://github.com/sffi-lsp/sffi-lsp#{rule.code.lower()}",
+        "helpUri": rule_url(rule.code),
         "defaultConfiguration": {"level": _LEVEL[rule.severity.value], "enabled": rule.default_enabled},
         "properties": {"tags": ["sffi"]},
     }
@@ -32,6 +33,23 @@ def _artifact(report: Report, path: str) -> dict:
     if os.path.isabs(shown):
         return {"uri": Path(shown).as_uri()}
     return {"uri": shown, "uriBaseId": "%SRCROOT%"}
+
+
+def _fix(report: Report, fix) -> dict:
+    """A SARIF fix; its applicability (ruff's safe/unsafe) in its property bag."""
+    changes: dict[str, list] = {}
+    for e in fix.edits:
+        changes.setdefault(e.path, []).append({
+            "deletedRegion": {"startLine": e.span.start_line + 1, "startColumn": e.span.start_column + 1,
+                              "endLine": e.span.end_line + 1, "endColumn": e.span.end_column + 1},
+            "insertedContent": {"text": e.new_text},
+        })
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [{"artifactLocation": _artifact(report, path), "replacements": reps}
+                            for path, reps in changes.items()],
+        "properties": {"applicability": fix.applicability.value},
+    }
 
 
 def document(report: Report) -> dict:
@@ -59,6 +77,8 @@ def document(report: Report) -> dict:
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        if f.fixes:
+            result["fixes"] = [_fix(report, fix) for fix in f.fixes]
         if f.related:
             result["relatedLocations"] = [
                 {

@@ -4,19 +4,17 @@ signature, add a missing declaration) plus a suppression comment."""
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from ..check import fixes
 from ..check.types import Finding
 from . import completion, hover
 from .diagnostics import to_diagnostic
 
 if TYPE_CHECKING:
     from .server import SffiLanguageServer
-
-SUPPRESSION = re.compile(r"#\s*sffi:\s*ignore\[([^\]]*)\]")
 
 
 def _overlaps(ls: "SffiLanguageServer", finding: Finding, rng: lsp.Range) -> bool:
@@ -28,30 +26,21 @@ def _overlaps(ls: "SffiLanguageServer", finding: Finding, rng: lsp.Range) -> boo
 
 
 def suppression_edit(ls: "SffiLanguageServer", finding: Finding) -> lsp.TextEdit | None:
+    """The CLI's `--add-noqa` edit (`check.fixes.suppression_edit`), in client positions."""
     text = ls.document_text(finding.path)
     if text is None:
         return None
-    lines = text.split("\n")
-    line_no = finding.span.start_line
-    if line_no >= len(lines):
+    edit = fixes.suppression_edit(text, finding)
+    if edit is None:
         return None
-    line = lines[line_no].rstrip("\r")
     index = ls.line_index(finding.path)
-    existing = SUPPRESSION.search(line)
-    if existing:
-        codes = [c.strip() for c in existing.group(1).split(",") if c.strip()]
-        if finding.code in codes:
-            return None
-        new = f"# sffi: ignore[{', '.join(codes + [finding.code])}]"
-        start, end = existing.span()
-    else:
-        new = f"  # sffi: ignore[{finding.code}]"
-        start = end = len(line)
+    span = edit.span
     return lsp.TextEdit(
         range=lsp.Range(
-            start=index.to_client(line_no, start, ls.encoding), end=index.to_client(line_no, end, ls.encoding)
+            start=index.to_client(span.start_line, span.start_column, ls.encoding),
+            end=index.to_client(span.end_line, span.end_column, ls.encoding),
         ),
-        new_text=new,
+        new_text=edit.new_text,
     )
 
 

@@ -80,10 +80,15 @@ def setup(ls: "SffiLanguageServer") -> None:
             return [ls.location_of(d.path or path, d.name_span) for d in decls] or None
         if decl is None:
             return None
+        res = ls.resolution_for(path, decl.name)
+        ref = res.provider if res is not None else None
+        if ref is not None and ref.decl_path and ref.decl_line is not None:  # a Simple function linked by name
+            pos = lsp.Position(line=ref.decl_line, character=0)
+            return [lsp.Location(uri=ls.uri_of(ref.decl_path), range=lsp.Range(start=pos, end=pos))]
         # From an extern to the spec entry that generates it, and to the native source line
         # when DWARF names a file that exists.
         out = await spec_locations(ls, decl.name)
-        sig = await hover.signature_of(ls, ls.resolution_for(path, decl.name))
+        sig = await hover.signature_of(ls, res)
         if not isinstance(sig, CSignature):
             sig = await _tier1_signature(ls, decl.name)
         if isinstance(sig, CSignature) and sig.file and os.path.isfile(sig.file):

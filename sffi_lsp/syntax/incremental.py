@@ -169,7 +169,8 @@ def _shift_eager(r: ChunkResult, do: int, dl: int) -> None:
     if r.uses:
         r.uses = [UseItem(u.kind, u.path, u.names, _sp(u.span, do, dl)) for u in r.uses]
     if r.suppressions:
-        r.suppressions = [Suppression(s.codes, s.line + dl, s.file_wide, _sp(s.span, do, dl) if s.span else None)
+        r.suppressions = [Suppression(s.codes, s.line + dl, s.file_wide, _sp(s.span, do, dl) if s.span else None,
+                                      s.whole_comment)
                           for s in r.suppressions]
     if r.problems:
         r.problems = [SyntaxProblem(p.message, _sp(p.span, do, dl)) for p in r.problems]

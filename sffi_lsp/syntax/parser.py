@@ -145,7 +145,10 @@ def extern_name_candidates(texts: Iterable[str]) -> frozenset[str] | None:
     for text in texts:
         if "extern" not in text:
             continue
-        names.update(_EXTERN_NAMES.findall(text))
+        found = _EXTERN_NAMES.findall(text)
+        names.update(found)
+        # `mod__path__fn` may name a Simple function `fn` of the tree (linked by mangled name).
+        names.update(n.rsplit("__", 1)[1] for n in found if "__" in n.strip("_"))
         if _EXTERN_BLOCK.search(text):
             names.update(_ANY_FN_NAME.findall(text))
     return frozenset(names)

@@ -420,11 +420,28 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
         if "sffi:" in c.text:
             for sm in _SUPPRESS.finditer(c.text):
                 codes = tuple(x.strip().upper() for x in (sm.group(2) or "").split(",") if x.strip())
+                begin, stop = _suppression_extent(src.text, c, sm)
                 res.suppressions.append(Suppression(
-                    codes, index.line_of(c.start), sm.group(1) is not None,
-                    index.span(c.start + sm.start(), c.start + sm.end()),
+                    codes, index.line_of(c.start), sm.group(1) is not None, index.span(begin, stop),
+                    begin != c.start + sm.start(),
                 ))
         i += 1
+
+
+def _suppression_extent(text: str, comment, sm: re.Match) -> tuple[int, int]:
+    """Where a suppression is written: the directive; or, when the comment holds nothing
+    else, the whole comment with the blanks before it (and its line end, when it has
+    the line to itself), which is what removing the suppression removes."""
+    start, end = comment.start + sm.start(), comment.start + sm.end()
+    if comment.text[1:sm.start()].strip() or comment.text[sm.end():].strip() or not comment.text.startswith("#"):
+        return start, end
+    begin = comment.start
+    while begin > 0 and text[begin - 1] in " \t":
+        begin -= 1
+    stop = comment.end
+    if (begin == 0 or text[begin - 1] == "\n") and text.startswith("\n", stop):
+        stop += 1
+    return begin, stop
 
 
 _RFOCUS: list = [None, frozenset()]  # (focus, its names reversed): one set per run, not per file

@@ -55,7 +55,8 @@ def test_json_output_shape(tmp_path, libs, sffi):
     }
     assert nope["resolved"] is False and nope["provider"] is None and nope["returns"] is None
     [d] = doc["diagnostics"]
-    assert set(d) == {"code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message", "related"}
+    assert set(d) == {"code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message",
+                      "related", "url", "fix"}
     assert (d["code"], d["name"], d["severity"], d["path"]) == ("SFFI001", "unresolved-extern", "error", "src/a.spl")
     assert (d["line"], d["column"], d["end_line"], d["end_column"]) == (2, 11, 2, 18)
 

@@ -107,3 +107,27 @@ def sffi_check():
         return subprocess.run([sys.executable, "-m", "sffi_lsp.cli", *args], capture_output=True, text=True, timeout=120)
 
     return run
+
+
+def test_dwarf_signatures_from_objects_and_members(c_archive):
+    """Relocated DWARF of an ET_REL object, and of an archive member read in place."""
+    import dataclasses
+
+    from sffi_lsp.binary.types import CSignature
+    from sffi_lsp.check.providers import Providers
+    from sffi_lsp.config import load_config
+    from sffi_lsp.config_types import LibrarySpec
+
+    _tc, d, serial_o, lib = c_archive
+    cfg = dataclasses.replace(load_config([str(d)]), libraries=(LibrarySpec(str(serial_o)), LibrarySpec(str(lib))))
+    providers = Providers.from_config(cfg)
+    src = str(d / "kernel.spl")
+    member = providers.resolve("rt_port_outb", src)
+    assert member.resolved and member.provider.member == "port.o"
+    sig = providers.signature_answer(member)
+    assert isinstance(sig, CSignature), sig
+    assert [p.name for p in sig.params] == ["port", "value"] and sig.returns.text == "int"
+    assert sig.file == str(d / "port.c") and sig.line == 2
+    plain = providers.signature_answer(providers.resolve("serial_putc", src))
+    assert isinstance(plain, CSignature) and plain.file == str(d / "serial.c") and plain.line == 4
+    assert [p.type.text for p in plain.params] == ["int", "int"]

@@ -25,6 +25,8 @@ from .protocol import LibraryProblem, ProviderBase, ProviderContext, ProviderSte
 from .runtime_source import RuntimeSource
 from .satellites import Satellites
 from .signatures import SignatureReader
+from .simple_functions import SimpleFunctions
+from .static_objects import StaticObjects
 from .suggest import NameSuggester
 
 # The binary layer (ELF reader, loader, hashlib, json) and the answers store are imported
@@ -46,6 +48,7 @@ class Providers:
         self.index = index
         self._ctx = ProviderContext(config, index, Listings())
         self._answers_file = answers_file
+        self._workspace_files: list | None = None
         self._load()
 
     @classmethod
@@ -76,6 +79,10 @@ class Providers:
         self._libraries: ConfiguredLibraries = kinds[ConfiguredLibraries]
         self._satellites: Satellites = kinds[Satellites]
         self._runtime_source: RuntimeSource = kinds[RuntimeSource]
+        self._static: StaticObjects = kinds[StaticObjects]
+        self._simple: SimpleFunctions = kinds[SimpleFunctions]
+        if self._workspace_files is not None:
+            self._simple.use_files(self._workspace_files)
         self._resolutions: dict[tuple[str, tuple[int, ...]], Resolution] = {}
         self._candidates: list[Candidate] | None = None
         self._suggester: NameSuggester | None = None
@@ -216,7 +223,7 @@ class Providers:
 
     def _resolve_uncached(self, names: list[str], source_path: str | None,
                           key: tuple[int, ...]) -> dict[str, Resolution]:
-        out, dynamic_names = resolution.resolve_table(self.providers, names)
+        out, dynamic_names = resolution.resolve_table(self.providers, names, source_path)
         # the dynamic path (answers of an earlier run when nothing they depend on changed)
         store = self._answers
         if dynamic_names and store is not None:
@@ -260,6 +267,25 @@ class Providers:
     def library_spec(self, resolution: Resolution) -> LibrarySpec | None:
         """The configured library an answer came from (for `linked`), if any."""
         return self._libraries.spec_of(resolution)
+
+    def use_workspace(self, files: Sequence) -> None:
+        """The checked tree's source files: their functions link by mangled name (kind "simple")."""
+        self._workspace_files = list(files)
+        changed = self._simple.use_files(self._workspace_files)
+        if changed:  # forget only the answers for names that appeared, went or moved
+            for key in [k for k in self._resolutions if k[0] in changed]:
+                del self._resolutions[key]
+
+    @property
+    def static_specs(self) -> list[LibrarySpec]:
+        """The configured libraries that are objects or archives (linked statically)."""
+        return self._static.specs
+
+    def static_links(self, source_paths: Sequence[str | None], names_of) -> list:  # noqa: ANN001
+        """Each distinct static link of the checked files (see `StaticObjects.links`)."""
+        if not self._static.specs:
+            return []
+        return self._static.links(source_paths, names_of)
 
     # ------------------------------------------------------------------ candidates and suggestions
     def _offered(self) -> Iterator[tuple[list[str], ProviderRef]]:

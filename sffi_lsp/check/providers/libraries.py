@@ -9,16 +9,18 @@ from ...config_paths import path_matches
 from ...config_types import LibrarySpec
 from ..types import ProviderKind, Resolution
 from .protocol import LibraryProblem, ProviderBase, ProviderContext, ProviderStep
+from .static_objects import is_static_spec
 
 
 class ConfiguredLibraries(ProviderBase):
     def __init__(self, ctx: ProviderContext) -> None:
         super().__init__(ctx)
         cfg = ctx.config
+        # Objects and archives are not dlsym handles: `static_objects` links them.
         self.steps = [
             ProviderStep(ProviderKind.LIBRARY, ctx.index.library(spec.spec), _configured_detail(spec),
                          source=cfg.config_file, spec=spec)
-            for spec in cfg.libraries
+            for spec in cfg.libraries if not is_static_spec(spec)
         ]
         # Which libraries are limited to some source files (matters for memo keys).
         self._limited = [i for i, s in enumerate(self.steps) if s.spec is not None and s.spec.files]

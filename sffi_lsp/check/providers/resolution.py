@@ -28,6 +28,8 @@ from .protocol import Phase, ProviderStep, SymbolProvider
 from .runtime_library import RuntimeLibrary
 from .runtime_source import RuntimeSource
 from .satellites import Satellites
+from .simple_functions import SimpleFunctions
+from .static_objects import StaticObjects
 
 if TYPE_CHECKING:
     from ...binary.types import Absent, Found, Library
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 ORDER: tuple[type[SymbolProvider], ...] = (
     BuiltinTable,  # built-ins lists, the runtime binary's exports, prefix families
     RuntimeSource,  # the runtime's own Rust sources (interpreter table, compiled registry)
+    SimpleFunctions,  # the checked tree's own functions, linked by their mangled names
+    StaticObjects,  # configured .o / .a: bound by the program's static link, whatever the runtime's mode
     ManifestPlugins,  # dlsym from here on
     RuntimeLibrary,
     Satellites,
@@ -47,21 +51,22 @@ _new_resolution = slot_constructor(Resolution)  # one per unresolved extern of a
 
 def scope_key(providers: Sequence[SymbolProvider], source_path: str | None) -> tuple[int, ...]:
     """What of `source_path` changes the answers (memo and answers-store keys). Only the
-    configured libraries have a scope today: a second kind with one must tag its part."""
+    configured libraries and the static objects have a scope (the latter's indices are
+    negative, so the parts cannot be confused); a further kind with one must tag its part."""
     key: tuple[int, ...] = ()
     for p in providers:
         key += p.scope_key(source_path)
     return key
 
 
-def resolve_table(providers: Sequence[SymbolProvider], names: Sequence[str]
+def resolve_table(providers: Sequence[SymbolProvider], names: Sequence[str], source_path: str | None = None
                   ) -> tuple[dict[str, Resolution], list[str]]:
     """The built-in table's answers, and the names left for the handles (in `names` order)."""
     out: dict[str, Resolution] = {}
     rest = list(names)
     for p in providers:
         if p.phase is Phase.TABLE and rest:
-            decided = p.lookup(rest)
+            decided = p.lookup(rest, source_path)
             if decided:
                 out.update(decided)
                 rest = [n for n in rest if n not in decided]

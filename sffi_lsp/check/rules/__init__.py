@@ -34,8 +34,12 @@ from . import (
     signature_mismatch,
     signature_unchecked,
     signedness_mismatch,
+    static_archive_order,
+    static_duplicate_definition,
+    static_unresolved_reference,
     syntax_error,
     too_many_findings,
+    unknown_suppression_code,
     unresolved_extern,
     unsupported_family,
     unused_extern,
@@ -45,6 +49,7 @@ from . import (
     wrapper_native_mismatch,
     wrapper_spec_unreadable,
     wrapper_symbol_not_exported,
+    unused_suppression,
 )
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -80,11 +85,20 @@ _MODULES: tuple[ModuleType, ...] = (
     runtime_signature_mismatch,
     family_does_not_handle,
     signature_unchecked,
+    unknown_suppression_code,
+    unused_suppression,
+    static_duplicate_definition,
+    static_unresolved_reference,
+    static_archive_order,
     too_many_findings,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.code))
 RULE_CHECKS: dict[str, Callable[..., Iterable[Finding]]] = {m.RULE.code: m.check for m in _MODULES}
+# Rules about suppression comments themselves: run after the others' findings were suppressed.
+AFTER_SUPPRESSION: dict[str, Callable[..., Iterable[Finding]]] = {
+    m.RULE.code: m.check_after for m in _MODULES if hasattr(m, "check_after")
+}
 _BY_KEY: dict[str, Rule] = {r.code.upper(): r for r in ALL_RULES} | {r.name: r for r in ALL_RULES}
 
 
@@ -94,4 +108,4 @@ def lookup_rule(code_or_name: str) -> Rule | None:
     return _BY_KEY.get(key.upper()) or _BY_KEY.get(key.lower())
 
 
-__all__ = ["ALL_RULES", "RULE_CHECKS", "lookup_rule"]
+__all__ = ["AFTER_SUPPRESSION", "ALL_RULES", "RULE_CHECKS", "lookup_rule"]

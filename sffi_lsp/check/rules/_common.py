@@ -40,13 +40,36 @@ def provider_related(decl: ExternDecl, res: Resolution) -> tuple[Related, ...]:
     return (Related(decl.path, None, f"provider: {res.provider.describe()}"),)
 
 
-def rename_fix(source: SourceFile, decl: ExternDecl, new_name: str) -> Fix:
-    """Rename the declaration and the unqualified calls to it in the same file."""
+def rename_fix(source: SourceFile, decl: ExternDecl, new_name: str, workspace=None) -> Fix:
+    """Rename the declaration and the unqualified calls to it: in its file, and (given the
+    workspace) in the files that call the name without declaring it themselves (they get
+    it through `use`)."""
     edits = [TextEdit(decl.path, decl.name_span, new_name)]
     for call in source.calls:
         if call.name == decl.name and not call.qualified:
             edits.append(TextEdit(source.path, call.span, new_name))
+    if workspace is not None:
+        declaring = {d.path for d in workspace.externs_named(decl.name)}
+        for path, call in workspace.calls_named(decl.name):
+            if path not in declaring and not call.qualified:
+                edits.append(TextEdit(path, call.span, new_name))
     return Fix(f"Rename to `{new_name}`", tuple(edits))
+
+
+def whole_lines(span: Span) -> Span:
+    """`span` widened to the whole lines it is on, line end included: removing a
+    declaration leaves no blank line (a declaration starts its line, after indentation)."""
+    return Span(span.start - span.start_column, span.end, span.start_line, 0, span.end_line + 1, 0)
+
+
+def declaration_lines(decl: ExternDecl) -> Span:
+    """The lines of `decl` with its attributes (which would otherwise be left to attach
+    to whatever follows), for removing it."""
+    span = whole_lines(decl.span)
+    first = min((a.span for a in decl.attributes), key=lambda a: a.start_line, default=None)
+    if first is not None and first.start_line < span.start_line:
+        span = Span(first.start - first.start_column, span.end, first.start_line, 0, span.end_line, 0)
+    return span
 
 
 def where(path: str, span: Span | None) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..types import Fix, Related, Rule, Severity, TextEdit
-from ._common import same_context, signature_key
+from ..types import Applicability, Fix, Related, Rule, Severity, TextEdit
+from ._common import declaration_lines, same_context, signature_key
 
 RULE = Rule(
     code="SFFI010",
@@ -49,7 +49,10 @@ def check(ctx):
             same = signature_key(earlier) == signature_key(decl)
             fixes = ()
             if same:
-                fixes = (Fix("Remove the duplicate declaration", (TextEdit(decl.path, decl.span, ""),)),)
+                # safe when nothing but the repeat goes: same condition, same attributes
+                exact = earlier.when == decl.when and _attrs(earlier) == _attrs(decl)
+                fixes = (Fix("Remove the duplicate declaration", (TextEdit(decl.path, declaration_lines(decl), ""),),
+                             applicability=Applicability.SAFE if exact else Applicability.UNSAFE),)
             how = "with the same signature" if same else "with a different signature"
             yield RULE.finding(
                 decl.path,
@@ -59,3 +62,7 @@ def check(ctx):
                 related=(Related(earlier.path, earlier.name_span, f"first declaration of `{decl.name}`"),),
                 fixes=fixes,
             )
+
+
+def _attrs(decl) -> tuple:
+    return tuple((a.name, a.args_text) for a in decl.attributes)

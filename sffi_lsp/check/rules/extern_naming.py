@@ -14,8 +14,8 @@ RULE = Rule(
     doc="""
 ## What it does
 Reports externs whose names do not start with one of the allowed prefixes
-(`rt_` and `spl_` by default; set `rules.naming_prefixes` to change them).
-Off by default: enable it with `--select SFFI017` or `extend_select`.
+(`rt_` and `spl_` by default; set `rules.naming-prefixes` to change them).
+Off by default: enable it with `--select SFFI017` or `rules.extend-select`.
 
 ## Why is this bad?
 The runtime maps `rt_<prefix>_*` to satellite libraries and built-in

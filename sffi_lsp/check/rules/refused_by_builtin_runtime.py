@@ -12,7 +12,7 @@ RULE = Rule(
     summary="A library exports the symbol, but the builtin-only runtime refuses every extern it does not build in.",
     doc="""
 ## What it does
-With `runtime_mode = "builtin-only"` (older Simple runtimes), reports externs
+With `runtime-mode = "builtin-only"` (older Simple runtimes), reports externs
 that are not in the runtime's built-in table even though a configured or
 loaded library does export them.
 
@@ -25,7 +25,7 @@ hours on this one.
 ```simple
 extern fn spl_zlib_crc32(data: [u8]) -> u32   # libspl_zlib.so has it, the runtime refuses it
 ```
-Use a runtime with dynamic loading (`runtime_mode = "dynamic"`), or add the
+Use a runtime with dynamic loading (`runtime-mode = "dynamic"`), or add the
 function to the runtime's built-ins.
 """,
 )

@@ -77,7 +77,7 @@ def check(ctx):
             message += "; did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "?"
         fixes: tuple = ()
         if suggestions:
-            fixes = tuple(rename_fix(source, decl, s) for s in suggestions)
+            fixes = tuple(rename_fix(source, decl, s, ctx.workspace) for s in suggestions)
             fixes = (fixes[0].__class__(fixes[0].title, fixes[0].edits, preferred=True),) + fixes[1:]
         # RULE.finding(...) without the method call and keywords: one per unresolved extern
         yield _new_finding(RULE.code, RULE.name, RULE.severity, decl.path, decl.name_span, message, decl.name,

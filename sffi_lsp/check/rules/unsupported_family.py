@@ -13,7 +13,7 @@ RULE = Rule(
     doc="""
 ## What it does
 Reports externs whose prefix is one of the runtime's known-but-unsupported
-families (`unsupported_families` in the configuration).
+families (`builtins.unsupported-families` in the configuration).
 
 ## Why is this bad?
 The runtime recognises the prefix and fails the call with a family-specific

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..types import Fix, Rule, Severity, TextEdit
-from ._common import place
+from ._common import declaration_lines, place
 
 RULE = Rule(
     code="SFFI012",
@@ -96,5 +96,5 @@ def check(ctx):
                 decl.name_span,
                 f"`{decl.name}` is declared but never called in the checked tree",
                 symbol=decl.name,
-                fixes=(Fix("Remove the unused declaration", (TextEdit(decl.path, decl.span, ""),)),),
+                fixes=(Fix("Remove the unused declaration", (TextEdit(decl.path, declaration_lines(decl), ""),)),),
             )

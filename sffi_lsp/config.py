@@ -109,9 +109,8 @@ _KEYS: dict[str, _Key] = {
     "cache-dir": _K("path", "cache_dir", "path", '".sffi_cache"', "Cache directory (safe to delete)."),
     "jobs": _K("int", "jobs", "integer", "number of CPUs", "Files checked in parallel by the CLI."),
     "max-findings-per-file": _K("int", "max_findings_per_file", "integer", "1000",
-                                "Findings shown per file (the most severe first); the rest are counted in one "
-                                "note at the top of the file (in the CLI a `too-many-findings` finding). 0 = no "
-                                "limit."),
+                                "Findings shown per file (the most severe first); the rest are counted in one note "
+                                "at the top of the file (in the CLI a `too-many-findings` finding). 0 = no limit."),
     "search-paths": _K("paths", "search_paths", "list of paths", "[]",
                        "Extra directories searched for libraries given by bare name, before the system ones."),
     "ld-preload": _K("libs", "ld_preload", "list of paths or names", "[]",

@@ -41,7 +41,7 @@ from sffi_lsp.model import (
 
 from .positions import Anchor, LazyCallSite, LazyFunctionDecl, lazy_call, lazy_function
 
-CODEC_VERSION = 1
+CODEC_VERSION = 2  # 2: Suppression.whole_comment
 _LINE_TABLE = "I"  # array type of the line-start table (offsets below 4 Gi code points)
 
 _SPAN = attrgetter("start", "end", "start_line", "start_column", "end_line", "end_column")
@@ -53,7 +53,7 @@ _EXTERN = attrgetter("name", "name_span", "span", "params", "returns", "generics
 _CALL = attrgetter("name", "span", "arg_count", "enclosing_fn", "qualified", "args_span")
 _FUNC = attrgetter("name", "name_span", "enclosing")
 _USE = attrgetter("kind", "path", "names", "span")
-_SUPP = attrgetter("codes", "line", "file_wide", "span")
+_SUPP = attrgetter("codes", "line", "file_wide", "span", "whole_comment")
 _KINDS = {k: k.value for k in TypeKind}
 _KIND_OF = {k.value: k for k in TypeKind}
 
@@ -136,7 +136,7 @@ def encode(model: SourceFile) -> tuple:
         tuple(calls),
         tuple(functions),
         tuple((k, p, n, _SPAN(s)) for k, p, n, s in map(_USE, model.uses)),
-        tuple((c, ln, fw, None if s is None else _SPAN(s)) for c, ln, fw, s in map(_SUPP, model.suppressions)),
+        tuple((c, ln, fw, None if s is None else _SPAN(s), wc) for c, ln, fw, s, wc in map(_SUPP, model.suppressions)),
         tuple((p.message, _SPAN(p.span)) for p in model.problems),
         model.line_count,
     )
@@ -241,8 +241,8 @@ def decode(data, path: str) -> SourceFile:
         out.functions = [lazy_function(_intern(n), e, anchor, s) if type(s) is int and anchor is not None
                          else FunctionDecl(_intern(n), Span(*s), e) for n, s, e in functions]
         out.uses = [UseItem(k, p, tuple(n), Span(*s)) for k, p, n, s in uses]
-        out.suppressions = [Suppression(tuple(c), ln, fw, None if s is None else Span(*s))
-                            for c, ln, fw, s in suppressions]
+        out.suppressions = [Suppression(tuple(c), ln, fw, None if s is None else Span(*s), wc)
+                            for c, ln, fw, s, wc in suppressions]
         out.problems = [SyntaxProblem(m, Span(*s)) for m, s in problems]
         return out
     except ValueError:

@@ -178,6 +178,9 @@ class CSignature:
     file: str | None = None  # declaring source file (absolute when DWARF says so)
     line: int | None = None  # 1-based
     library: str | None = None
+    # Where it was read: DWARF here; a reader of source text (a crate's `extern "C" fn`)
+    # names itself, so a hover does not call a signature from sources "DWARF".
+    origin: str = "DWARF"
 
     def text(self) -> str:
         ps = [_declarator(p.type.text, p.name or "") for p in self.params]

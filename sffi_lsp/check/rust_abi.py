@@ -57,6 +57,9 @@ def rust_ctype(text: str) -> CType | None:
     return CType(text=t, kind="unknown")
 
 
+RUST_SOURCES = "Rust sources"  # CSignature.origin of a signature read from a crate's `.rs` files
+
+
 def c_signature_for_rust(name: str, params: tuple[tuple[str, str], ...], returns: str,
                          path: str | None = None, line: int | None = None) -> CSignature:
     cparams = []
@@ -68,4 +71,4 @@ def c_signature_for_rust(name: str, params: tuple[tuple[str, str], ...], returns
         ct = rust_ctype(ptype)
         cparams.append(CParam(pname, ct if ct is not None else CType(text=ptype, kind="unknown")))
     return CSignature(name=name, params=tuple(cparams), returns=rust_ctype(returns), variadic=variadic,
-                      file=path, line=None if line is None else line + 1)
+                      file=path, line=None if line is None else line + 1, origin=RUST_SOURCES)

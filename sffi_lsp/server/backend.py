@@ -144,6 +144,24 @@ class Backend:
                 return os.path.join(provider.source, site.path), site.line
         return None
 
+    def runtime_definition(self, name: str) -> tuple[Any, str] | None:
+        """(Definition, absolute file) of a runtime name's Rust C-ABI function, when the
+        runtime's sources are known and define it (completion shows it and derives the
+        declaration from it)."""
+        getter = getattr(self.providers, "runtime_source", None)
+        provider = getter() if callable(getter) else None
+        if provider is None or provider.source is None:
+            return None
+        try:
+            view = provider.view()
+            definition = view.definition(name) if view is not None else None
+        except Exception:  # noqa: BLE001 - completion detail is a nicety
+            log.warning("runtime definition of %s failed", name, exc_info=True)
+            return None
+        if definition is None:
+            return None
+        return definition, os.path.join(provider.source, definition.site.path)
+
     def refresh(self) -> bool:
         """Reload the libraries, lists and manifest that changed (keeps the rest cached)."""
         changed = bool(self.providers.refresh())

@@ -5,7 +5,8 @@ call site, the externs the workspace declares.
 
 The declaration comes in the completion response itself: the LSP forbids
 changing `textEdit` in `completionItem/resolve`, and clients such as Neovim 0.7
-never call it. A DWARF signature not read yet is asked for in the background
+never call it. A runtime name its Rust sources define (`extern "C" fn`) shows
+that definition and gets the declaration derived from it. A DWARF signature not read yet is asked for in the background
 with a short wait; the list is then marked incomplete, so the next keystroke's
 request has it."""
 
@@ -145,6 +146,34 @@ async def signatures_for_items(ls: "SffiLanguageServer", names: list[str], path:
     return found, pending
 
 
+def runtime_definitions(ls: "SffiLanguageServer", names: list[str]) -> dict[str, tuple[Any, str, CSignature]]:
+    """{name: (Rust definition, its file, the C signature derived from it)} for the names the
+    runtime's own sources define with the C ABI (`extern "C" fn`): completion shows the Rust
+    definition and inserts the declaration derived from it, no DWARF needed."""
+    finder = getattr(ls.backend, "runtime_definition", None) if ls.backend is not None else None
+    if finder is None or not names:
+        return {}
+    from ..check.rust_abi import c_signature_for_rust  # noqa: PLC0415
+
+    out: dict[str, tuple[Any, str, CSignature]] = {}
+    for name in names:
+        found = finder(name)
+        if found is None:
+            continue
+        definition, path = found
+        out[name] = (definition, path, c_signature_for_rust(name, definition.params, definition.returns,
+                                                            path=path, line=definition.site.line))
+    return out
+
+
+def runtime_definition_markdown(ls: "SffiLanguageServer", definition: Any, path: str) -> str:
+    """The Rust C-ABI definition and a link to where it is (1-based line, as editors show)."""
+    line = definition.site.line + 1
+    what = "Rust C-ABI definition" if definition.defined else "Rust C-ABI declaration (defined in C)"
+    return (f"{what} (runtime sources):\n\n```rust\n{definition.signature()}\n```\n\n"
+            f"Defined at [{definition.site.where()}]({ls.uri_of(path)}#L{line})")
+
+
 def declared_externs(ls: "SffiLanguageServer") -> tuple[list[str], dict[str, list[ExternDecl]]]:
     """The workspace's extern names, sorted, with their declarations (cached per change)."""
     stamp = (id(ls.sources), getattr(ls, "_sources_version", None))
@@ -273,20 +302,31 @@ def setup(ls: "SffiLanguageServer") -> None:
         profile = abi_profile(ls)
         details = ls.candidate_details
         eager: dict[str, Any] = {}
+        try:
+            runtime = runtime_definitions(ls, [c.name for c in chosen if c.signature is None])
+        except Exception:  # noqa: BLE001 - the Rust definition is a nicety
+            log.warning("runtime definitions for completion failed", exc_info=True)
+            runtime = {}
+        eager.update((name, found[2]) for name, found in runtime.items())
         if not resolve_support(ls):  # the declaration must be in this response
-            lacking = [c.name for c in chosen if c.signature is None]
-            eager, pending = await signatures_for_items(ls, lacking, path)
+            lacking = [c.name for c in chosen if c.signature is None and c.name not in runtime]
+            from_binaries, pending = await signatures_for_items(ls, lacking, path)
+            eager.update(from_binaries)
             incomplete = incomplete or pending
         result: list[lsp.CompletionItem] = []
         for candidate in chosen:
             name = candidate.name
             signature = candidate.signature if candidate.signature is not None else eager.get(name)
             text = declaration_text(name, signature, snippet, profile) or name
+            rust = runtime.get(name)
             result.append(
                 lsp.CompletionItem(
                     label=name,
                     kind=lsp.CompletionItemKind.Function,
-                    detail=details.get(name) or details.setdefault(name, candidate.provider.describe()),
+                    detail=rust[0].signature() if rust is not None
+                    else details.get(name) or details.setdefault(name, candidate.provider.describe()),
+                    documentation=None if rust is None else lsp.MarkupContent(
+                        kind=lsp.MarkupKind.Markdown, value=runtime_definition_markdown(ls, rust[0], rust[1])),
                     text_edit=lsp.TextEdit(range=edit_range, new_text=text),
                     insert_text_format=lsp.InsertTextFormat.Snippet if snippet and "${" in text else lsp.InsertTextFormat.PlainText,
                     data={"name": name, "path": path, "range": [start_pos.line, start_pos.character, params.position.character], "has_signature": signature is not None},
@@ -302,8 +342,13 @@ def setup(ls: "SffiLanguageServer") -> None:
         if not name or ls.backend is None:
             return item
         resolution = ls.resolve_name(name, data.get("path"))
-        sig = await hover.signature_of(ls, resolution)
-        lines = [hover.status_line(resolution)] + hover.c_signature_lines(ls, sig)
+        rust = runtime_definitions(ls, [name]).get(name)
+        if rust is not None:  # the runtime's own sources: no DWARF to read
+            sig: Any = rust[2]
+            lines = [hover.status_line(resolution), runtime_definition_markdown(ls, rust[0], rust[1])]
+        else:
+            sig = await hover.signature_of(ls, resolution)
+            lines = [hover.status_line(resolution)] + hover.c_signature_lines(ls, sig)
         item.documentation = lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n".join(lines))
         if sig is not None and not data.get("has_signature") and "range" in data:
             text = declaration_text(name, sig, ls.snippet_support, abi_profile(ls))

@@ -75,7 +75,8 @@ def c_signature_lines(ls: "SffiLanguageServer", sig: Any) -> list[str]:
     if isinstance(sig, NoSignature):
         return [f"C signature: unknown ({sig.reason})"]
     if isinstance(sig, CSignature):
-        lines = ["C signature (DWARF):", f"```c\n{sig.text()};\n```"]
+        label = "C signature (DWARF):" if sig.origin == "DWARF" else f"C signature (from the crate's {sig.origin}):"
+        lines = [label, f"```c\n{sig.text()};\n```"]
         if sig.file:
             where = f"{sig.file}:{sig.line}" if sig.line else sig.file
             uri = ls.uri_of(sig.file) + (f"#L{sig.line}" if sig.line else "")

@@ -64,3 +64,27 @@ def test_executable_exports_are_builtins(runtime_exe, tmp_path):
     codes = {d["code"] for d in report["diagnostics"]}
     assert "SFFI004" not in codes or all("dlopen refuses" not in d["message"] for d in report["diagnostics"])
     assert all("dlopen refuses" not in d["message"] and "ET_EXEC" not in d["message"] for d in report["diagnostics"])
+
+
+LIB_C = "#include <stdint.h>\nint64_t exe_lib_twice(int64_t x) { return 2 * x; }\n"
+
+
+def test_target_may_be_the_runtime_executable(runtime_exe, tmp_path):
+    """`target` (the binary whose ELF class/machine libraries must match) accepts the runtime
+    executable, PIE or not, as `builtins.runtime` does; an object file is a config error."""
+    subprocess.run([GCC, "-shared", "-fPIC", "-o", str(tmp_path / "libexelib.so"), "-x", "c", "-"],
+                   input=LIB_C, text=True, check=True)
+    (tmp_path / "a.spl").write_text("extern fn exe_lib_twice(x: i64) -> i64\n\nfn main():\n    exe_lib_twice(2)\n")
+    (tmp_path / "sffi.toml").write_text(f'target = "{runtime_exe}"\n[[libraries]]\npath = "libexelib.so"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIMPLE_", "SFFI_"))}
+    env.update(PYTHONPATH=str(REPO), HOME=str(tmp_path))
+    cmd = [sys.executable, "-m", "sffi_lsp.cli", "--no-cache", "--output-format", "json", "a.spl"]
+    p = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode != 2, p.stderr
+    report = json.loads(p.stdout)
+    assert {e["name"]: e["resolved"] for e in report["externs"]} == {"exe_lib_twice": True}, report
+    assert not report["diagnostics"], report["diagnostics"]
+    subprocess.run([GCC, "-c", "-o", str(tmp_path / "rt.o"), "-x", "c", "-"], input=LIB_C, text=True, check=True)
+    (tmp_path / "sffi.toml").write_text(f'target = "{tmp_path / "rt.o"}"\n[[libraries]]\npath = "libexelib.so"\n')
+    p = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "target" in p.stderr and "not an executable or shared object" in p.stderr, p.stderr

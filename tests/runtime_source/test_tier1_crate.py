@@ -144,3 +144,32 @@ def test_stripped_library_with_sources_and_the_unchecked_count(crate, tmp_path):
     got = by_line(out)
     assert not any("SFFI025" in c for c in got.values()), got
     assert "SFFI008" in got["rt_torchlike_version"] and "SFFI008" in got["rt_torchlike_tensor_new"]
+
+
+async def test_hover_labels_a_signature_read_from_the_crate(crate, tmp_path):
+    """A stripped library with `sources`: the hover's C signature is the crate's, and says so."""
+    from lsprotocol import types as lsp
+
+    from tests.server.conftest import CLIENTS, find, start_client, uri, wait_for
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "ffi.spl").write_text(SPL)
+    stripped = project / "libtorchlike.so"
+    shutil.copy(crate / "target" / "release" / "libtorchlike.so", stripped)
+    subprocess.run(["strip", "--strip-debug", str(stripped)], check=True)
+    (project / "sffi.toml").write_text(f'[[libraries]]\npath = "libtorchlike.so"\nsources = ["{crate}"]\n')
+    client = await start_client(project, CLIENTS[0])
+    try:
+        path = project / "ffi.spl"
+        await wait_for(client, path, lambda d: any(x.code == "SFFI008" for x in d), timeout=120)
+        hover = await client.text_document_hover_async(lsp.HoverParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri(path)), position=find(SPL, "rt_torchlike_scale")))
+        text = hover.contents.value
+        assert "C signature (from the crate's Rust sources):" in text, text
+        assert "(DWARF)" not in text, text
+        assert "f64 rt_torchlike_scale(i64 handle, f64 factor);" in text, text
+        assert "src/lib.rs:12" in text, text
+    finally:
+        await client.shutdown_session()
+        await client.stop()

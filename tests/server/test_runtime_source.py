@@ -62,3 +62,30 @@ async def test_runtime_names_in_the_editor(checkout_project: Path, spec: str) ->
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+@pytest.mark.parametrize("spec", CLIENTS[:1])
+async def test_runtime_completion_carries_the_rust_signature(checkout_project: Path, spec: str) -> None:
+    """Neovim 0.7 never asks completionItem/resolve: the Rust C-ABI definition and the
+    declaration derived from it must be in the completion response itself."""
+    client = await start_client(checkout_project, spec)
+    try:
+        path = checkout_project / "src" / "lib" / "uses.spl"
+        await wait_for(client, path, lambda d: "SFFI020" in codes(d), timeout=60)
+        doc = open_doc(client, path, USES + "extern fn rt_env_s")
+        result = await client.text_document_completion_async(
+            lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=doc), position=pos(6, len("extern fn rt_env_s")))
+        )
+        items = result.items if isinstance(result, lsp.CompletionList) else (result or [])
+        item = next(i for i in items if i.label == "rt_env_set")
+        assert item.detail == ("fn rt_env_set(key_ptr: *const u8, key_len: u64, value_ptr: *const u8, "
+                               "value_len: u64) -> bool"), item.detail
+        assert isinstance(item.documentation, lsp.MarkupContent)
+        assert "runtime/src/value/sffi/env.rs:10" in item.documentation.value
+        assert "env.rs#L10" in item.documentation.value
+        edit = item.text_edit.new_text
+        assert edit.startswith("rt_env_set(") and edit.endswith(") -> bool"), edit
+        assert "key_len" in edit and "value_len: u64" in edit, edit
+    finally:
+        await client.shutdown_session()
+        await client.stop()

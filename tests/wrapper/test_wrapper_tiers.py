@@ -128,3 +128,40 @@ def test_the_generators_own_prefix_rule_against_its_rust_tier(tmp_path: Path, ca
     ]), findings
     messages = " ".join(f["message"] for f in findings)
     assert "`rt_counter_bump`" in messages and "it exports `rt_counter_counter_bump`" in messages
+
+
+def _has_debug_info(library: Path) -> bool:
+    import subprocess  # noqa: PLC0415  (readelf is the test's witness, never the product's)
+
+    out = subprocess.run(["readelf", "-S", "-W", str(library)], capture_output=True, text=True, check=True).stdout
+    return ".debug_info" in out
+
+
+def test_release_crate_without_debug_info_is_compared_through_its_sources(tmp_path: Path, cargo, check_tree) -> None:
+    """A release cdylib has no DWARF: the crate's own `extern "C" fn` (read from `src/lib.rs`)
+    is what SFFI035 compares, named as the related location."""
+    root = counter_tree(tmp_path / "t", by_type="i32", release=True)
+    (root / "sffi.toml").write_text('include = ["src/**/*.spl"]\n')  # found from target/release alone
+    library = root / ".build/rust/ffi_counter/target/release/libsimple_counter_ffi.so"
+    assert library.is_file() and not _has_debug_info(library)
+    assert not (root / ".build/rust/ffi_counter/target/debug").exists()
+    _code, findings = check_tree(root, "--select", ",".join(WRAPPER))
+    assert _wrapper(findings) == [("SFFI035", "counter.wrapper_spec", _line_of(COUNTER_SPEC, "name: bump"))], findings
+    native = findings[0]
+    assert "rt_counter_tally_bump" in native["message"] and "i32" in native["message"]
+    rs = root / ".build/rust/ffi_counter/src/lib.rs"
+    [related] = native["related"]
+    assert related["path"].endswith(".build/rust/ffi_counter/src/lib.rs")
+    assert related["line"] == _line_of(rs.read_text(), "fn rt_counter_tally_bump")
+
+    # Without the crate's sources the release library has nothing to compare: DWARF is the fallback.
+    (rs).rename(rs.with_suffix(".rs.off"))
+    _code, findings = check_tree(root, "--select", ",".join(WRAPPER))
+    assert _wrapper(findings) == [], findings
+
+
+def test_consistent_release_crate_gives_no_finding(tmp_path: Path, cargo, check_tree) -> None:
+    root = counter_tree(tmp_path / "t", release=True)
+    (root / "sffi.toml").write_text('include = ["src/**/*.spl"]\n')
+    _code, findings = check_tree(root, "--select", ",".join(WRAPPER))
+    assert _wrapper(findings) == [], findings

@@ -228,24 +228,28 @@ def have_cargo() -> bool:
     return shutil.which("cargo") is not None
 
 
-def cargo_crate(root: Path, rust: str, name: str = "counter") -> Path:
-    """Build `.build/rust/ffi_<name>/` (debug, so DWARF is there) where the generator puts it."""
+def cargo_crate(root: Path, rust: str, name: str = "counter", *, release: bool = False) -> Path:
+    """Build `.build/rust/ffi_<name>/` where the generator puts it: debug (DWARF is there), or
+    `release` with debug information off and stripped (only the crate's sources say the types)."""
     crate = root / ".build" / "rust" / f"ffi_{name}"
     (crate / "src").mkdir(parents=True, exist_ok=True)
     (crate / "Cargo.toml").write_text(
         f'[package]\nname = "simple-{name}-ffi"\nversion = "0.1.0"\nedition = "2021"\n\n'
-        f'[lib]\nname = "simple_{name}_ffi"\ncrate-type = ["cdylib"]\n\n[dependencies]\n')
+        f'[lib]\nname = "simple_{name}_ffi"\ncrate-type = ["cdylib"]\n\n[dependencies]\n\n'
+        '[profile.release]\ndebug = false\nstrip = "debuginfo"\n')
     (crate / "src" / "lib.rs").write_text(rust)
-    subprocess.run(["cargo", "build", "--offline", "-q"], cwd=crate, check=True, capture_output=True, timeout=300)
-    return crate / "target" / "debug" / f"libsimple_{name}_ffi.so"
+    profile = ["--release"] if release else []
+    subprocess.run(["cargo", "build", "--offline", "-q", *profile], cwd=crate, check=True, capture_output=True,
+                   timeout=300)
+    return crate / "target" / ("release" if release else "debug") / f"libsimple_{name}_ffi.so"
 
 
 def counter_tree(root: Path, *, by_type: str = "i64", ffi: str = COUNTER_FFI, spec: str = COUNTER_SPEC,
-                 rust_names: dict[str, str] | None = None) -> Path:
+                 rust_names: dict[str, str] | None = None, release: bool = False) -> Path:
     write_tree(root, {"sffi.toml": COUNTER_TOML, "counter.wrapper_spec": spec, "src/lib/counter/ffi.spl": ffi,
                       "src/app/main.spl": COUNTER_USE})
     rust = COUNTER_RS.replace("BY_TYPE", by_type)
     for old, new in (rust_names or {}).items():
         rust = rust.replace(old, new)
-    cargo_crate(root, rust)
+    cargo_crate(root, rust, release=release)
     return root

@@ -366,6 +366,12 @@ class Providers:
 
         return find_wrapper_library(spec, self.config, self.index, symbols)
 
+    def wrapper_crate_signatures(self, spec, found) -> dict[str, CSignature]:  # noqa: ANN001
+        """The C-ABI functions of a spec's tier-1 crate sources (see `wrapper_libraries.crate_sources`)."""
+        from .wrapper_libraries import crate_sources  # noqa: PLC0415
+
+        return self._signatures.crate_functions(crate_sources(spec, self.config, found, self._signatures))
+
     def signature_for(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | ExternDecl | None:
         """The signature to check a declaration against: a built-in list's, or DWARF's (lazily)."""
         return self._signatures.signature_for(resolution, timeout)

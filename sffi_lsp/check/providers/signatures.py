@@ -29,6 +29,7 @@ class SignatureReader:
         self.ctx = ctx
         self._answers: dict[tuple[str, str], CSignature | NoSignature] = {}
         self._crates: dict[str, dict[str, CSignature]] = {}  # library path -> its crate's C-ABI functions
+        self._rust_files: dict[str, tuple[tuple[int, int], tuple[CSignature, ...]]] = {}  # .rs path -> (stamp, fns)
 
     def signature_for(self, resolution: Resolution, timeout: float = 10.0) -> CSignature | ExternDecl | None:
         """The signature to check a declaration against: a built-in list's, or DWARF's (lazily)."""
@@ -98,32 +99,58 @@ class SignatureReader:
     def _crate_signatures(self, provider: str, lib: Library) -> dict[str, CSignature]:
         """The C-ABI functions (`#[no_mangle] extern "C" fn`) of the library's own Rust crate."""
         held = self._crates.get(provider)
-        if held is not None:
-            return held
+        if held is None:
+            held = self._crates[provider] = self.crate_functions(_crate_dirs(self.ctx, provider, lib))
+        return held
+
+    def crate_functions(self, dirs: Iterable[str]) -> dict[str, CSignature]:
+        """The C-ABI functions defined in the `.rs` files of the crate directories `dirs` (their
+        `src/`, else the whole directory, `target/` skipped), first definition winning. Each file
+        is re-read only when its size or mtime changed (an edited crate is seen on the next
+        check). tree-sitter is imported here, on first use only."""
+        import os  # noqa: PLC0415
+
         out: dict[str, CSignature] = {}
-        dirs = _crate_dirs(self.ctx, provider, lib)
-        if dirs:
-            import os  # noqa: PLC0415
+        dirs = list(dict.fromkeys(dirs))
+        if not dirs:
+            return out
+        from ...rust_source import available  # noqa: PLC0415  (tree-sitter, lazily)
 
-            from ...rust_source import available, read_rust_file  # noqa: PLC0415  (tree-sitter, lazily)
-            from ..rust_abi import c_signature_for_rust  # noqa: PLC0415
-
-            if available() is None:
-                for crate in dirs:
-                    src = os.path.join(crate, "src")
-                    for directory, subdirs, files in os.walk(src if os.path.isdir(src) else crate):
-                        subdirs[:] = sorted(d for d in subdirs if d != "target")
-                        for f in sorted(files):
-                            if not f.endswith(".rs"):
-                                continue
-                            path = os.path.join(directory, f)
-                            for fn in read_rust_file(path, signatures_only=True).functions:
-                                if fn.defined and fn.name not in out:
-                                    out[fn.name] = c_signature_for_rust(
-                                        fn.name, tuple((p.name, p.type) for p in fn.params), fn.returns,
-                                        path=path, line=fn.line)
-        self._crates[provider] = out
+        if available() is not None:
+            return out
+        for crate in dirs:
+            src = os.path.join(crate, "src")
+            for directory, subdirs, files in os.walk(src if os.path.isdir(src) else crate):
+                subdirs[:] = sorted(d for d in subdirs if d != "target")
+                for f in sorted(files):
+                    if f.endswith(".rs"):
+                        for sig in self._rust_file_functions(os.path.join(directory, f)):
+                            out.setdefault(sig.name, sig)
         return out
+
+    def _rust_file_functions(self, path: str) -> tuple[CSignature, ...]:
+        import os  # noqa: PLC0415
+
+        from ...rust_source import read_rust_file  # noqa: PLC0415
+        from ..rust_abi import c_signature_for_rust  # noqa: PLC0415
+
+        try:
+            st = os.stat(path)
+        except OSError:
+            return ()
+        stamp = (st.st_size, st.st_mtime_ns)
+        held = self._rust_files.get(path)
+        if held is not None and held[0] == stamp:
+            return held[1]
+        sigs = tuple(c_signature_for_rust(fn.name, tuple((p.name, p.type) for p in fn.params), fn.returns,
+                                          path=path, line=fn.line)
+                     for fn in read_rust_file(path, signatures_only=True).functions if fn.defined)
+        self._rust_files[path] = (stamp, sigs)
+        return sigs
+
+    def library_crate_dirs(self, provider: str, lib: Library) -> list[str]:
+        """`libraries.sources` of the library, else the crates its DWARF compile units name."""
+        return _crate_dirs(self.ctx, provider, lib)
 
     def _ask(self, provider: str, lib: Library, names: list[str], timeout: float) -> None:
         """Ask the index about `names` of `lib` at once and memoise every answer (under `provider`)."""

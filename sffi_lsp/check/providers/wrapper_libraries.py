@@ -114,4 +114,19 @@ def find_wrapper_library(spec: WrapperSpec, config: Config, index, symbols: Iter
     return fallback or WrapperLibrary(None, None, tuple(own))
 
 
-__all__ = ["WrapperLibrary", "crate_dirs", "crate_library_name", "find_wrapper_library", "spec_candidates"]
+def crate_sources(spec: WrapperSpec, config: Config, found: WrapperLibrary | None, signatures) -> list[str]:
+    """The tier-1 crate directories holding a `Cargo.toml`: the generator's places for the
+    spec's crate (`crate_dirs`), then the found library's `libraries.sources` or the crates
+    its DWARF names (`signatures` is the `SignatureReader`). A release build without debug
+    information is compared through the first ones."""
+    out = [d for d in crate_dirs(spec, config) if os.path.isfile(os.path.join(d, "Cargo.toml"))]
+    lib = getattr(found, "library", None)
+    if lib is not None and found.path:
+        try:
+            out += signatures.library_crate_dirs(found.path, lib)
+        except Exception:  # noqa: BLE001  (no crate known from the library)
+            pass
+    return list(dict.fromkeys(out))
+
+
+__all__ = ["WrapperLibrary", "crate_dirs", "crate_sources", "crate_library_name", "find_wrapper_library", "spec_candidates"]

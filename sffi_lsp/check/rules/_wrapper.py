@@ -120,12 +120,18 @@ def _read_library(ctx, tiers: SpecTiers) -> None:
     except Exception:  # noqa: BLE001  (a library problem must not stop a check)
         return
     tiers.library = found
-    lib = getattr(found, "library", None)
+    _read_exports(providers, tiers)
+    _read_crate(providers, tiers)
+
+
+def _read_exports(providers, tiers: SpecTiers) -> None:
+    lib = getattr(tiers.library, "library", None)
     index = getattr(providers, "index", None)
     if lib is None or index is None:
         return
     from ...binary.types import Found  # noqa: PLC0415
 
+    symbols = [e.symbol for e in tiers.expected] + [h.drop_fn for h in tiers.spec.handle_types if h.drop_fn]
     try:
         tiers.answers = dict(index.lookup(lib, symbols))
         listing = index.exports(lib)
@@ -135,6 +141,27 @@ def _read_library(ctx, tiers: SpecTiers) -> None:
             tiers.signatures = dict(index.signatures(lib, present))
     except Exception:  # noqa: BLE001
         return
+
+
+def _read_crate(providers, tiers: SpecTiers) -> None:
+    """The tier-1 crate's own `extern "C" fn`s, when its sources are found, override DWARF's
+    answers (a release build has none): the symbols the library exports, or every symbol
+    when no library is built yet (the crate disagrees with the spec before it is built)."""
+    read = getattr(providers, "wrapper_crate_signatures", None)
+    if read is None:
+        return
+    try:
+        crate = read(tiers.spec, tiers.library)
+    except Exception:  # noqa: BLE001  (an unreadable crate leaves DWARF's answers)
+        return
+    if not crate:
+        return
+    from ...binary.types import Found  # noqa: PLC0415
+
+    built = getattr(tiers.library, "library", None) is not None
+    for e in tiers.expected:
+        if e.symbol in crate and (not built or isinstance(tiers.answers.get(e.symbol), Found)):
+            tiers.signatures[e.symbol] = crate[e.symbol]
 
 
 def binding_file(ctx, tiers: SpecTiers) -> SourceFile | None:

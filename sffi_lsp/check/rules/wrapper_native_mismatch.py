@@ -15,14 +15,18 @@ RULE = Rule(
     summary="The tier-1 library's `extern \"C\" fn` disagrees with its wrapper spec.",
     doc="""
 ## What it does
-Reads the signature of each generated symbol the wrapper library exports
-(from its DWARF debug information: a debug build of the tier-1 crate, or a C
-library built with `-g`) and compares it with what the generator's tier 1
-would declare for the spec: `text` as `*const c_char` (a `*mut c_char`
-result), `[i64]`/`[f64]` parameters as pointers, handles and array results as
-`i64`, scalars as themselves, an empty return as `()`. Reported on the spec's
-line, with the native source line as related information. Libraries without
-debug information are not compared.
+Reads the signature of each generated symbol the wrapper library exports and
+compares it with what the generator's tier 1 would declare for the spec. The
+signature comes from the tier-1 crate's own `#[no_mangle] extern "C" fn`
+when its sources are found (`.build/rust/ffi_<name>/` next to the spec or the
+project root, or the library's `libraries.sources`), so a release build is
+compared too; otherwise from the library's DWARF debug information (a debug
+build, or a C library built with `-g`). The spec's tier 1 declares `text` as
+`*const c_char` (a `*mut c_char` result), `[i64]`/`[f64]` parameters as
+pointers, handles and array results as `i64`, scalars as themselves, an empty
+return as `()`. Reported on the spec's
+line, with the crate's (or DWARF's) source line as related information. A C
+library without debug information is not compared.
 
 ## Why is this bad?
 The Simple side is generated from the spec and the native side was edited or

@@ -162,7 +162,9 @@ def setup(ls: "SffiLanguageServer") -> None:
                         edit=lsp.WorkspaceEdit(changes=changes),
                     )
                 )
-            edit = suppression_edit(ls, finding)
+            # A `# sffi: ignore` comment counts in a Simple source only: in sffi.toml or a
+            # manifest it would be an edit that suppresses nothing.
+            edit = suppression_edit(ls, finding) if path in ls.sources else None
             if edit is not None:
                 actions.append(
                     lsp.CodeAction(

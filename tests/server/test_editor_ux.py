@@ -299,3 +299,21 @@ async def test_broken_config_file_is_a_diagnostic_there_and_the_last_good_one_st
     finally:
         toml.write_text(good)
         await _close(client)
+
+
+async def test_no_suppression_comment_offered_where_it_would_suppress_nothing(binding_project):
+    build = binding_project / "build"
+    (build / "libscript.so").write_text("/* GNU ld script */\nGROUP ( libdemo.so )\n")
+    toml = binding_project / "sffi.toml"
+    toml.write_text('libraries = ["build/libdemo.so", "build/libscript.so"]\n[server]\ndebounce-ms = 0\n')
+    client = await _session(binding_project, "neovim@v0.10.0")
+    try:
+        await _indexed(client, binding_project)
+        report = await client.workspace_diagnostic_async(lsp.WorkspaceDiagnosticParams(previous_result_ids=[]))
+        [d] = [d for item in report.items if item.uri == uri(toml) for d in item.items if d.code == "SFFI002"]
+        actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri(toml)), range=d.range,
+            context=lsp.CodeActionContext(diagnostics=[d])))
+        assert not [a for a in actions or [] if a.title.startswith("Suppress")]
+    finally:
+        await _close(client)

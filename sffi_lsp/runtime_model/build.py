@@ -71,6 +71,11 @@ class _Reader:
         if not os.path.isfile(path):
             return None
         facts = read_rust_file(path, signatures_only=signatures_only)
+        self._record(path, facts)
+        return facts
+
+    def _record(self, path: str, facts) -> None:
+        """Keep one file's facts and count it among the files the model was read from."""
         self.facts[path] = facts
         self.read_files.append(self.rel(path))
         self.model.files_read += 1
@@ -80,7 +85,6 @@ class _Reader:
             pass
         for note in facts.notes:
             self.model.notes.append(note.replace(path, self.rel(path)))
-        return facts
 
     def site(self, path: str, line: int, cfg=(), crate: str = "") -> Site:
         return Site(self.rel(path), line, tuple(cfg), crate)
@@ -114,15 +118,7 @@ class _Reader:
             return
         for share, facts_list in zip(shares, results):
             for path, facts in zip(share, facts_list):
-                self.facts[path] = facts
-                self.read_files.append(self.rel(path))
-                self.model.files_read += 1
-                try:
-                    self.model.bytes_read += min(os.path.getsize(path), MAX_FILE_BYTES)
-                except OSError:
-                    pass
-                for note in facts.notes:
-                    self.model.notes.append(note.replace(path, self.rel(path)))
+                self._record(path, facts)
 
     # -- modules -------------------------------------------------------------
 

@@ -149,8 +149,9 @@ class SignatureReader:
         return sigs
 
     def library_crate_dirs(self, provider: str, lib: Library) -> list[str]:
-        """`libraries.sources` of the library, else the crates its DWARF compile units name."""
-        return _crate_dirs(self.ctx, provider, lib)
+        """The library's `libraries.sources` (configuration only: no DWARF read, which a release
+        build lacks anyway and which cost a worker round trip per spec on every check)."""
+        return _configured_sources(self.ctx, provider, lib) or []
 
     def _ask(self, provider: str, lib: Library, names: list[str], timeout: float) -> None:
         """Ask the index about `names` of `lib` at once and memoise every answer (under `provider`)."""
@@ -184,11 +185,9 @@ def _crate_dirs(ctx: ProviderContext, provider: str, lib: Library) -> list[str]:
     directories its DWARF compile units name (`src/lib.rs/@/crate-cgu.0` in the crate's dir)."""
     import os  # noqa: PLC0415
 
-    real = os.path.realpath(provider)
-    for spec in ctx.config.libraries:
-        if spec.sources and (spec.spec == provider or os.path.realpath(spec.spec) == real
-                             or (lib.path and os.path.realpath(spec.spec) == os.path.realpath(lib.path))):
-            return list(spec.sources)
+    configured = _configured_sources(ctx, provider, lib)
+    if configured is not None:
+        return configured
     dirs: list[str] = []
     try:
         units = ctx.index.compile_units(ctx.index.library(provider) if lib.path != provider else lib)
@@ -207,6 +206,18 @@ def _crate_dirs(ctx: ProviderContext, provider: str, lib: Library) -> list[str]:
                 break
             cur = os.path.dirname(cur)
     return dirs
+
+
+def _configured_sources(ctx: ProviderContext, provider: str, lib: Library) -> list[str] | None:
+    """`libraries.sources` of the configured library that is `provider` (None when none is)."""
+    import os  # noqa: PLC0415
+
+    real = os.path.realpath(provider)
+    for spec in ctx.config.libraries:
+        if spec.sources and (spec.spec == provider or os.path.realpath(spec.spec) == real
+                             or (lib.path and os.path.realpath(spec.spec) == os.path.realpath(lib.path))):
+            return list(spec.sources)
+    return None
 
 
 def batch_timeout(per_name: float, count: int) -> float:

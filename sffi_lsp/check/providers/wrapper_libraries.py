@@ -116,9 +116,8 @@ def find_wrapper_library(spec: WrapperSpec, config: Config, index, symbols: Iter
 
 def crate_sources(spec: WrapperSpec, config: Config, found: WrapperLibrary | None, signatures) -> list[str]:
     """The tier-1 crate directories holding a `Cargo.toml`: the generator's places for the
-    spec's crate (`crate_dirs`), then the found library's `libraries.sources` or the crates
-    its DWARF names (`signatures` is the `SignatureReader`). A release build without debug
-    information is compared through the first ones."""
+    spec's crate (`crate_dirs`), then the found library's `libraries.sources` (`signatures`
+    is the `SignatureReader`). A debug build's crate elsewhere is compared through DWARF."""
     out = [d for d in crate_dirs(spec, config) if os.path.isfile(os.path.join(d, "Cargo.toml"))]
     lib = getattr(found, "library", None)
     if lib is not None and found.path:

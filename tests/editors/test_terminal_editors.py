@@ -167,7 +167,7 @@ def test_neovim_setup_files_parse(tmp_path: Path) -> None:
     env = {"SFFI_FILES": "\n".join(map(str, files)), "SFFI_OUT": str(out), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     subprocess.run([nvim, "--headless", "--clean", "-c", f"lua {lua}", "-c", "qa!"], env=env, timeout=60, check=True)
     rows = dict(line.split("\t", 1) for line in out.read_text().splitlines())
-    assert rows.pop("lsp-config") == "simple"
+    assert rows.pop("lsp-config") == "simple,wrapper_spec"  # .spl sources and .wrapper_spec files
     assert rows == {str(f): "ok" for f in files}
 
 

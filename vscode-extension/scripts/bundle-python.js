@@ -40,6 +40,8 @@ if (run.error || run.status !== 0) {
 }
 // Console scripts and caches are of no use inside the extension.
 for (const junk of ['bin']) fs.rmSync(path.join(target, junk), { recursive: true, force: true });
+const NATIVE_ALLOWED = ['rapidfuzz', 'tree_sitter', 'tree_sitter_rust'];
+const nativeSeen = new Set();
 for (const entry of fs.readdirSync(target)) {
   // A compiled extension module would tie the .vsix to one Python/platform: refuse it.
   const walk = (dir) => {
@@ -47,13 +49,22 @@ for (const entry of fs.readdirSync(target)) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (/\.(so|pyd|dylib)$/.test(e.name)) {
-        console.error(`[bundle-python] native module in the bundle (not portable): ${path.relative(target, p)}`);
+        const rel = path.relative(target, p);
+        // rapidfuzz (did-you-mean) and tree-sitter (the runtime's Rust sources) ship only
+        // binary wheels: with them the bundle is tied to this machine's platform and
+        // Python tag. Any other native module is still refused.
+        if (NATIVE_ALLOWED.some((pkg) => rel.startsWith(pkg + path.sep))) { nativeSeen.add(rel.split(path.sep)[0]); continue; }
+        console.error(`[bundle-python] native module in the bundle (not portable): ${rel}`);
         process.exit(1);
       }
     }
   };
   const full = path.join(target, entry);
   if (fs.statSync(full).isDirectory()) walk(full);
+}
+if (nativeSeen.size) {
+  const tag = spawnSync(python, ['-c', 'import sysconfig, sys; print(sysconfig.get_platform(), sys.implementation.cache_tag)'], { encoding: 'utf8' });
+  console.error(`[bundle-python] binary wheels bundled (${[...nativeSeen].join(', ')}): this bundle runs on ${String(tag.stdout || '').trim()} only`);
 }
 // Ship byte code: the first start would otherwise compile ~4 MB of Python (and
 // every start, where PYTHONDONTWRITEBYTECODE is set or the extension dir is

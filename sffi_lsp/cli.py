@@ -394,13 +394,13 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
 
 def _capped(findings: list[Finding], config: Config) -> list[Finding]:
     """At most `max-findings-per-file` findings a file, then one SFFI040 summary."""
-    from .check.engine import _severity_overrides, selected_rules  # noqa: PLC0415
+    from .check.engine import severity_overrides, selected_rules  # noqa: PLC0415
     from .check.limits import capped_with_summaries  # noqa: PLC0415
     from .check.rules import too_many_findings  # noqa: PLC0415
 
     rule = too_many_findings.RULE
     return capped_with_summaries(findings, config.max_findings_per_file, rule in selected_rules(config),
-                                 _severity_overrides(config).get(rule.code))
+                                 severity_overrides(config).get(rule.code))
 
 
 def _result_key(files: Sequence[str], roots: list[str], config: Config, providers) -> str | None:

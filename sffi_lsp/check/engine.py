@@ -191,7 +191,8 @@ def selected_rules(config: Config, rules: Sequence[Rule] | None = None) -> list[
     return sorted(on, key=lambda r: r.code)
 
 
-def _severity_overrides(config: Config) -> dict[str, Severity]:
+def severity_overrides(config: Config) -> dict[str, Severity]:
+    """Rule code -> the severity `[rules] severity` gives it (names or codes as keys)."""
     out: dict[str, Severity] = {}
     for key, value in config.rules.severity.items():
         rule = lookup_rule(key)
@@ -275,7 +276,7 @@ def check(
     if use_workspace is not None:  # the tree's own functions link by name (see providers.simple_functions)
         use_workspace(workspace.files)
     _resolve_all(ctx)
-    overrides = _severity_overrides(config)
+    overrides = severity_overrides(config)
     findings: list[Finding] = []
     rules = [r for r in selected_rules(config) if not (skip_cross_file and r.cross_file)]
     late = [r for r in rules if r.code in AFTER_SUPPRESSION]

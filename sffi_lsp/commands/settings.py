@@ -67,13 +67,10 @@ def config_message(exc) -> str:
 
 def apply_overrides(config: Config, overrides: Sequence[dict], env: dict | None = None) -> Config:
     """`config` with each `--config KEY=VALUE` table applied in turn (keys validated as in a file)."""
-    from ..config import _apply, _Reader  # noqa: PLC0415  (the file reader, for a table from the command line)
+    from ..config import overlay_table  # noqa: PLC0415
 
-    env = dict(os.environ) if env is None else env
     for table in overrides:
-        reader = _Reader(OVERRIDE_SOURCE, None, (), os.getcwd(), env, loose_keys=False)
-        reader.read_table(table)
-        config = _apply(config, reader)
+        config = overlay_table(config, table, OVERRIDE_SOURCE, os.getcwd(), env)
     return config
 
 
@@ -177,17 +174,17 @@ def _toml(value) -> str:
 
 def settings_text(config: Config, files: Sequence[str]) -> str:
     """The resolved configuration, in `sffi.toml`'s own key names (ruff's --show-settings)."""
-    from ..config import _KEYS  # noqa: PLC0415  (the key table: names and the fields they set)
+    from ..config import key_fields  # noqa: PLC0415
 
     lines = [f"# configuration file: {config.config_file or 'none (defaults)'}", f"# project root: {config.root}",
              f"# files checked: {len(files)}"]
-    for key, spec in _KEYS.items():
-        if spec.field in ("-", "+exclude") or key == "abi" or key == "libraries":
+    for key, field in key_fields():
+        if field in ("-", "+exclude") or key == "abi" or key == "libraries":
             continue
-        if spec.field.startswith("rules."):
-            value = getattr(config.rules, spec.field[len("rules."):])
+        if field.startswith("rules."):
+            value = getattr(config.rules, field[len("rules."):])
         else:
-            value = getattr(config, spec.field)
+            value = getattr(config, field)
         lines.append(f"# {key} (unset)" if value is None else f"{key} = {_toml(value)}")
     for name, profile in sorted(config.abi_profiles.items()):
         lines.append(f"# abi profile {name}: {profile}")

@@ -11,7 +11,7 @@ import pytest
 from sffi_lsp.config import (
     CONFIG_KEYS,
     ConfigError,
-    _KEYS,
+    KEYS,
     config_reference_markdown,
     find_key_line,
     load_config,
@@ -236,7 +236,7 @@ def test_client_settings_overlay_in_any_key_style(tmp_path: Path, clean_env: dic
 
 def test_every_accepted_key_is_documented(tmp_path: Path) -> None:
     documented = {k for k, *_ in CONFIG_KEYS}
-    assert set(_KEYS) == documented
+    assert set(KEYS) == documented
     for key, type_doc, _default, description in CONFIG_KEYS:
         assert type_doc and description.strip(), key
     table = config_reference_markdown()

@@ -284,6 +284,10 @@ class _Reader:
             if "linked" in fields:
                 raw, v = fields["linked"]
                 linked = self.conv_bool((*epath, raw), v)
+            group = False
+            if "group" in fields:
+                raw, v = fields["group"]
+                group = self.conv_bool((*epath, raw), v)
             raw, v = fields.get("sources", ("sources", []))
             sources = tuple(self.conv_dir((*epath, raw, j), p) for j, p in enumerate(self._list((*epath, raw), v)))
             target = library_target_of(self, epath, fields)
@@ -299,7 +303,7 @@ class _Reader:
                 # library check reports it as not found (the build may not have run yet).
                 specs = sorted(glob.glob(path, recursive=True)) if GLOB_CHARS.search(path) else []
                 specs = specs or [path]
-            out.extend(LibrarySpec(s, files, linked, origin, sources, target) for s in specs)
+            out.extend(LibrarySpec(s, files, linked, origin, sources, target, group) for s in specs)
         return tuple(out)
 
     def conv_abi(self, kpath: tuple[str, ...], value: Any) -> tuple[str | None, dict[str, AbiProfile]]:

@@ -107,13 +107,16 @@ KEYS: dict[str, ConfigKey] = {
                               "first word after `rt_`."),
     "libraries": _K("libraries", "libraries", "array of tables", "[]", "Libraries that may provide externs: "
                     "`[[libraries]]` with `path` (globs allowed) or `name` (found as ld.so would), optional `files`, "
-                    "`linked`, `target` (" + TARGET_DOC + "). A plain string is a `path`."),
+                    "`linked`, `group`, `target` (" + TARGET_DOC + "). A plain string is a `path`."),
     "libraries.path": _K("-", "-", "path (glob)", "", "Library file; a glob adds every match."),
     "libraries.name": _K("-", "-", "string", "", 'Library found as the dynamic linker would, e.g. `"libm.so.6"`.'),
     "libraries.files": _K("-", "-", "list of globs", "[] (all)", "Source files this library serves."),
     "libraries.linked": _K("-", "-", "boolean", "false",
                            "The project links it (`-l`): a symbol only reachable through its dependencies is "
                            "then a warning."),
+    "libraries.group": _K("-", "-", "boolean", "false",
+                          "Static archives: inside `--start-group ... --end-group` with the consecutive entries that "
+                          "also say `group = true` (ld rescans them until nothing more is pulled)."),
     "rules.select": _K("strings", "rules.select", "list of codes/names/prefixes", "[] (defaults)",
                        "Rules to run (replaces the default set)."),
     "rules.ignore": _K("strings", "rules.ignore", "list of codes/names/prefixes", "[]", "Rules never reported."),

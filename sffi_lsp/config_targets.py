@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from .config_types import TARGET_MACHINES
 
-LIBRARY_KEYS = ("path", "name", "files", "linked", "sources", "target")
+LIBRARY_KEYS = ("path", "name", "files", "linked", "sources", "target", "group")
 TARGET_DOC = ("Static objects and archives (`.o`, `.a`, linked in the order given, as `ld program.o FILES...`): "
               "the machine they are linked for, as a name (" + ", ".join(f"`{m}`" for m in TARGET_MACHINES)
               + ") or an ELF file to take it from; default: the configured `target`, else the first object's. "

@@ -24,6 +24,7 @@ class LibrarySpec:
     origin: str = ""  # "sffi.toml:12" where it was configured, for messages
     sources: tuple[str, ...] = ()  # Rust crate directories whose extern "C" fns it exports (tier-1 crates)
     target: str | None = None  # static objects: a machine name (TARGET_MACHINES) or a file to take it from
+    group: bool = False  # static archives: inside --start-group/--end-group with its consecutive group peers
 
 
 # Machine names `[[libraries]] target` accepts: (ELF class, little-endian, e_machine).

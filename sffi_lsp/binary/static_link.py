@@ -10,8 +10,9 @@ inputs and the names a program refers to:
   reference does not pull; a COMMON symbol is replaced by a member's real definition), and the
   scan repeats until a pass pulls nothing, so members needing members of the same archive
   are found. References that appear only later never go back to an earlier archive -- unless
-  the inputs form a group (`--start-group ... --end-group`, `group=True`): then every archive
-  is rescanned until nothing changes.
+  the archives are in one group (`--start-group ... --end-group`: `groups`, or `group=True`
+  for all the inputs): when ld reaches the group's end, the group's archives are rescanned
+  until a whole round pulls nothing, before any later input is read.
 - A name defined strongly (GLOBAL, not COMMON) by two linked objects is ld's "multiple
   definition" error; a strong definition overrides weak and COMMON ones; the first weak wins.
 - References of linked objects that no linked object defines (and ld does not define itself)
@@ -361,14 +362,24 @@ def _defines_really(obj: RelocatableObject | None, name: str) -> bool:
     return obj is not None and any(s.name == name and not s.common for s in obj.defined)
 
 
-def link(inputs: Sequence[StaticFile], wanted: Iterable[str], target: Target, *, group: bool = False) -> StaticLink:
-    """What `ld program.o INPUTS...` binds (`group`: the inputs inside --start-group/--end-group)."""
+def link(inputs: Sequence[StaticFile], wanted: Iterable[str], target: Target, *, group: bool = False,
+         groups: Sequence[int | None] | None = None) -> StaticLink:
+    """What `ld program.o INPUTS...` binds. `group`: all the inputs inside one
+    --start-group/--end-group; `groups`: per input, the group it is in (consecutive
+    inputs with the same number form one group) or None."""
     lk = _Linker(target)
     wanted = list(dict.fromkeys(wanted))
     for name in wanted:
         lk.strong_refs.setdefault(name, [])
-    archives: list[tuple[StaticFile, set[int]]] = []
-    for sf in inputs:
+    if group:
+        groups = [0] * len(inputs)
+    elif groups is None:
+        groups = [None] * len(inputs)
+    archives: list[tuple[StaticFile, set[int]]] = []  # the archives of the group being read
+    for at, sf in enumerate(inputs):
+        if at and groups[at] != groups[at - 1]:
+            _end_group(lk, archives)  # the previous input ended a group (or was in none)
+            archives = []
         if sf.problem is not None:
             lk.refuse(sf.problem, sf.objects)
             continue
@@ -381,10 +392,10 @@ def link(inputs: Sequence[StaticFile], wanted: Iterable[str], target: Target, *,
             lk.add(obj)
             continue
         included: set[int] = set()
-        archives.append((sf, included))
+        if groups[at] is not None:
+            archives.append((sf, included))
         lk.scan_archive(sf, included)
-    while group and any([lk.scan_archive(sf, inc) for sf, inc in archives]):
-        pass
+    _end_group(lk, archives)
     wanted_set = set(wanted)
     unresolved = []
     for name, who in lk.strong_refs.items():
@@ -395,6 +406,12 @@ def link(inputs: Sequence[StaticFile], wanted: Iterable[str], target: Target, *,
             unresolved.append(UnresolvedReference(name, referrers))
     return StaticLink(target, tuple(lk.linked), lk.defs, tuple(lk.duplicates), tuple(unresolved), tuple(lk.problems),
                       lk.skipped)
+
+
+def _end_group(lk: _Linker, archives: list[tuple[StaticFile, set[int]]]) -> None:
+    """`--end-group`: rescan the group's archives while a round pulls anything."""
+    while len(archives) > 1 and any([lk.scan_archive(sf, inc) for sf, inc in archives]):
+        pass
 
 
 def target_of(files: Sequence[StaticFile]) -> Target | None:

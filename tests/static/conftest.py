@@ -25,11 +25,22 @@ class LdVerdict:
     output: str
 
 
-def run_ld(tc: Toolchain, cwd: Path, wanted: list[str], inputs: list[Path], *, group: bool = False) -> LdVerdict:
+def run_ld(tc: Toolchain, cwd: Path, wanted: list[str], inputs: list[Path], *, group: bool = False,
+           groups: list[int | None] | None = None) -> LdVerdict:
+    """ld over the inputs: all in one group (`group`), or per input its group number
+    (consecutive equal numbers: one --start-group/--end-group) or None."""
     ref = tc.assemble(reference_source(wanted), cwd / "reference.o")
     args = [str(ref)]
     names = [str(p) for p in inputs]
-    args += (["--start-group", *names, "--end-group"] if group else names)
+    if group:
+        groups = [0] * len(names)
+    groups = groups or [None] * len(names)
+    for at, name in enumerate(names):
+        if groups[at] is not None and (at == 0 or groups[at - 1] != groups[at]):
+            args.append("--start-group")
+        args.append(name)
+        if groups[at] is not None and (at + 1 == len(names) or groups[at + 1] != groups[at]):
+            args.append("--end-group")
     r = tc.ld(args, cwd)
     text = r.stdout + "\n" + r.stderr
     loaded = set()

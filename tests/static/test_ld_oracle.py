@@ -52,17 +52,17 @@ def inputs(toolchain, tmp_path):
     return [objs["main_obj"], objs["second"], liba, libb]
 
 
-def _agree(toolchain, tmp_path, paths, *, group: bool):
-    ld = run_ld(toolchain, tmp_path, WANTED, paths, group=group)
+def _agree(toolchain, tmp_path, paths, *, group: bool, groups=None, wanted=WANTED):
+    ld = run_ld(toolchain, tmp_path, wanted, paths, group=group, groups=groups)
     files = [read_static_file(str(p)) for p in paths]
     target = target_of(files)
     assert target is not None and target.machine == toolchain.machine
     assert (target.elf_class, target.little_endian) == (toolchain.elf_class, toolchain.little)
-    ours = link(files, WANTED, target, group=group)
+    ours = link(files, wanted, target, group=group, groups=groups)
     assert {shown(o) for o in ours.linked} == ld.loaded, ld.output
-    resolved_by_ld = {n for n in WANTED if n not in ld.undefined}
-    assert {n for n in WANTED if ours.resolve(n) is not None} == resolved_by_ld, ld.output
-    ours_undefined = {u.name for u in ours.unresolved} | {n for n in WANTED if ours.resolve(n) is None}
+    resolved_by_ld = {n for n in wanted if n not in ld.undefined}
+    assert {n for n in wanted if ours.resolve(n) is not None} == resolved_by_ld, ld.output
+    ours_undefined = {u.name for u in ours.unresolved} | {n for n in wanted if ours.resolve(n) is None}
     assert ours_undefined == ld.undefined, ld.output
     assert {d.name for d in ours.duplicates} == ld.multiple, ld.output
     return ours, ld
@@ -90,6 +90,32 @@ def test_single_pass_agrees_with_ld(toolchain, tmp_path, inputs):
 def test_group_agrees_with_ld(toolchain, tmp_path, inputs):
     ours, ld = _agree(toolchain, tmp_path, inputs, group=True)
     assert "k_back_in_liba" not in ld.undefined and "liba.a(a11.o)" in ld.loaded
+
+
+LIB_C = {  # grouped with libb only: its references reach back into libb, never into liba
+    "c1": dict(funcs=["k_wanted_c1"], refs=["k_libb_late", "k_liba_after_c"]),
+}
+LIB_B_LATE = {"b3": dict(funcs=["k_libb_late"])}
+LIB_A_LATE = {"a13": dict(funcs=["k_liba_after_c"])}
+
+
+def test_partial_group_agrees_with_ld(toolchain, tmp_path, inputs):
+    """`liba --start-group libb libc --end-group`: ld rescans libb for libc's references,
+    not liba (before the group), and an archive after a group is read once."""
+    extra = build(toolchain, tmp_path / "x", {**LIB_C, **LIB_B_LATE, **LIB_A_LATE})
+    a = {k: tmp_path / "a" / f"{k}.o" for k in LIB_A}
+    b = {k: tmp_path / "b" / f"{k}.o" for k in LIB_B}
+    liba = toolchain.archive(tmp_path / "liba2.a", [*a.values(), extra["a13"]])
+    libb = toolchain.archive(tmp_path / "libb2.a", [*b.values(), extra["b3"]])
+    libc = toolchain.archive(tmp_path / "libc2.a", [extra["c1"]])
+    paths = [inputs[0], inputs[1], liba, libb, libc]
+    wanted = [*WANTED, "k_wanted_c1"]
+    ours, ld = _agree(toolchain, tmp_path, paths, group=False, groups=[None, None, None, 0, 0], wanted=wanted)
+    assert "libb2.a(b3.o)" in ld.loaded and "k_liba_after_c" in ld.undefined  # the facts the scenario tests
+    assert "k_back_in_liba" in ld.undefined
+    # the same inputs with liba in the group too: ld then goes back into liba
+    ours2, ld2 = _agree(toolchain, tmp_path, paths, group=False, groups=[None, None, 0, 0, 0], wanted=wanted)
+    assert "liba2.a(a13.o)" in ld2.loaded and "k_back_in_liba" not in ld2.undefined
 
 
 def test_thin_archive_agrees_with_ld(toolchain, tmp_path, inputs):

@@ -112,6 +112,27 @@ def test_groups_per_architecture(kernel):
     assert "SFFI003" in by and any("rt_arm64_uart_base" in d["message"] for d in by["SFFI003"])
 
 
+def test_group_key_links_archives_like_start_group(kernel):
+    """`group = true` on both AArch64 archives is `--start-group libboot.a libdrivers.a
+    --end-group`: libdrivers' reference to k_panic now pulls libboot's late.o, so the
+    archive-order finding (SFFI028) goes and nothing about k_panic stays unresolved."""
+    before = _findings(kernel)
+    assert any("k_panic" in d["message"] for d in before["diagnostics"] if d["code"] == "SFFI028")
+    toml = kernel / "sffi.toml"
+    text = toml.read_text()
+    for path in ('path = "build/arm64/libboot.a"\n', 'path = "build/arm64/libdrivers.a"\n'):
+        text = text.replace(path, path + "group = true\n")
+    toml.write_text(text)
+    after = _findings(kernel)
+    assert not [d for d in after["diagnostics"] if d["code"] == "SFFI028"]
+    assert not [d for d in after["diagnostics"] if d["code"] in ("SFFI027", "SFFI028") and "k_panic" in d["message"]]
+    gic = next(e for e in after["externs"] if e["name"] == "rt_arm64_gic_init")
+    assert gic["resolved"] and gic["provider"]["member"] == "gic.o"
+    toml.write_text(text.replace("group = true", "group = 1", 1))
+    r = sffi(kernel, "arch", "--no-cache")
+    assert r.returncode == 2 and "group" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_library_flag_takes_an_archive(kernel):
     (kernel / "sffi.toml").unlink()
     r = sffi(kernel, "arch/arm64", "--no-cache", "--library", str(kernel / "build/arm64/libboot.a"),

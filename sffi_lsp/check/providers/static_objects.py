@@ -114,6 +114,20 @@ class StaticObjects(ProviderBase):
             return self.ctx.index.target
         return target_of([self.file(i) for i in inputs])
 
+    def groups(self, inputs: Sequence[int]) -> list[int | None]:
+        """Per input, its `--start-group` run: consecutive `group = true` entries among
+        `inputs` share a number; None outside any group."""
+        out: list[int | None] = []
+        run = 0
+        for at, i in enumerate(inputs):
+            if not self.specs[i].group:
+                out.append(None)
+                continue
+            if at and out[-1] is None:
+                run += 1
+            out.append(run)
+        return out
+
     def scope(self, source_path: str | None) -> StaticScope:
         inputs = self._serving(source_path)
         sc = self._scopes.get(inputs)
@@ -131,7 +145,7 @@ class StaticObjects(ProviderBase):
             from ...binary.static_link import link  # noqa: PLC0415
 
             sc.wanted = (*sc.wanted, *dict.fromkeys(new))
-            sc.link = link([self.file(i) for i in sc.inputs], sc.wanted, sc.target)
+            sc.link = link([self.file(i) for i in sc.inputs], sc.wanted, sc.target, groups=self.groups(sc.inputs))
         return sc.link
 
     # ------------------------------------------------------------------ answers
@@ -244,7 +258,7 @@ class StaticObjects(ProviderBase):
     def fingerprint(self) -> dict[str, object]:
         if not self.specs:
             return {}
-        return {"static": [[s.spec, [list(i) if i else None for _p, i in self.file(k).watched]]
+        return {"static": [[s.spec, s.group, [list(i) if i else None for _p, i in self.file(k).watched]]
                            for k, s in enumerate(self.specs)]}
 
     def stale(self) -> bool:

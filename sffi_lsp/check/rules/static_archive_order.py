@@ -33,7 +33,8 @@ path = "build/libcore.a"     # defines k_panic
 [[libraries]]
 path = "build/libdrivers.a"  # its uart.o calls k_panic
 ```
-List `libdrivers.a` before `libcore.a`, or link them with `--start-group`.
+List `libdrivers.a` before `libcore.a`, or link them with `--start-group` (and say `group = true`
+on both `[[libraries]]` entries, so the check links them as the build does).
 """,
 )
 

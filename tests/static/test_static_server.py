@@ -8,7 +8,7 @@ import textwrap
 
 from lsprotocol import types as lsp
 
-from tests.server.conftest import find, open_doc, start_client, uri, wait_for
+from tests.server.conftest import change_doc, find, open_doc, start_client, uri, wait_for
 
 from .conftest import build
 from .toolchains import TOOLCHAINS
@@ -63,6 +63,17 @@ async def test_hover_definition_completion_and_reload(tmp_path):
             lsp.DefinitionParams(text_document=ident, position=find(BOOT, "apps__registry")))
         assert target and target[0].uri == uri(tmp_path / "src/apps/registry/registry_server.spl")
         assert target[0].range.start.line == 2
+        # Completion after `extern fn ` offers the archive's names, with the member they are in.
+        typed = BOOT + "extern fn serial_p"
+        change_doc(client, uri(boot), 2, typed)
+        result = await client.text_document_completion_async(lsp.CompletionParams(
+            text_document=ident, position=lsp.Position(line=typed.count("\n"), character=len("extern fn serial_p"))))
+        items = result.items if isinstance(result, lsp.CompletionList) else (result or [])
+        putc = [i for i in items if i.label == "serial_putc"]
+        assert putc, [i.label for i in items]
+        shown = " ".join(str(x) for x in (putc[0].detail, putc[0].documentation, putc[0].label_details) if x)
+        assert "libboot.a" in shown, shown
+        change_doc(client, uri(boot), 3, BOOT)
         # An archive rebuilt with the missing entry: the diagnostic goes without a restart.
         late = build(tc, tmp_path / "build/o2", {"late": dict(funcs=["k_later_entry"])})
         tc.archive(archive, [objs["uart"], late["late"]])

@@ -17,15 +17,10 @@ def debug_file(path: str, elf: Any) -> str | None:
     sec = elf.get_section_by_name(".gnu_debuglink")
     if sec is None:
         return None
-    data = sec.data()
-    name = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-    if not name or "/" in name:
-        return None
-    d = os.path.dirname(os.path.realpath(path))
-    for cand in (os.path.join(d, name), os.path.join(d, ".debug", name), os.path.join("/usr/lib/debug", d.lstrip("/"), name)):
-        if os.path.isfile(cand) and os.path.realpath(cand) != os.path.realpath(path):
-            return cand
-    return None
+    from .debug_sections import find_debug_file  # noqa: PLC0415  (the same places as the in-process test)
+
+    name = sec.data().split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+    return find_debug_file(path, name)
 
 
 def archive_member_path(path: str) -> tuple[str, str] | None:

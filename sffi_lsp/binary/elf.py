@@ -113,7 +113,7 @@ class ElfImage:
             raise ElfFormatError(LoadReason.TRUNCATED, f"{self.path} is truncated (shorter than an ELF header)")
         (self.e_type, self.e_machine, _ver, _entry, phoff, shoff, _flags, _ehsize, phentsize, phnum,
          shentsize, shnum, shstrndx) = L.ehdr.unpack_from(mm, S.EI_NIDENT)
-        self.shoff, self.shentsize, self.shnum = shoff, shentsize, shnum
+        self.shoff, self.shentsize, self.shnum, self.shstrndx = shoff, shentsize, shnum, shstrndx
         self.segments: list[Segment] = []
         if phnum:
             if phentsize != L.phdr.size:

@@ -373,7 +373,19 @@ class ExportIndex:
         """(name, comp_dir) of the compile units its DWARF lists (read in a child process)."""
         from .dwarf_units import compile_units  # noqa: PLC0415
 
-        return compile_units(library.path, timeout) if library.path else []
+        if not library.path or self.dwarf_absence(library.path) is not None:
+            return []  # nothing to read: no child started
+        return compile_units(library.path, timeout)
+
+    def dwarf_absence(self, path: str) -> str | None:
+        """Why `path` certainly has no DWARF (the worker's words), told from its section headers
+        in this process; None when the worker must look (see `debug_sections`)."""
+        from .debug_sections import dwarf_absence  # noqa: PLC0415
+
+        img, problem, _i = self._image_for(path, path)
+        if img is None or problem is not None:
+            return None  # not an ELF file we can map (an archive member, say): the worker judges
+        return dwarf_absence(img)
 
     def signatures(self, library: Library, names: Iterable[str], timeout: float = 10.0
                    ) -> dict[str, CSignature | NoSignature]:
@@ -405,6 +417,11 @@ class ExportIndex:
                     pid = identities[provider]
                     if pid is not None:
                         raw.update(self._sig_cache.load(pid, ns))
+            for provider, ns in by_provider.items():
+                # A stripped object answers here: no worker for libraries without DWARF.
+                why = self.dwarf_absence(provider) if any(n not in raw for n in ns) else None
+                if why is not None:
+                    raw.update({n: {"no": why} for n in ns if n not in raw})
             ask = {n: t for n, t in targets.items() if n not in raw}
             if ask:  # one request for every name still unknown, whatever object provides it
                 try:

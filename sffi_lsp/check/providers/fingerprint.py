@@ -43,8 +43,18 @@ def fingerprint(ctx: ProviderContext, providers: Sequence[SymbolProvider]) -> st
         parts.update(p.fingerprint())
     parts["libraries"] = libraries
     parts["dirs"] = [[d, stat_identity(d)] for d in search_dirs(ctx)]
+    parts["debug_dirs"] = [[d, stat_identity(d)] for d in debug_dirs(held_libraries(providers))]
     parts["ld_cache"] = stat_identity("/etc/ld.so.cache")
     return fingerprint_of(parts)
+
+
+def debug_dirs(libs: Sequence[Library]) -> list[str]:
+    """Directories whose listing decides whether a library's `.gnu_debuglink` file is found
+    (so "the debug-link file was not found" is an answer that holds until one of them changes)."""
+    from ...binary.debug_sections import debug_link_dirs  # noqa: PLC0415  (the ELF layer: only with a cache)
+
+    objects = dict.fromkeys(obj for lib in libs for obj in lib.closure if obj)
+    return list(dict.fromkeys(d for obj in objects for d in debug_link_dirs(obj)))
 
 
 def search_dirs(ctx: ProviderContext) -> list[str]:

@@ -174,9 +174,10 @@ class SignatureReader:
             answer = answers.get(name)
             if answer is None:
                 answer = NoSignature(name, "no debug information")
-            if isinstance(answer, NoSignature) and (not answer.reason.startswith(_LASTING_NO_SIGNATURE)
-                                                    or "debuglink" in answer.reason):
-                self.ctx.unsettled = True  # a worker failure or timeout: the next run may answer differently
+            if isinstance(answer, NoSignature) and not answer.reason.startswith(_LASTING_NO_SIGNATURE):
+                # A worker failure or timeout: the next run may answer differently. (A debug-link
+                # file not found is lasting: the fingerprint watches where it would be installed.)
+                self.ctx.unsettled = True
             self._answers[(provider, name)] = answer
 
 

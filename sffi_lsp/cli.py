@@ -228,8 +228,17 @@ def check_once(args: argparse.Namespace) -> int:
     tree = project_files(paths, config, files, spec_files)
     fmt = args.output_format or ("full" if sys.stdout.isatty() else "concise")
     report_only = given if len(tree) != len(files) else None
+    color = fmt == "full" and _stdout_color()
+    prepared = _prepare(args, config, paths, tree, spec_files)
+    answering = _answers_apply(args, config, prepared)
+    if answering:
+        from .warm import read_answer, render_key  # noqa: PLC0415
+
+        kept = read_answer(prepared[0].directory, prepared[2], render_key(fmt, color, args.statistics))
+        if kept is not None:  # an unchanged tree: what the last run printed
+            return _print_answer(args, fmt, kept, started)
     findings, suppressed, externs, by_decl, unchecked = _analyse(args, config, paths, tree, fmt, spec_files,
-                                                                 report_only)
+                                                                 report_only, prepared)
 
     if args.write_baseline:
         n = write_baseline(args.write_baseline, findings)
@@ -265,14 +274,20 @@ def check_once(args: argparse.Namespace) -> int:
         resolutions=by_decl,
         display=output.DisplayPaths(),
         sources=output.SourceLines(),
-        color=fmt == "full" and _stdout_color(),
+        color=color,
     )
+    from .output.encoding import valid_utf8  # noqa: PLC0415
+
     # Like ruff: --statistics prints the counts instead of the findings.
     if args.statistics:
-        emit(statistics(findings, as_json=fmt in ("json", "sarif")), json_like=fmt in ("json", "sarif"))
+        text = statistics(findings, as_json=fmt in ("json", "sarif"))
     else:
-        emit(output.render(report, fmt), json_like=fmt in ("json", "sarif"))
+        text = output.render(report, fmt)
+    text = valid_utf8(text, json=fmt in ("json", "sarif"))
+    sys.stdout.write(text)
     sys.stdout.flush()
+    if answering and not prepared[1].unsettled:
+        _keep_answer(prepared, fmt, color, args.statistics, text, findings, suppressed, unchecked, len(files))
     if not args.quiet and fmt in ("full", "concise"):
         tail = summary(findings, len(files), suppressed, baselined, time.monotonic() - started, unchecked)
         if fixed:
@@ -310,11 +325,9 @@ def project_files(paths: Sequence[str], config: Config, files: list[str], spec_f
     return sorted(set(whole) | set(files))
 
 
-def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tree: list[str], fmt: str,
-             spec_files: Sequence[str] = (), report_only: set[str] | None = None
-             ) -> tuple[list[Finding], int, list, dict, int | None]:
-    """(findings, suppressed, externs, resolutions, unchecked) of `tree` (only those of `report_only`,
-    when given); the last run's when nothing they depend on changed."""
+def _prepare(args: argparse.Namespace, config: Config, paths: Sequence[str], tree: list[str],
+             spec_files: Sequence[str]) -> tuple[ModelStore | None, object, str | None]:
+    """(model store or None for --no-cache, providers, the key of the tree's result or None)."""
     cache = None
     if not args.no_cache:
         cache = ModelStore(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
@@ -329,15 +342,63 @@ def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tre
         providers = Providers.from_config(config, index, answers_file=answers)
     except ConfigError as exc:
         raise UsageError(f"config error: {settings.config_message(exc)}") from None
-
-    roots = [os.path.abspath(p) for p in paths]
-    results = result_key = kept = None
+    result_key = None
     # The libraries a wrapper spec is checked against are not among the providers' watched
     # files: a tree with specs is always checked (parsing stays cached).
     if cache is not None and not spec_files:
+        result_key = _result_key(tree, [os.path.abspath(p) for p in paths], config, providers)
+    return cache, providers, result_key
+
+
+def _answers_apply(args: argparse.Namespace, config: Config, prepared: tuple) -> bool:
+    """Whether this run may print (and keep) a stored answer: a plain check of a keyed tree
+    (fixes, baselines and --write-baseline read or write more than stdout)."""
+    cache, _, key = prepared
+    return (cache is not None and key is not None and not config.baseline and not args.write_baseline
+            and not (args.fix or args.diff or args.add_noqa))
+
+
+def _print_answer(args: argparse.Namespace, fmt: str, kept, started: float) -> int:
+    from .output.summary import summary_of_counts  # noqa: PLC0415
+
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    if out is not None:
+        out.write(kept.text)
+        out.flush()
+    else:  # stdout replaced by a caller: text it is
+        sys.stdout.write(kept.text.decode("utf-8", "replace"))
+    if not args.quiet and fmt in ("full", "concise"):
+        sys.stderr.write(summary_of_counts(kept.counts, kept.files, kept.suppressed, 0, time.monotonic() - started,
+                                           kept.unchecked))
+    return EXIT_FINDINGS if kept.has_errors and not args.exit_zero else EXIT_CLEAN
+
+
+def _keep_answer(prepared: tuple, fmt: str, color: bool, statistics_only: bool, text: str, findings, suppressed: int,
+                 unchecked: int | None, files: int) -> None:
+    from collections import Counter  # noqa: PLC0415
+
+    from .warm import StoredAnswer, render_key, write_answer  # noqa: PLC0415
+
+    cache, providers, key = prepared
+    counts = dict(Counter(f.severity.value for f in findings))
+    answer = StoredAnswer(text.encode("utf-8", "surrogateescape"), counts, suppressed, unchecked, files)
+    write_answer(cache.directory, key, render_key(fmt, color, statistics_only), providers.watch_state(), answer)
+
+
+def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tree: list[str], fmt: str,
+             spec_files: Sequence[str] = (), report_only: set[str] | None = None, prepared: tuple | None = None
+             ) -> tuple[list[Finding], int, list, dict, int | None]:
+    """(findings, suppressed, externs, resolutions, unchecked) of `tree` (only those of `report_only`,
+    when given); the last run's when nothing they depend on changed."""
+    if prepared is None:
+        prepared = _prepare(args, config, paths, tree, spec_files)
+    cache, providers, result_key = prepared
+    roots = [os.path.abspath(p) for p in paths]
+    results = kept = None
+    if cache is not None and result_key is not None:
         results = ResultCache(cache.directory)
-        result_key = _result_key(tree, roots, config, providers)
-        kept = results.get(result_key) if result_key is not None else None
+        kept = results.get(result_key)
     unchecked = None  # externs whose signature nothing could check (a fresh check counts them)
     try:
         if kept is None:
@@ -408,11 +469,13 @@ def _result_key(files: Sequence[str], roots: list[str], config: Config, provider
     from .cache import code_identity  # noqa: PLC0415
 
     keys = []
-    for path in files:
-        key = FileKey.of(path)
-        if key is None:
+    stat = os.stat
+    for path in files:  # absolute already (discover)
+        try:
+            st = stat(path)
+        except OSError:
             return None
-        keys.append((key.path, key.size, key.mtime_ns))
+        keys.append((path, st.st_size, st.st_mtime_ns))
     return ResultCache.key(sys.version, code_identity(), repr(config), providers.fingerprint(), roots,
                            os.getcwd(), keys)
 

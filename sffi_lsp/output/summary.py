@@ -22,7 +22,14 @@ def statistics(findings: Sequence[Finding], as_json: bool = False) -> str:
 
 def summary(findings: Sequence[Finding], files: int, suppressed: int, baselined: int, seconds: float,
             unchecked: int | None = None) -> str:
-    by = Counter(f.severity.value for f in findings)
+    return summary_of_counts(Counter(f.severity.value for f in findings), files, suppressed, baselined, seconds,
+                             unchecked)
+
+
+def summary_of_counts(by: dict[str, int], files: int, suppressed: int, baselined: int, seconds: float,
+                      unchecked: int | None = None) -> str:
+    """`summary` from the number of findings per severity value (a stored answer keeps only those)."""
+    by = Counter(by)
     parts = [f"{by[s]} {s}{'s' if by[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info", "hint") if by[s]]
     found = ", ".join(parts) if parts else "no findings"
     extra = []

@@ -45,14 +45,26 @@ def results_file(tree: Path) -> Path:
     return tree / ".sffi_cache" / "results.pickle"
 
 
+def written(tree: Path) -> dict:
+    """Identity of every stored result and answer file. A rewrite replaces a file by a
+    temp file renamed over it (a new inode while the old one still exists), so an equal
+    identity means "not written", whatever the clock's granularity or the machine's load."""
+    out = {}
+    for f in sorted((tree / ".sffi_cache").glob("*")):
+        if f.name == "results.pickle" or f.name.startswith("answer-"):
+            st = f.stat()
+            out[f.name] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
 def check(sffi, tree: Path, *extra: str) -> tuple[str, bool]:
     """(json output, whether the stored result was reused), asserting it equals a --no-cache run."""
-    before = results_file(tree).stat().st_mtime_ns if results_file(tree).exists() else None
+    before = written(tree) if results_file(tree).exists() else None
     warm = sffi("--output-format", "json", "--exit-zero", *extra, cwd=tree)
     truth = sffi("--output-format", "json", "--exit-zero", "--no-cache", *extra, cwd=tree)
     assert warm.code == truth.code == 0, warm.err + truth.err
     assert warm.out == truth.out
-    after = results_file(tree).stat().st_mtime_ns if results_file(tree).exists() else None
+    after = written(tree) if results_file(tree).exists() else None
     return warm.out, before is not None and before == after
 
 
@@ -67,8 +79,7 @@ def test_unchanged_tree_reuses_and_changes_are_seen(tree: Path, sffi) -> None:
     out, reused = check(sffi, tree)
     assert reused
 
-    # a source edit
-    time.sleep(0.01)
+    # a source edit (another size: whatever the mtime granularity)
     (tree / "src" / "a.spl").write_text(SRC + "extern fn w_three() -> i64\n")
     out, reused = check(sffi, tree)
     assert not reused and "w_three" in unresolved(out)
@@ -93,8 +104,7 @@ def test_unchanged_tree_reuses_and_changes_are_seen(tree: Path, sffi) -> None:
     out, reused = check(sffi, tree)
     assert not reused and "rt_wsat_go" in unresolved(out)
 
-    # the configuration edited
-    time.sleep(0.01)
+    # the configuration edited (another size)
     (tree / "sffi.toml").write_text('runtime-mode = "builtin-only"\n' + (tree / "sffi.toml").read_text())
     out, reused = check(sffi, tree)
     assert not reused and "w_one" in unresolved(out)
@@ -132,3 +142,60 @@ def test_no_cache_writes_nothing(tree: Path, sffi) -> None:
     r = sffi("--no-cache", "--exit-zero", cwd=tree)
     assert r.code == 0 and not (tree / ".sffi_cache").exists()
     assert not os.path.exists(results_file(tree))
+
+
+def answer_files(tree: Path) -> list[Path]:
+    return sorted((tree / ".sffi_cache").glob("answer-*.bin"))
+
+
+@pytest.mark.parametrize("args", [("--output-format", "concise"), ("--output-format", "full"),
+                                  ("--output-format", "json"), ("--statistics",),
+                                  ("--output-format", "github")])
+def test_unchanged_tree_prints_the_stored_answer(tree: Path, sffi, args) -> None:
+    """The second run prints what the first printed, from its answer file, exit status and summary
+    included; a source edit is never answered from it."""
+    first = sffi(*args, cwd=tree)
+    assert first.code == 1 and answer_files(tree), first.err
+    before = written(tree)
+    second = sffi(*args, cwd=tree)
+    truth = sffi(*args, "--no-cache", cwd=tree)
+    assert second.out == first.out == truth.out and second.code == truth.code == 1
+    assert written(tree) == before  # served: nothing rewritten
+    if "--statistics" not in args and "json" not in args and "github" not in args:
+        assert second.err.split(" checked in ")[1].split(": ", 1)[1] == truth.err.split(" checked in ")[1].split(": ", 1)[1]
+    (tree / "src" / "a.spl").write_text(SRC.replace("w_onr()", "w_one()"))
+    third = sffi(*args, cwd=tree)
+    assert third.out == sffi(*args, "--no-cache", cwd=tree).out != first.out
+    assert sffi("--exit-zero", *args, cwd=tree).code == 0
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "foreign", "planted", "empty", "directory"])
+def test_damaged_answer_file_is_a_miss(tree: Path, sffi, damage) -> None:
+    args = ("--output-format", "concise")
+    first = sffi(*args, cwd=tree)
+    (answer,) = answer_files(tree)
+    data = answer.read_bytes()
+    marker = tree / "pwned"
+    if damage == "truncate":
+        answer.write_bytes(data[: len(data) - 7])
+    elif damage == "flip":
+        answer.write_bytes(data[:-3] + bytes([data[-3] ^ 0x55]) + data[-2:])
+    elif damage == "foreign":
+        answer.write_bytes(b"SFFIANSW" + (10).to_bytes(8, "big") + b"not pickle" + data[40:])
+    elif damage == "planted":
+        class Payload:
+            def __reduce__(self):
+                return (open, (str(marker), "w"))
+
+        header = pickle.dumps(Payload())
+        answer.write_bytes(b"SFFIANSW" + len(header).to_bytes(8, "big") + header + b"fake output\n")
+    elif damage == "empty":
+        answer.write_bytes(b"")
+    else:
+        answer.unlink()
+        answer.mkdir()
+    # the stored findings go too, so that the run really checks
+    results_file(tree).unlink()
+    again = sffi(*args, cwd=tree)
+    assert again.code == first.code == 1 and again.out == first.out, again.err
+    assert "internal error" not in again.err and not marker.exists()

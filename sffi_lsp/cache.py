@@ -191,6 +191,7 @@ class ModelStore:
         self.hits = 0
         self.misses = 0
         self.saved_all = False  # set by the CLI's parse: the store holds every model of the run
+        self.focus: frozenset[str] | None = None  # set by the CLI's parse: the focus of its models
 
     def load(self) -> StoredTree:
         import gc  # noqa: PLC0415

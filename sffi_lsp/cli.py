@@ -237,8 +237,14 @@ def check_once(args: argparse.Namespace) -> int:
         kept = read_answer(prepared[0].directory, prepared[2], render_key(fmt, color, args.statistics))
         if kept is not None:  # an unchanged tree: what the last run printed
             return _print_answer(args, fmt, kept, started)
+    splicing = answering and report_only is None and not spec_files and not args.statistics
+    if splicing:
+        kept = _recheck(prepared, fmt, color, tree, config, paths, len(files))
+        if kept is not None:  # a few files changed: only what they affect re-judged
+            return _print_answer(args, fmt, kept, started)
+    checked: dict = {}
     findings, suppressed, externs, by_decl, unchecked = _analyse(args, config, paths, tree, fmt, spec_files,
-                                                                 report_only, prepared)
+                                                                 report_only, prepared, checked)
 
     if args.write_baseline:
         n = write_baseline(args.write_baseline, findings)
@@ -288,6 +294,8 @@ def check_once(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if answering and not prepared[1].unsettled:
         _keep_answer(prepared, fmt, color, args.statistics, text, findings, suppressed, unchecked, len(files))
+        if splicing and not fixed:
+            _keep_record(prepared, fmt, color, text, findings, tree, config, checked)
     if not args.quiet and fmt in ("full", "concise"):
         tail = summary(findings, len(files), suppressed, baselined, time.monotonic() - started, unchecked)
         if fixed:
@@ -342,18 +350,20 @@ def _prepare(args: argparse.Namespace, config: Config, paths: Sequence[str], tre
         providers = Providers.from_config(config, index, answers_file=answers)
     except ConfigError as exc:
         raise UsageError(f"config error: {settings.config_message(exc)}") from None
-    result_key = None
+    result_key = base_key = None
     # The libraries a wrapper spec is checked against are not among the providers' watched
     # files: a tree with specs is always checked (parsing stays cached).
     if cache is not None and not spec_files:
-        result_key = _result_key(tree, [os.path.abspath(p) for p in paths], config, providers)
-    return cache, providers, result_key
+        roots = [os.path.abspath(p) for p in paths]
+        base_key = _base_key(roots, config, providers)
+        result_key = _result_key(tree, roots, config, providers, base_key)
+    return cache, providers, result_key, base_key
 
 
 def _answers_apply(args: argparse.Namespace, config: Config, prepared: tuple) -> bool:
     """Whether this run may print (and keep) a stored answer: a plain check of a keyed tree
     (fixes, baselines and --write-baseline read or write more than stdout)."""
-    cache, _, key = prepared
+    cache, _, key, _ = prepared
     return (cache is not None and key is not None and not config.baseline and not args.write_baseline
             and not (args.fix or args.diff or args.add_noqa))
 
@@ -380,20 +390,73 @@ def _keep_answer(prepared: tuple, fmt: str, color: bool, statistics_only: bool, 
 
     from .warm import StoredAnswer, render_key, write_answer  # noqa: PLC0415
 
-    cache, providers, key = prepared
+    cache, providers, key, _ = prepared
     counts = dict(Counter(f.severity.value for f in findings))
     answer = StoredAnswer(text.encode("utf-8", "surrogateescape"), counts, suppressed, unchecked, files)
     write_answer(cache.directory, key, render_key(fmt, color, statistics_only), providers.watch_state(), answer)
 
 
+def _recheck(prepared: tuple, fmt: str, color: bool, tree: list[str], config: Config, paths: Sequence[str],
+             files: int):
+    """The answer of an incremental re-check (see `incremental`), kept for the next run; or None."""
+    from .incremental import recheck  # noqa: PLC0415
+    from .warm import StoredAnswer, render_key, write_answer  # noqa: PLC0415
+
+    cache, providers, key, base = prepared
+    render = render_key(fmt, color, False)
+    try:
+        outcome = recheck(cache.directory, base, render, fmt, color, tree, cache, providers, config,
+                          [os.path.abspath(p) for p in paths], lambda fs: _capped(fs, config))
+    except Exception:  # noqa: BLE001  (a bug here must cost speed, never the answer)
+        if os.environ.get("SFFI_DEBUG"):
+            raise
+        outcome = None
+    if outcome is None:
+        return None
+    if os.environ.get("SFFI_DEBUG"):
+        sys.stderr.write(f"{PROG}: re-checked {outcome.rechecked} of {files} files\n")
+    answer = StoredAnswer(outcome.text, outcome.counts, outcome.suppressed, outcome.unchecked, files)
+    if not providers.unsettled:
+        write_answer(cache.directory, key, render, providers.watch_state(), answer)
+    return answer
+
+
+def _keep_record(prepared: tuple, fmt: str, color: bool, text: str, findings, tree: list[str], config: Config,
+                 checked: dict) -> None:
+    """After a whole check: what each file printed and the cross-file index, for `_recheck`."""
+    from . import incremental  # noqa: PLC0415
+    from .warm import render_key  # noqa: PLC0415
+
+    cache, providers, key, base = prepared
+    workspace = checked.get("workspace")
+    if workspace is None:  # answered from the stored findings: the record (if any) still holds
+        return
+    if fmt not in incremental.JOINERS or checked.get("tree_wide") or not cache.saved_all or checked["focus"] is None:
+        incremental.forget(cache.directory)
+        return
+    chunks = incremental.render_chunks(findings, tree, fmt, color)
+    if chunks is None or incremental.JOINERS[fmt].join(c for c in chunks if c) != text:
+        incremental.forget(cache.directory)
+        return
+    try:
+        rec = incremental.build_record(base, render_key(fmt, color, False), providers.watch_state(),
+                                       checked["focus"], tree, checked["models"], workspace, chunks, findings,
+                                       checked["suppressed_by_path"], checked["unchecked_by_path"], config.root)
+    except (OSError, KeyError):
+        incremental.forget(cache.directory)
+        return
+    if not incremental.save_record(cache.directory, rec):
+        incremental.forget(cache.directory)
+
+
 def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tree: list[str], fmt: str,
-             spec_files: Sequence[str] = (), report_only: set[str] | None = None, prepared: tuple | None = None
-             ) -> tuple[list[Finding], int, list, dict, int | None]:
+             spec_files: Sequence[str] = (), report_only: set[str] | None = None, prepared: tuple | None = None,
+             checked: dict | None = None) -> tuple[list[Finding], int, list, dict, int | None]:
     """(findings, suppressed, externs, resolutions, unchecked) of `tree` (only those of `report_only`,
     when given); the last run's when nothing they depend on changed."""
     if prepared is None:
         prepared = _prepare(args, config, paths, tree, spec_files)
-    cache, providers, result_key = prepared
+    cache, providers, result_key, _ = prepared
     roots = [os.path.abspath(p) for p in paths]
     results = kept = None
     if cache is not None and result_key is not None:
@@ -409,7 +472,7 @@ def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tre
         by_decl = kept.resolutions() if fmt in ("json", "full") and not args.statistics else {}
     except Exception:  # noqa: BLE001  (no usable stored result: check)
         findings, suppressed, externs, by_decl, unchecked, extern_files = _check_tree(
-            tree, roots, config, providers, cache, args, spec_files, report_only)
+            tree, roots, config, providers, cache, args, spec_files, report_only, checked)
         providers.save_answers()
         if results is not None and result_key is not None and not providers.unsettled:
             # Satellites probed by the check are part of what the findings depend on.
@@ -420,13 +483,14 @@ def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tre
 
 def _check_tree(files: Sequence[str], roots: list[str], config: Config, providers, cache: ModelStore | None,
                 args: argparse.Namespace, spec_files: Sequence[str] = (),
-                report_only: set[str] | None = None) -> tuple[list, int, list, dict, int | None, list[str]]:
+                report_only: set[str] | None = None,
+                checked: dict | None = None) -> tuple[list, int, list, dict, int | None, list[str]]:
     """Parse (or load) every model, run the rules: (findings, suppressed, externs, resolutions, unchecked,
     the files whose models hold those externs, in order).
     With `report_only`, findings in the tree's other `.spl` files and specs are left out
     (those elsewhere, in a config file or on a library, are kept)."""
     from .check.engine import CheckContext, Workspace, check  # noqa: PLC0415
-    from .check.rules.signature_unchecked import count_unchecked  # noqa: PLC0415
+    from .check.rules.signature_unchecked import unchecked as unchecked_externs  # noqa: PLC0415
 
     jobs = config.jobs or idle_cores()
     models = parse_all(files, cache, jobs, args.quiet)
@@ -448,7 +512,21 @@ def _check_tree(files: Sequence[str], roots: list[str], config: Config, provider
         sources = [f for f in sources if f.path in report_only]
     findings = _capped(findings, config)
     externs = [e for f in sources for e in f.externs]
-    unchecked = count_unchecked(CheckContext(workspace, providers, config))  # resolved, nothing to check them by
+    ctx = CheckContext(workspace, providers, config)
+    unchecked_by: dict[str, int] = {}
+    try:  # resolved, nothing to check them by
+        for decl, _ in unchecked_externs(ctx):
+            unchecked_by[decl.path] = unchecked_by.get(decl.path, 0) + 1
+        unchecked: int | None = sum(unchecked_by.values())
+    except Exception:  # noqa: BLE001  (a count for the summary must not fail a check)
+        unchecked = None
+    if checked is not None and cache is not None and unchecked is not None:
+        from .incremental import tree_wide_findings  # noqa: PLC0415
+
+        checked.update(workspace=workspace, models=models, focus=getattr(cache, "focus", None),
+                       suppressed_by_path=result.suppressed_by_path, unchecked_by_path=unchecked_by,
+                       tree_wide=tree_wide_findings(ctx) or any(
+                           p.message.startswith(_TRANSIENT_PROBLEMS) for m in models for p in m.problems))
     return (findings, result.suppressed, externs, result.by_decl, unchecked,
             [f.path for f in sources if f.externs])
 
@@ -464,10 +542,16 @@ def _capped(findings: list[Finding], config: Config) -> list[Finding]:
                                  severity_overrides(config).get(rule.code))
 
 
-def _result_key(files: Sequence[str], roots: list[str], config: Config, providers) -> str | None:
-    """What the findings of a tree depend on; None when a file cannot be statted (no reuse)."""
+def _base_key(roots: list[str], config: Config, providers) -> str:
+    """What the findings of a tree depend on besides its files."""
     from .cache import code_identity  # noqa: PLC0415
 
+    return ResultCache.key(sys.version, code_identity(), repr(config), providers.fingerprint(), roots, os.getcwd())
+
+
+def _result_key(files: Sequence[str], roots: list[str], config: Config, providers, base: str | None = None
+                ) -> str | None:
+    """What the findings of a tree depend on; None when a file cannot be statted (no reuse)."""
     keys = []
     stat = os.stat
     for path in files:  # absolute already (discover)
@@ -476,8 +560,7 @@ def _result_key(files: Sequence[str], roots: list[str], config: Config, provider
         except OSError:
             return None
         keys.append((path, st.st_size, st.st_mtime_ns))
-    return ResultCache.key(sys.version, code_identity(), repr(config), providers.fingerprint(), roots,
-                           os.getcwd(), keys)
+    return ResultCache.key(base if base is not None else _base_key(roots, config, providers), keys)
 
 
 def _for_output(by_decl: dict) -> dict:

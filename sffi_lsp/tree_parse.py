@@ -180,6 +180,7 @@ def _parse_stored_gc_off(files: Sequence[str], store: ModelStore, jobs: int, qui
         if any(p.message.startswith(_TRANSIENT_PROBLEMS) for p in m.problems):
             continue  # an unreadable file now may be readable next time
         entries[key.path] = StoredModel(key.size, key.mtime_ns, candidates[i], encoded[i])
+    store.focus = focus  # what the models of this run keep calls of (the incremental record's too)
     if todo or len(stored.entries) != len(entries) or focus != stored.focus:
         ok = store.save(focus, entries)
     else:

@@ -140,7 +140,7 @@ FLOORS = {
     "abi_profiles": 1, "config_lines": 1, "config_paths": 1, "config_targets": 1, "config_runtime": 1, "config_keys": 1, "sdn_blocks": 1, "sdn": 1, "wrapper_spec": 1,
     "config": 2, "syntax": 2, "binary": 2, "rust_source": 2, "runtime_model": 2,
     "check": 3,
-    "cache": 4, "output": 4, "tree_parse": 4, "rule_docs": 4, "warm": 4,
+    "cache": 4, "output": 4, "tree_parse": 4, "rule_docs": 4, "warm": 4, "incremental": 4,
     "cli": 5, "commands": 5, "runtime_command": 5, "server": 5, "__main__": 5, "sffi_lsp": 5,
 }
 

@@ -290,7 +290,8 @@ def check(
     for _, decl in ctx.externs():
         ctx.resolve(decl)
     used: dict[tuple[str, int], set[str]] | None = {} if late else None
-    kept, suppressed = apply_suppressions(findings, workspace, used)
+    hidden_in: dict[str, int] = {}
+    kept, suppressed = apply_suppressions(findings, workspace, used, by_path=hidden_in)
     if late:
         # Rules about the suppressions themselves: which ones hid nothing is known only now.
         ctx.suppressions_used = used
@@ -300,14 +301,14 @@ def check(
             for finding in AFTER_SUPPRESSION[rule.code](ctx):
                 sev = overrides.get(finding.code)
                 extra.append(replace(finding, severity=sev) if sev is not None else finding)
-        more, hidden = apply_suppressions(extra, workspace, named_only=True)
+        more, hidden = apply_suppressions(extra, workspace, named_only=True, by_path=hidden_in)
         kept += more
         suppressed += hidden
     if only_paths is not None:
         wanted = set(only_paths)
         kept = [f for f in kept if f.path in wanted]
     kept = _sorted_unique(kept)  # deterministic order
-    result = CheckResult(findings=kept, suppressed=suppressed)
+    result = CheckResult(findings=kept, suppressed=suppressed, suppressed_by_path=hidden_in)
     result.by_decl = dict(ctx._resolutions)
     for (_, name), res in sorted(ctx._resolutions.items()):
         # One answer per name; a resolved one wins when files are served differently.

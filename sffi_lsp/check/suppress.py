@@ -52,11 +52,14 @@ def covering_code(suppression: Suppression, finding: Finding) -> str | None:
 
 def apply_suppressions(findings: Iterable[Finding], workspace: "Workspace",
                        used: dict[tuple[str, int], set[str]] | None = None,
-                       *, named_only: bool = False) -> tuple[list[Finding], int]:
+                       *, named_only: bool = False, by_path: dict[str, int] | None = None
+                       ) -> tuple[list[Finding], int]:
     """(findings kept, number suppressed). With `used`, records for each suppression that
     hid something ((path, its index in the file's suppressions)) the codes that did.
     `named_only`: only comments that name a code hide (a bare `# sffi: ignore` cannot
     hide the finding that says it hides nothing)."""
+    if by_path is not None:
+        findings = list(findings)  # walked twice
     kept: list[Finding] = []
     hidden = 0
     for f in findings:
@@ -89,4 +92,9 @@ def apply_suppressions(findings: Iterable[Finding], workspace: "Workspace",
             hidden += 1
         else:
             kept.append(f)
+    if by_path is not None and hidden:
+        kept_ids = {id(f) for f in kept}
+        for f in findings:
+            if id(f) not in kept_ids:
+                by_path[f.path] = by_path.get(f.path, 0) + 1
     return kept, hidden

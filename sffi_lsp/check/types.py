@@ -169,6 +169,7 @@ class CheckResult:
     # (path, extern name) -> resolution.
     by_decl: dict[tuple[str, str], Resolution] = field(default_factory=dict)
     suppressed: int = 0  # findings hidden by `# sffi: ignore` comments
+    suppressed_by_path: dict[str, int] = field(default_factory=dict)  # the same, per file (CLI re-checks)
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # one object per rule: identity is equality

@@ -1,0 +1,196 @@
+"""A warm run after single-file edits re-judges only what the edit affects, and prints exactly
+what a `--no-cache` run of the same tree prints (same findings, same order, same summary).
+
+The tree is generated from the bench samples (`bench/gen_big_tree.py`: names declared and
+called across files and copies); the edits are drawn at random with a fixed seed, plus the
+edits that change a cross-file fact on purpose."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+
+from gen_big_tree import generate  # noqa: E402
+
+GCC = shutil.which("gcc") or shutil.which("cc")
+EXTERN = re.compile(r"^\s*(?:pub\s+)?extern\s+fn\s+([A-Za-z_]\w*)", re.M)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    generate(root, 90, 9_000, 2, seed=3)
+    return root
+
+
+def run(sffi, tree: Path, *extra: str):
+    r = sffi("--output-format", "concise", "--exit-zero", *extra, cwd=tree, SFFI_DEBUG="1")
+    assert r.code == 0 and "internal error" not in r.err and "Traceback" not in r.err, r.err
+    return r
+
+
+def summary(err: str) -> str:
+    line = [x for x in err.splitlines() if " checked in " in x][-1]
+    return line.split(" checked in ")[0] + line.split(" checked in ")[1].split(": ", 1)[1]
+
+
+def same_as_no_cache(sffi, tree: Path, *extra: str) -> int | None:
+    """Asserts the warm run equals --no-cache; the number of files it re-judged (None: whole check)."""
+    warm = run(sffi, tree, *extra)
+    truth = run(sffi, tree, "--no-cache", *extra)
+    assert warm.out == truth.out
+    assert summary(warm.err) == summary(truth.err)
+    m = re.search(r"re-checked (\d+) of", warm.err)
+    return int(m.group(1)) if m else None
+
+
+def spl_files(tree: Path) -> list[Path]:
+    return sorted(tree.rglob("*.spl"))
+
+
+def declared(path: Path) -> list[str]:
+    return EXTERN.findall(path.read_text())
+
+
+def test_random_single_file_edits_equal_a_no_cache_run(tree: Path, sffi) -> None:
+    rng = random.Random(14)
+    files = spl_files(tree)
+    first = run(sffi, tree)
+    assert first.out == run(sffi, tree, "--no-cache").out
+    assert "SFFI0" in first.out
+    all_names = sorted({n for f in files for n in declared(f)})
+    incremental = 0
+
+    def edit_random(path: Path) -> str:
+        lines = path.read_text().split("\n")
+        kind = rng.choice(["blank", "delete", "duplicate", "redeclare", "drop_calls", "suppress", "new_call",
+                           "rename_decl"])
+        at = rng.randrange(len(lines))
+        if kind == "blank":
+            lines.insert(at, "")
+        elif kind == "delete" and len(lines) > 3:
+            del lines[at]
+        elif kind == "duplicate":
+            lines.insert(at, lines[at])
+        elif kind == "redeclare":  # an existing name, another signature
+            lines.append(f"extern fn {rng.choice(all_names)}(a: i64, b: text, c: f64) -> bool")
+        elif kind == "drop_calls":  # remove every call of one extern from this file
+            names = [n for n in all_names if re.search(rf"\b{n}\(", path.read_text())]
+            if names:
+                n = rng.choice(names)
+                lines = [x for x in lines if not re.search(rf"\b{n}\(", x) or EXTERN.match(x)]
+        elif kind == "suppress":
+            for k, x in enumerate(lines):
+                if EXTERN.match(x):
+                    lines[k] = x + "  # sffi: ignore[SFFI001]"
+                    break
+            else:
+                lines.insert(0, "# sffi: ignore-file[SFFI012]")
+        elif kind == "new_call":
+            lines.append(f"fn added_{rng.randrange(1000)}():\n    {rng.choice(all_names)}(1, 2)")
+        else:  # rename a declaration to a name declared elsewhere
+            for k, x in enumerate(lines):
+                m = EXTERN.match(x)
+                if m:
+                    lines[k] = x.replace(m.group(1), rng.choice(all_names), 1)
+                    break
+        path.write_text("\n".join(lines))
+        return kind
+
+    for step in range(24):
+        path = rng.choice(files)
+        kind = edit_random(path)
+        got = same_as_no_cache(sffi, tree)
+        if got is not None:
+            incremental += 1
+            assert got < len(files), (step, kind)
+    assert incremental >= 12  # most single-file edits did not need a whole check
+
+
+def test_cross_file_facts(tree: Path, sffi) -> None:
+    files = spl_files(tree)
+    before = run(sffi, tree).out
+    # a name declared in several files: a new declaration of it with another signature
+    by_name: dict[str, list[Path]] = {}
+    for f in files:
+        for n in declared(f):
+            by_name.setdefault(n, []).append(f)
+    shared = next(n for n, fs in sorted(by_name.items()) if len(set(fs)) >= 2)
+    holder = next(f for f in files if shared not in declared(f))
+    holder.write_text(holder.read_text() + f"\nextern fn {shared}(x: f64, y: f64, z: f64) -> f64\n")
+    assert same_as_no_cache(sffi, tree) is not None
+    assert run(sffi, tree).out != before
+
+    # removing the last call of an extern: its declaration (in another file) becomes unused
+    decl_file = files[10]
+    call_file = next(f for f in files[11:] if re.search(r"^fn \w+\(\):\n    \S", f.read_text(), re.M))
+    decl_file.write_text(decl_file.read_text() + "\nextern fn lonely_probe(n: i64) -> i64\n")
+    same_as_no_cache(sffi, tree)  # a new name: the stored models kept no calls of it (whole check)
+    before = call_file.read_text()
+    # the call goes into an existing function (a new `fn` would be a name an extern could have)
+    call_file.write_text(re.sub(r"^(fn \w+\(\):\n)", r"\1    lonely_probe(3)\n", before, count=1, flags=re.M))
+    assert same_as_no_cache(sffi, tree) is not None
+    assert "`lonely_probe` is declared but never called" not in run(sffi, tree).out
+    call_file.write_text(before)
+    assert same_as_no_cache(sffi, tree) is not None
+    assert "`lonely_probe` is declared but never called" in run(sffi, tree).out
+
+    # a suppression added
+    f = files[3]
+    f.write_text("# sffi: ignore-file\n" + f.read_text())
+    assert same_as_no_cache(sffi, tree) is not None
+
+    # the configuration changed: a whole check, still right
+    (tree / "sffi.toml").write_text('[rules]\nignore = ["SFFI025"]\n')
+    assert same_as_no_cache(sffi, tree) is None
+    f = files[5]
+    f.write_text(f.read_text() + "\n\n")
+    assert same_as_no_cache(sffi, tree) is not None
+
+
+@pytest.mark.skipif(GCC is None, reason="gcc is needed")
+def test_library_rebuilt_then_edit(tree: Path, sffi, tmp_path: Path) -> None:
+    files = spl_files(tree)
+    name = declared(next(f for f in files if declared(f)))[0]
+    lib = tmp_path / "libinc.so"
+
+    def build(body: str) -> None:
+        src = tmp_path / f"inc{len(body)}.c"
+        src.write_text(body)
+        subprocess.run([GCC, "-shared", "-fPIC", "-o", str(lib), str(src)], check=True)
+
+    build("long unrelated(void) { return 1; }\n")
+    (tree / "sffi.toml").write_text(f'[[libraries]]\npath = "{lib}"\n')
+    run(sffi, tree)
+    build(f"long {name}(void) {{ return 1; }}\nlong other(void) {{ return 2; }}\n")
+    assert same_as_no_cache(sffi, tree) is None  # the library changed: a whole check
+    f = files[7]
+    f.write_text(f.read_text().replace("\n", "\n\n", 3))
+    assert same_as_no_cache(sffi, tree) is not None
+
+
+def test_full_format_and_damaged_record(tree: Path, sffi) -> None:
+    files = spl_files(tree)
+    args = ("--output-format", "full")
+    sffi(*args, "--exit-zero", cwd=tree)
+    files[2].write_text("\n" + files[2].read_text())
+    warm = sffi(*args, "--exit-zero", cwd=tree, SFFI_DEBUG="1")
+    assert "re-checked" in warm.err
+    assert warm.out == sffi(*args, "--exit-zero", "--no-cache", cwd=tree).out
+    record = tree / ".sffi_cache" / "incremental.pickle"
+    data = record.read_bytes()
+    for damaged in (data[: len(data) // 2], b"", b"\x80\x05garbage", data.replace(b"sffi-incremental", b"sffi-incrementaX")):
+        record.write_bytes(damaged)
+        files[2].write_text("\n" + files[2].read_text())
+        warm = sffi(*args, "--exit-zero", cwd=tree, SFFI_DEBUG="1")
+        assert "re-checked" not in warm.err and "internal error" not in warm.err
+        assert warm.out == sffi(*args, "--exit-zero", "--no-cache", cwd=tree).out

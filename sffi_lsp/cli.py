@@ -295,7 +295,7 @@ def check_once(args: argparse.Namespace) -> int:
     if answering and not prepared[1].unsettled:
         _keep_answer(prepared, fmt, color, args.statistics, text, findings, suppressed, unchecked, len(files))
         if splicing and not fixed:
-            _keep_record(prepared, fmt, color, text, findings, tree, config, checked)
+            _keep_record(prepared, fmt, color, text, findings, tree, config, checked, by_decl)
     if not args.quiet and fmt in ("full", "concise"):
         tail = summary(findings, len(files), suppressed, baselined, time.monotonic() - started, unchecked)
         if fixed:
@@ -422,7 +422,7 @@ def _recheck(prepared: tuple, fmt: str, color: bool, tree: list[str], config: Co
 
 
 def _keep_record(prepared: tuple, fmt: str, color: bool, text: str, findings, tree: list[str], config: Config,
-                 checked: dict) -> None:
+                 checked: dict, resolutions: dict) -> None:
     """After a whole check: what each file printed and the cross-file index, for `_recheck`."""
     from . import incremental  # noqa: PLC0415
     from .warm import render_key  # noqa: PLC0415
@@ -434,7 +434,7 @@ def _keep_record(prepared: tuple, fmt: str, color: bool, text: str, findings, tr
     if fmt not in incremental.JOINERS or checked.get("tree_wide") or not cache.saved_all or checked["focus"] is None:
         incremental.forget(cache.directory)
         return
-    chunks = incremental.render_chunks(findings, tree, fmt, color)
+    chunks = incremental.render_chunks(findings, tree, fmt, color, resolutions)
     if chunks is None or incremental.JOINERS[fmt].join(c for c in chunks if c) != text:
         incremental.forget(cache.directory)
         return

@@ -156,7 +156,8 @@ def forget(directory: str) -> None:
 # ------------------------------------------------------------------------------ rendering
 
 
-def render_chunks(findings: Sequence, paths: Sequence[str], fmt: str, color: bool) -> list[str] | None:
+def render_chunks(findings: Sequence, paths: Sequence[str], fmt: str, color: bool,
+                  resolutions: dict | None = None) -> list[str] | None:
     """The printed text of each file's findings (in `paths` order), or None when a finding
     lies outside `paths` or the findings are not in path order (not spliceable)."""
     from . import output  # noqa: PLC0415
@@ -178,7 +179,8 @@ def render_chunks(findings: Sequence, paths: Sequence[str], fmt: str, color: boo
         if not g:
             out.append("")
             continue
-        report = output.Report(findings=g, externs=[], resolutions={}, display=display, sources=sources, color=color)
+        report = output.Report(findings=g, externs=[], resolutions=resolutions or {}, display=display,
+                               sources=sources, color=color)
         out.append(valid_utf8(render(report)))
     return out
 
@@ -393,6 +395,8 @@ def _recheck_changed(directory, rec: TreeRecord, changed, keys, fmt, color, stor
         return None
     workspace = Workspace(sub, roots=roots)
     result = check(workspace, providers, config)
+    if getattr(providers, "unsettled", False):
+        return None  # something unreadable now: the whole check says what
     ctx = CheckContext(workspace, providers, config)
     if tree_wide_findings(ctx):
         return None
@@ -402,7 +406,7 @@ def _recheck_changed(directory, rec: TreeRecord, changed, keys, fmt, color, stor
         return None
     findings = cap([f for f in result.findings if f.path in wanted])
     mine = sorted(affected)
-    chunks = render_chunks(findings, [paths[i] for i in mine], fmt, color)
+    chunks = render_chunks(findings, [paths[i] for i in mine], fmt, color, result.by_decl)
     if chunks is None:
         return None
     per: dict[str, list] = {}

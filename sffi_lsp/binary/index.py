@@ -371,10 +371,10 @@ class ExportIndex:
 
     def compile_units(self, library: Library, timeout: float = 10.0) -> list[tuple[str, str]]:
         """(name, comp_dir) of the compile units its DWARF lists (read in a child process)."""
-        from .dwarf_units import compile_units  # noqa: PLC0415
-
         if not library.path or self.dwarf_absence(library.path) is not None:
             return []  # nothing to read: no child started
+        from .dwarf_units import compile_units  # noqa: PLC0415
+
         return compile_units(library.path, timeout)
 
     def dwarf_absence(self, path: str) -> str | None:
@@ -389,9 +389,6 @@ class ExportIndex:
 
     def signatures(self, library: Library, names: Iterable[str], timeout: float = 10.0
                    ) -> dict[str, CSignature | NoSignature]:
-        from .dwarf import WorkerFailure, _from_json  # noqa: PLC0415
-        from .sigcache import lasting, library_identity  # noqa: PLC0415
-
         names = list(names)
         out: dict[str, CSignature | NoSignature] = {}
         if not library.path:
@@ -407,21 +404,27 @@ class ExportIndex:
                     targets[n] = (r.provider, r.symbol.address)
                 else:
                     targets[n] = (library.path, -1)
-            raw: dict[str, object] = {}
             by_provider: dict[str, list[str]] = {}
             for n, (provider, _addr) in targets.items():
                 by_provider.setdefault(provider, []).append(n)
+            for provider in list(by_provider):
+                # A stripped object answers here: no worker, no DWARF module imported for it.
+                why = self.dwarf_absence(provider)
+                if why is not None:
+                    for n in by_provider.pop(provider):
+                        self._signatures[(ident, n)] = NoSignature(n, why)
+                        del targets[n]
+        if todo and targets:
+            from .dwarf import WorkerFailure, _from_json  # noqa: PLC0415
+            from .sigcache import lasting, library_identity  # noqa: PLC0415
+
+            raw: dict[str, object] = {}
             identities = {p: library_identity(p) for p in by_provider}
             if self._sig_cache is not None:
                 for provider, ns in by_provider.items():
                     pid = identities[provider]
                     if pid is not None:
                         raw.update(self._sig_cache.load(pid, ns))
-            for provider, ns in by_provider.items():
-                # A stripped object answers here: no worker for libraries without DWARF.
-                why = self.dwarf_absence(provider) if any(n not in raw for n in ns) else None
-                if why is not None:
-                    raw.update({n: {"no": why} for n in ns if n not in raw})
             ask = {n: t for n, t in targets.items() if n not in raw}
             if ask:  # one request for every name still unknown, whatever object provides it
                 try:

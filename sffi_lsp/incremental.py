@@ -20,6 +20,10 @@ symbol -> defining files, file -> importing files). A run that finds a few files
    call, and their importers): exactly what each rule reads about them;
 4. prints the stored text of the other files and the fresh text of the re-judged ones.
 
+A file touched but parsing to the same model (same codec bytes) is re-judged by nobody.
+The changed files' new models are kept in the record (`overlay`) rather than by rewriting
+the whole model store each time.
+
 Anything this does not follow falls back to a whole check (returns None): another set
 of files, a name the stored models did not keep calls of, changed `use` items, library,
 static-link, manifest or wrapper findings (tree-wide placements), findings outside the
@@ -33,10 +37,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 RECORD_FILE = "incremental.pickle"
-RECORD_FORMAT = 1  # bump when the record layout or what a chunk holds changes
+RECORD_FORMAT = 2  # bump when the record layout or what a chunk holds changes
 # formats whose text is the per-file texts joined (by this separator), in file order
 JOINERS = {"concise": "", "github": "", "full": "\n"}
 MAX_CHANGED = 64  # files; beyond this a whole check is as quick
+MAX_OVERLAY = 256  # models kept in the record before the model store is rewritten
 _SEVERITIES = ("error", "warning", "info", "hint")
 
 
@@ -95,11 +100,24 @@ class TreeRecord:
     referrers: dict[str, list[int]]
     definers: dict[str, list[int]]  # mangled symbol -> files defining it
     importers: dict[int, list[int]]  # file -> files importing it
+    # path -> (size, mtime_ns, candidates, codec bytes): models re-read by incremental runs and
+    # not yet written to the model store (rewriting the whole store per edit cost more than
+    # the re-check); a whole run writes them there.
+    overlay: dict[str, tuple]
 
     def as_plain(self) -> tuple:
         return ("sffi-incremental", RECORD_FORMAT, self.key, self.render, self.watch, self.focus, self.paths,
                 self.sizes, self.mtimes, self.chunks, self.counts, self.suppressed, self.unchecked,
-                self.declarers, self.referrers, self.definers, self.importers)
+                self.declarers, self.referrers, self.definers, self.importers, self.overlay)
+
+    def entry(self, stored, path: str):
+        """The model entry this record was made from for `path` (overlay first), or None."""
+        held = self.overlay.get(path)
+        if held is not None:
+            from .cache import StoredModel  # noqa: PLC0415
+
+            return StoredModel(*held)
+        return stored.entries.get(path)
 
 
 def load_record(directory: str) -> TreeRecord | None:
@@ -113,7 +131,7 @@ def load_record(directory: str) -> TreeRecord | None:
     try:
         with open(os.path.join(directory, RECORD_FILE), "rb") as fh:
             plain = _unpickler_classes()["plain"](fh).load()
-        if not isinstance(plain, tuple) or len(plain) != 17 or plain[0] != "sffi-incremental" \
+        if not isinstance(plain, tuple) or len(plain) != 18 or plain[0] != "sffi-incremental" \
                 or plain[1] != RECORD_FORMAT:
             return None
         rec = TreeRecord(*plain[2:])
@@ -121,7 +139,11 @@ def load_record(directory: str) -> TreeRecord | None:
         if not (isinstance(rec.key, str) and isinstance(rec.watch, dict) and isinstance(rec.focus, frozenset)
                 and all(isinstance(x, list) and len(x) == n for x in
                         (rec.sizes, rec.mtimes, rec.chunks, rec.counts, rec.suppressed, rec.unchecked))
-                and all(isinstance(x, dict) for x in (rec.declarers, rec.referrers, rec.definers, rec.importers))):
+                and all(isinstance(x, dict) for x in (rec.declarers, rec.referrers, rec.definers, rec.importers,
+                                                      rec.overlay))):
+            return None
+        if not all(isinstance(v, tuple) and len(v) == 4 and type(v[0]) is int and type(v[1]) is int
+                   and isinstance(v[2], frozenset) and isinstance(v[3], bytes) for v in rec.overlay.values()):
             return None
         return rec
     except Exception:  # noqa: BLE001  (missing, truncated, corrupt, planted: a whole check)
@@ -261,7 +283,7 @@ def build_record(key: str, render: str, watch: dict, focus: frozenset, paths: Se
                       [severity_counts(g) for g in per_file],
                       [suppressed_by_path.get(p, 0) for p in paths],
                       [unchecked_by_path.get(p, 0) for p in paths],
-                      declarers, referrers, definers, importers)
+                      declarers, referrers, definers, importers, {})
 
 
 # ------------------------------------------------------------------------------ the incremental run
@@ -324,11 +346,12 @@ def _recheck_changed(directory, rec: TreeRecord, changed, keys, fmt, color, stor
     paths = rec.paths
     models: dict[int, object] = {}
     new_entries: dict[int, tuple] = {}
-    affected: set[int] = set(changed)
+    affected: set[int] = set()
     imports_moved: set[int] = set()
+    pairs = []
     for i in changed:
         path = paths[i]
-        entry = stored.entries.get(path)
+        entry = rec.entry(stored, path)
         if entry is None or entry.size != rec.sizes[i] or entry.mtime_ns != rec.mtimes[i]:
             return None  # the store does not hold the model the record was made from
         old = entry.model(path)
@@ -346,30 +369,48 @@ def _recheck_changed(directory, rec: TreeRecord, changed, keys, fmt, color, stor
             return None
         if _use_keys(old) != _use_keys(new):
             return None
+        blob = dumps(new)
+        new_entries[i] = (cands, blob)
+        models[i] = new
+        if blob == entry.blob:
+            continue  # touched, or edited back: the same model, so the same findings and facts
+        affected.add(i)
         if _use_spans(old) != _use_spans(new):
             imports_moved.add(i)
-        models[i] = new
-        new_entries[i] = (cands, dumps(new))
-        # what changed for the other files
+        pairs.append((i, old, new))
+    # What changed for the other files. Declarations: every file declaring or calling the name
+    # (conflicts, arity, the places messages name). Calls and uses: the files declaring the
+    # name, when whether it is referenced at all flips (SFFI012; rename fixes also list other
+    # files' calls, but no format this record serves prints their edits). Mangled functions:
+    # the files declaring the symbol (their resolution).
+    flips: set[str] = set()
+    for i, old, new in pairs:
         od, nd = _decls_by_name(old), _decls_by_name(new)
-        decl_names = {n for n in od.keys() | nd.keys() if od.get(n) != nd.get(n)}
+        for n in od.keys() | nd.keys():
+            if od.get(n) != nd.get(n):
+                affected.update(rec.declarers.get(n, ()))
+                affected.update(rec.referrers.get(n, ()))
         oc, nc = _calls_by_name(old), _calls_by_name(new)
-        ref_names = {n for n in oc.keys() | nc.keys() if oc.get(n) != nc.get(n)} | (referred_names(old) ^ referred_names(new))
+        flips |= {n for n in oc.keys() | nc.keys() if oc.get(n) != nc.get(n)} | (referred_names(old) ^ referred_names(new))
         om, nm = mangled_symbols(old, base), mangled_symbols(new, base)
-        symbols = {s for s in om.keys() | nm.keys() if om.get(s) != nm.get(s)}
-        for n in decl_names:
-            affected.update(rec.declarers.get(n, ()))
-            affected.update(rec.referrers.get(n, ()))
-        for n in ref_names | symbols:
-            affected.update(rec.declarers.get(n, ()))
+        for sym in om.keys() | nm.keys():
+            if om.get(sym) != nm.get(sym):
+                affected.update(rec.declarers.get(sym, ()))
+    referenced_before = {n: bool(rec.referrers.get(n)) for n in flips}
+    for i, old, new in pairs:
         _reindex(rec, i, old, new, base)
+    for n, before in referenced_before.items():
+        if bool(rec.referrers.get(n)) != before:
+            affected.update(rec.declarers.get(n, ()))
     for i in imports_moved:
         affected.update(j for j, who in rec.importers.items() if i in who)
+    if not affected:
+        return _save(directory, rec, changed, keys, store, stored, new_entries, fmt, 0)
 
     def model_of(i: int):
         m = models.get(i)
         if m is None:
-            entry = stored.entries.get(paths[i])
+            entry = rec.entry(stored, paths[i])
             if entry is None or entry.size != rec.sizes[i] or entry.mtime_ns != rec.mtimes[i]:
                 raise LookupError(paths[i])
             m = entry.model(paths[i])
@@ -425,17 +466,26 @@ def _recheck_changed(directory, rec: TreeRecord, changed, keys, fmt, color, stor
         rec.counts[i] = severity_counts(per.get(p, ()))
         rec.suppressed[i] = sup.get(p, 0)
         rec.unchecked[i] = unchecked_by.get(p, 0)
-    for i in changed:
-        rec.sizes[i], rec.mtimes[i] = keys[i]
-    # The model store first: the record must never name a model the store does not hold.
+    return _save(directory, rec, changed, keys, store, stored, new_entries, fmt, len(affected))
+
+
+def _save(directory, rec: TreeRecord, changed, keys, store, stored, new_entries, fmt, rechecked: int) -> Outcome:
+    """The changed files' new keys and models into the model store, then the record."""
     from .cache import StoredModel  # noqa: PLC0415
 
-    entries = dict(stored.entries)
+    for i in changed:
+        rec.sizes[i], rec.mtimes[i] = keys[i]
     for i, (cands, blob) in new_entries.items():
-        entries[paths[i]] = StoredModel(keys[i][0], keys[i][1], cands, blob)
-    if not store.save(rec.focus, entries) or not save_record(directory, rec):
+        rec.overlay[rec.paths[i]] = (keys[i][0], keys[i][1], cands, blob)
+    if len(rec.overlay) > MAX_OVERLAY:  # the model store takes them all (one rewrite)
+        entries = dict(stored.entries)
+        for path, held in rec.overlay.items():
+            entries[path] = StoredModel(*held)
+        if store.save(rec.focus, entries):
+            rec.overlay = {}
+    if not save_record(directory, rec):
         forget(directory)
-    return Outcome(joined(rec.chunks, fmt), totals(rec), sum(rec.suppressed), sum(rec.unchecked), len(affected))
+    return Outcome(joined(rec.chunks, fmt), totals(rec), sum(rec.suppressed), sum(rec.unchecked), rechecked)
 
 
 def _reindex(rec: TreeRecord, i: int, old, new, base: str) -> None:

@@ -215,3 +215,18 @@ def test_full_format_with_a_library_shows_providers(tree: Path, sffi, tmp_path: 
     # (no "re-checked" assertion: on a loaded machine the signature worker may leave the
     # providers unsettled, and the run then rightly checks the whole tree)
     assert warm.out == sffi(*args, "--no-cache", cwd=tree).out
+
+
+def test_touched_file_is_not_rejudged(tree: Path, sffi) -> None:
+    """A file touched (or edited back) parses to the same model: nothing is re-judged."""
+    files = spl_files(tree)
+    run(sffi, tree)
+    import os
+
+    os.utime(files[4], ns=(files[4].stat().st_atime_ns, files[4].stat().st_mtime_ns + 5_000_000))
+    assert same_as_no_cache(sffi, tree) == 0
+    text = files[4].read_text()
+    files[4].write_text(text + "\n# a comment\n")
+    assert same_as_no_cache(sffi, tree) is not None
+    files[4].write_text(text)
+    assert same_as_no_cache(sffi, tree) is not None

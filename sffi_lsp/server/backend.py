@@ -444,3 +444,79 @@ def parse_incremental(parser: Any, text: str, path: str) -> SourceFile:
     return with_path(parser.update(text), path)
 
 
+
+
+# --------------------------------------------------------------------------- the model store
+# The server reads and writes the CLI's model store (`cache.ModelStore`): see workspace_index.
+
+
+def model_store(cache_dir: str) -> Any:
+    from ..cache import ModelStore  # noqa: PLC0415
+
+    return ModelStore(cache_dir)
+
+
+def load_models(store: Any) -> Any:
+    """The stored tree (an empty one for no store, or an absent, corrupt or outdated file)."""
+    from ..cache import StoredTree  # noqa: PLC0415
+
+    return store.load() if store is not None else StoredTree()
+
+
+def save_models(store: Any, focus: frozenset[str], entries: dict[str, Any]) -> bool:
+    try:
+        return bool(store.save(focus, entries))
+    except Exception:  # noqa: BLE001 - a cache only costs speed
+        log.warning("model store not written", exc_info=True)
+        return False
+
+
+def file_key(path: str) -> Any:
+    from ..cache import FileKey  # noqa: PLC0415
+
+    return FileKey.of(path)
+
+
+def fresh_entry(stored: Any, key: Any) -> Any:
+    return stored.fresh(key) if key is not None and stored is not None else None
+
+
+def stored_entry(key: Any, candidates: frozenset[str], blob: bytes) -> Any:
+    from ..cache import StoredModel  # noqa: PLC0415
+
+    return StoredModel(key.size, key.mtime_ns, candidates, blob)
+
+
+def decode_entry(entry: Any, path: str) -> SourceFile | None:
+    model = entry.model(path)
+    return with_path(model, path) if model is not None else None
+
+
+def encode_model(model: SourceFile) -> bytes | None:
+    from ..syntax.codec import dumps  # noqa: PLC0415
+
+    try:
+        return dumps(model)
+    except Exception:  # noqa: BLE001 - a model that cannot be stored is parsed next time
+        log.warning("model of %s not encoded", model.path, exc_info=True)
+        return None
+
+
+def extern_candidates(text: str) -> frozenset[str]:
+    from ..syntax.parser import extern_name_candidates  # noqa: PLC0415
+
+    return extern_name_candidates([text]) or frozenset()
+
+
+def parse_focused(text: str, path: str, focus: frozenset[str]) -> SourceFile:
+    """An unopened file's model: only the calls and functions named in `focus` kept."""
+    from ..syntax import parse_source as parse  # noqa: PLC0415
+
+    return with_path(parse(text, path, focus), path)
+
+
+def cross_file_codes() -> frozenset[str]:
+    """The codes of the rules that judge a file by the others."""
+    from ..check.rules import ALL_RULES  # noqa: PLC0415
+
+    return frozenset(r.code for r in ALL_RULES if r.cross_file)

@@ -33,6 +33,7 @@ from .exports import ExportPager
 from .positions import EMPTY_INDEX, LineIndex
 from .settings import DEFAULT_POLL_MS, ClientSettings
 from .watching import DiskWatch
+from .workspace_index import WorkspaceIndex, line_index_of
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
         self._candidate_cache: tuple[int, list[Any], list[str]] | None = None
         # Worker thread only: per edited file, which other files share each name (see backend.NameIndex).
         self._name_indexes: dict[str, backend.NameIndex] = {}
+        # Worker thread only: the focus of the unopened files' models, the model store.
+        self.workspace_index = WorkspaceIndex()
         self.export_pager = ExportPager()  # sffi.showExports: the last library's sorted view
         self.candidate_details: dict[str, str] = {}  # name -> provider line, filled as completion shows them
         self._declared: tuple[Any, int, set[str]] | None = None
@@ -185,7 +188,15 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
         return from_fs_path(path) or path
 
     def line_index(self, path: str) -> LineIndex:
-        return self.line_indexes.get(path, EMPTY_INDEX)
+        """The position index of `path`: an unopened file's model from the store came
+        without its text, so its index is made from the disk on first use."""
+        index = self.line_indexes.get(path)
+        if index is None:
+            if path not in self.sources or path in self.open_paths:
+                return EMPTY_INDEX
+            text = analysis.read_text(path)
+            index = self.line_indexes[path] = line_index_of(text) if text is not None else EMPTY_INDEX
+        return index
 
     def range_of(self, path: str, span: Any) -> lsp.Range:
         return self.line_index(path).range(span, self.encoding)
@@ -247,26 +258,7 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
 
     # --- workspace indexing -----------------------------------------------------
     def spl_files(self) -> list[str]:
-        config = self.config
-        found: list[str] = []
-        specs: list[str] = []
-        for root in self.roots:
-            for folder, dirs, files in os.walk(root):
-                rel_folder = os.path.relpath(folder, root)
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if d not in analysis.ALWAYS_SKIPPED_DIRS
-                    and not analysis.excluded(os.path.normpath(os.path.join(rel_folder, d)) + "/", config.exclude)
-                )
-                for name in sorted(files):
-                    is_spec = name.endswith(backend.SPEC_SUFFIX)
-                    if not (is_spec or name.endswith(".spl")):
-                        continue
-                    rel = os.path.normpath(os.path.join(rel_folder, name))
-                    if not analysis.excluded(rel, config.exclude):
-                        (specs if is_spec else found).append(os.path.normpath(os.path.join(folder, name)))
-        self.spec_paths = specs  # wrapper specs met on the same walk
+        found, self.spec_paths = analysis.workspace_files(self.roots, self.config.exclude)  # specs met on the same walk
         return found
 
     async def index_workspace(self) -> int:
@@ -284,23 +276,38 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
                 progress = True
             except Exception:  # noqa: BLE001 - progress is a nicety
                 log.info("work done progress refused", exc_info=True)
+        index = self.workspace_index
+        cache_dir = backend.cache_directory(self.config) if self.backend is not None else None
+        await loop.run_in_executor(self.executor, index.begin, paths, cache_dir)
+        # Names first (texts of the files to parse, read and let go), then models: batches
+        # keep the loop answering and let open documents be checked alone meanwhile.
+        batch = 500
+        for start in range(0, len(paths), batch):
+            if not self.started.is_set():
+                await self.check_open_documents_alone()
+            await loop.run_in_executor(self.executor, index.candidates_of, paths[start : start + batch])
+        demoted = await loop.run_in_executor(self.executor, index.settle_focus)
         batch = 100
         for start in range(0, len(paths), batch):
             if not self.started.is_set():
                 await self.check_open_documents_alone()  # opened (or edited) meanwhile
-            chunk = [p for p in paths[start : start + batch] if p not in self.open_paths]
-            stamps, parsed = await loop.run_in_executor(self.executor, analysis.stamp_and_parse, chunk)
+            chunk = paths[start : start + batch]
+            stamps = await loop.run_in_executor(self.executor, analysis.stamps_of, chunk)
             self._spl_stamps.update(stamps)
-            for path, source, index in parsed:
+            parsed = await loop.run_in_executor(self.executor, index.read_batch, chunk, set(self.open_paths))
+            for path, source, line_index in parsed:
                 if path in self.open_paths:
                     continue  # the editor's buffer wins over the disk
-                self._install_source(path, source, index)
+                self._install_source(path, source, line_index)
             if progress:
                 done = min(len(paths), start + batch)
                 self.work_done_progress.report(
                     token,
                     lsp.WorkDoneProgressReport(message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))),
                 )
+        saved = await loop.run_in_executor(self.executor, index.finish)
+        log.info("workspace index: %d file(s), %d from the model store, %d parsed (%d re-read for new names); store %s",
+                 len(paths), index.from_store, index.parsed, demoted, "written" if saved else "unchanged")
         specs = [p for p in self.spec_paths if p not in self.open_paths]
         read = await loop.run_in_executor(self.executor, analysis.read_specs, specs)
         engine = self._ensure_engine_workspace()
@@ -338,8 +345,9 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
         self._in_flight = set(dirty)
         try:
             parsed, result = await asyncio.get_running_loop().run_in_executor(
-                self.executor, analysis.analyse, jobs, parsers, engine, current, {}, list(self.roots), None, True
-            )
+                self.executor, functools.partial(
+                    analysis.analyse, jobs, parsers, engine, current, {}, list(self.roots), None, True,
+                    index=self.workspace_index))
         except Exception:  # noqa: BLE001 - the full check after the index still comes
             log.exception("checking the open documents alone failed")
             return
@@ -420,13 +428,16 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
             self.engine_workspace = backend.new_workspace(self.roots)
         return self.engine_workspace
 
-    def _install_source(self, path: str, source: SourceFile | None, index: LineIndex) -> None:
+    def _install_source(self, path: str, source: SourceFile | None, index: LineIndex | None) -> None:
         if source is None:
             return
         backend.set_file(self._ensure_engine_workspace(), path, source)
         self.sources[path] = source
         self._sources_version += 1
-        self.line_indexes[path] = index
+        if index is None:
+            self.line_indexes.pop(path, None)  # read from the store: made on demand
+        else:
+            self.line_indexes[path] = index
 
     def _remove_source(self, path: str) -> None:
         if self.engine_workspace is not None and path in self.sources:
@@ -499,8 +510,9 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
             others = None if full else dict(self.sources)
             try:
                 parsed, result = await loop.run_in_executor(
-                    self.executor, analysis.analyse, jobs, parsers, engine, backend_now, others, list(self.roots), self._name_indexes
-                )
+                    self.executor, functools.partial(
+                        analysis.analyse, jobs, parsers, engine, backend_now, others, list(self.roots), self._name_indexes,
+                        index=self.workspace_index, unopened=[p for p in self.sources if p not in self.open_paths] if full else None))
             except Exception:  # noqa: BLE001 - an analysis failure must not stop the server
                 log.exception("analysis failed")
                 self._in_flight = set()
@@ -544,7 +556,7 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
             del self.converted[gone]
         self._install_findings(result, by_path, edited)
         self.send_status()
-        _freeze_long_lived()
+        analysis.freeze_long_lived()
 
     def status(self) -> dict[str, int]:
         """Counts for the editor's status bar: distinct extern names by resolution."""
@@ -554,6 +566,9 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
             "unresolved": statuses.count("unresolved"),
             "externs": sum(len(s.externs) for s in self.sources.values()),
             "files": len(self.sources),
+            # how the last workspace index got its models (a warm start reads them all from the store)
+            "fromStore": self.workspace_index.from_store,
+            "parsed": self.workspace_index.parsed,
         }
 
     def send_status(self) -> None:
@@ -673,17 +688,6 @@ class SffiLanguageServer(ClientSettings, DiskWatch, LanguageServer):
 def _normpath(path: str) -> str:
     """os.path.normpath, memoised: every finding of every check passes here."""
     return os.path.normpath(path)
-
-
-def _freeze_long_lived() -> None:
-    """After a full check, what is alive (the models of the whole tree, the
-    providers' tables, the results: about a million objects on a large tree)
-    lives until the next one. Frozen, the cyclic GC stops re-scanning it: full
-    collections had cost 100-450 ms pauses in the middle of a keystroke's check.
-    Young garbage is collected first so no cycle is frozen with it; the model
-    is acyclic, so what the next check replaces is still freed (by refcount)."""
-    gc.collect(1)
-    gc.freeze()
 
 
 def _with_path(decl: ExternDecl, path: str) -> ExternDecl:

@@ -78,3 +78,23 @@ def _declared(text: str) -> set[str]:
     from sffi_lsp.syntax import parse_source
 
     return {e.name for e in parse_source(text, "x.spl").externs}
+
+
+def test_forked_models_equal_serial_models(tmp_path: Path) -> None:
+    """Workers send `syntax.codec` bytes that the parent decodes: the models it ends
+    with must be the very models a serial parse gives (lazy calls, functions, spans),
+    for our samples and the bench sample tree."""
+    from sffi_lsp import tree_parse
+
+    tree = _tree(tmp_path, with_samples=True)
+    bench = Path(__file__).resolve().parents[2] / "bench" / "sample_tree"
+    files = sorted(str(p) for p in tree.glob("*.spl")) + sorted(str(p) for p in bench.rglob("*.spl"))
+    assert len(files) >= tree_parse.SERIAL_BELOW
+    serial = tree_parse._parse_focused(files, 1)
+    forked = tree_parse._parse_focused(files, 2)
+    assert [m.path for m in forked] == files
+    for a, b in zip(forked, serial):
+        assert a == b, a.path
+        assert [c.span for c in a.calls] == [c.span for c in b.calls], a.path
+        assert [f.name_span for f in a.functions] == [f.name_span for f in b.functions], a.path
+    assert any(m.calls for m in forked) and any(m.externs for m in forked)

@@ -29,10 +29,10 @@ def _parser():
     return parse_file
 
 
-def _parse_path(path: str) -> SourceFile:
+def _parse_path(path: str, focus: frozenset[str] | None = None) -> SourceFile:
     """Parse one file; never raises (a worker crash must not take the run with it)."""
     try:
-        return _parser()(path)
+        return _parser()(path, focus) if focus is not None else _parser()(path)
     except OSError as exc:
         problem = f"cannot read file: {exc.strerror or exc}"
     except Exception as exc:  # the parser promises not to raise; keep a bug visible but contained
@@ -157,15 +157,17 @@ def _parse_stored_gc_off(files: Sequence[str], store: ModelStore, jobs: int, qui
                 todo.append(i)
         todo.sort()
         done = None
+        todo_files = [files[i] for i in todo]
+        todo_texts = [texts[i] for i in todo]
+        texts = []  # (each text is let go once parsed: `_parse_texts`)
         if jobs > 1 and len(todo) >= SERIAL_BELOW:
-            done = _parse_forked([files[i] for i in todo], [texts[i] for i in todo], focus, jobs, progress,
-                                 encode=True)
+            done = _parse_forked(todo_files, todo_texts, focus, jobs, progress, encode=True)
         if done is None:
             from .syntax.codec import dumps  # noqa: PLC0415
 
             done = []
-            for i in todo:
-                m = _parse_texts(files, texts, focus, range(i, i + 1))[0]
+            for k in range(len(todo)):
+                m = _parse_texts(todo_files, todo_texts, focus, range(k, k + 1))[0]
                 done.append((m, dumps(m)))
                 progress.step()
     finally:
@@ -272,6 +274,9 @@ def _parse_forked(files: Sequence[str], texts: list[str | None], focus: frozense
         # a fork would also touch, and so copy, every page the parent left behind)
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [pool.submit(_parse_batch, b) for b in batches]
+            # (the workers are forked by now, with their own copies of the texts)
+            for i in range(own, n):
+                texts[i] = None
             mine = _parse_texts(files, texts, focus, range(own))
             if encode:
                 out: list[tuple[SourceFile, bytes | None]] = [(m, dumps(m)) for m in mine]
@@ -319,10 +324,17 @@ def _decoded(sent: "bytes | SourceFile", path: str) -> SourceFile:
 
 def _parse_texts(files: Sequence[str], texts: list[str | None], focus: frozenset[str] | None,
                  indices: range) -> list[SourceFile]:
+    """Models of `files[i]` for i in `indices`; each text is let go once parsed (the
+    models are all that is kept: 47 MB of text on the issue-14 tree), so a text that
+    is None by then is read again."""
     from .syntax.parser import parse_source  # noqa: PLC0415
 
-    return [parse_source(texts[i], files[i], focus) if texts[i] is not None else _parse_path(files[i])
-            for i in indices]
+    out = []
+    for i in indices:
+        text = texts[i]
+        texts[i] = None
+        out.append(parse_source(text, files[i], focus) if text is not None else _parse_path(files[i], focus))
+    return out
 
 
 def idle_cores() -> int:

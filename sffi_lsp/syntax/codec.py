@@ -129,7 +129,8 @@ def encode(model: SourceFile) -> tuple:
         functions.append((name, _SPAN(span), enclosing))
     return (
         CODEC_VERSION,
-        None if starts is None else array(_LINE_TABLE, starts).tobytes(),
+        None if starts is None else (starts.tobytes() if isinstance(starts, array) and starts.typecode == _LINE_TABLE
+                                     else array(_LINE_TABLE, starts).tobytes()),
         tuple(map(_extern, externs)),
         tuple(blocks),
         tuple(map(_SPAN, model.extern_types)),

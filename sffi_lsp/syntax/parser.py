@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+from array import array
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -12,6 +13,9 @@ from sffi_lsp.model import SourceFile, SyntaxProblem
 from sffi_lsp.syntax.chunks import split_chunks
 from sffi_lsp.syntax.scanner import scan_chunks
 from sffi_lsp.syntax.source import MAX_PROBLEMS, ChunkResult, Source
+
+# line starts kept by a whole-file model (offsets below 4 Gi code points; `codec` stores them so too)
+LINE_TABLE_TYPE = "I"
 
 
 def assemble(path: str, results: list[ChunkResult], line_count: int) -> SourceFile:
@@ -98,8 +102,13 @@ def _parse_source(text: str, path: str, focus: frozenset[str] | None = None) -> 
         src = Source.of(text, path)
         # the same chunks as the incremental parser, so both give identical models
         # even on broken text (an unclosed bracket is contained by its chunk)
-        results = [scan_chunks(src, split_chunks(src), focus)]
-        return assemble(path, results, src.index.line_count)
+        result = scan_chunks(src, split_chunks(src), focus)
+        if result.anchor is not None and (result.calls or result.functions):
+            # The lazy calls and functions keep the line table to place themselves: as
+            # 4-byte array items it is a tenth of a list of ints (issue-14 tree: 59 MB of
+            # the 279 MB of focused models). The scan itself used the list.
+            result.anchor.starts = array(LINE_TABLE_TYPE, src.index.starts)  # type: ignore[assignment]
+        return assemble(path, [result], src.index.line_count)
     except RecursionError:
         return _problem_file(path, "file nested too deeply to read")
     except Exception as exc:  # a bug must not take the CLI or server down with it

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from sys import intern
 from dataclasses import replace
 
 from sffi_lsp.model import Suppression, SyntaxProblem, UseItem
@@ -308,7 +309,7 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
         if h[3]:
             ns = h[4]
             if focus is None or h[2] in focus:
-                functions.append(lazy_function(h[2], stack[-1][2] if stack else None, anchor, h[4]))
+                functions.append(lazy_function(intern(h[2]), stack[-1][2] if stack else None, anchor, h[4]))
         stack.append(h)
 
     fn_ranges = [h for h in headers if h[3]]
@@ -369,6 +370,8 @@ def _scan(src: Source, res: ChunkResult, cstarts: list[int], cends: list[int], c
             name = name[::-1]
         if name in not_calls or s in decl_names or (focus is not None and name not in focus):
             continue
+        # one string per name, not per call: a tree calls the same externs thousands of times
+        name = intern(name)
         prev = masked[s - 1] if s else "\n"
         if prev == "@" or prev == "$":
             continue

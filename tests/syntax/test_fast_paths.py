@@ -189,3 +189,36 @@ def test_spliced_line_index_equals_a_fresh_one():
         p = _common_prefix(a, b)
         q = _common_suffix(a, b, min(len(a), len(b)) - p)
         assert LineIndex.spliced(LineIndex(a), b, p, q, len(b) - len(a)).starts == LineIndex(b).starts
+
+
+def _bench_samples() -> list[Path]:
+    bench = Path(__file__).resolve().parents[2] / "bench" / "sample_tree"
+    return sorted(SAMPLES.glob("*.spl")) + sorted(bench.rglob("*.spl"))
+
+
+def test_compact_line_table_places_lazy_items_as_the_scan_did() -> None:
+    """A whole-file model keeps its line table as a 4-byte array: every lazy call's and
+    function's spans equal those built from the scan's own line list (plain spans from
+    `Source.index`), and the names are interned (one string per name)."""
+    import sys
+    from array import array
+
+    seen = 0
+    for path in _bench_samples():
+        text = path.read_text(encoding="utf-8")
+        model = parse_source(text, str(path))
+        index = Source.of(text).index
+        for c in model.calls:
+            assert isinstance(c, LazyCallSite)
+            assert isinstance(c._at[0].starts, array)
+            s = c._at[1] + c._at[0].offset
+            assert c.span == index.span(s, s + len(c.name)), (path, c.name)
+            if c.args_span is not None:
+                assert c.args_span == index.span(c.args_span.start, c.args_span.end)
+            assert c.name is sys.intern(c.name)
+            seen += 1
+        for f in model.functions:
+            assert f.name_span == index.span(f.name_span.start, f.name_span.end)
+            assert text[f.name_span.start:f.name_span.end] == f.name
+            assert f.name is sys.intern(f.name)
+    assert seen > 100

@@ -205,7 +205,7 @@ def _parse_focused(files: Sequence[str], jobs: int) -> list[SourceFile]:
     tree (`extern_name_candidates`) then bound which calls and functions the
     models keep: rules look at calls of externs only, and most calls are not
     (bench_syntax tree: 26,660 calls, 3,673 kept). Workers are forked with the
-    texts in memory and send back these smaller models."""
+    texts in memory and send back these smaller models as `syntax.codec` bytes."""
     # (the cyclic GC off for the whole parse, as in `_parse_stored`: measured on the
     # issue-14 tree, --jobs 1, 8.6 -> 7.1 CPU s; parse_source pauses it per file only,
     # and the collections between files rescanned every model made so far)

@@ -15,7 +15,7 @@ from ..check.types import CheckResult
 from ..model import SourceFile
 from . import backend
 from .positions import EMPTY_INDEX, LineIndex
-from .workspace_index import WorkspaceIndex, line_index_of
+from .workspace_index import WorkspaceIndex, line_index_of, read_text
 
 log = logging.getLogger("sffi_lsp.server.server")  # as before the split: one logger for the check path
 ALWAYS_SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".sffi_cache"}
@@ -62,16 +62,6 @@ def workspace_files(roots: list[str], exclude: Iterable[str]) -> tuple[list[str]
                 if not excluded(rel, exclude):
                     (specs if is_spec else found).append(os.path.normpath(os.path.join(folder, name)))
     return found, specs
-
-
-def read_text(path: str) -> str | None:
-    try:
-        if not os.path.isfile(path):
-            return None
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def read_specs(paths: list[str]) -> list[tuple[str, Any, LineIndex]]:

@@ -79,7 +79,7 @@ class WorkspaceIndex:
         for path in paths:
             if path in self._fresh:
                 continue
-            text = _read(path)
+            text = read_text(path)
             if text is not None:
                 self._wanted |= backend.extern_candidates(text)
 
@@ -142,7 +142,7 @@ class WorkspaceIndex:
 
     def _parse_for_store(self, path: str) -> tuple[str, SourceFile, LineIndex] | None:
         key = self._keys.get(path)
-        text = _read(path)
+        text = read_text(path)
         if text is None:
             return None
         model = backend.parse_focused(text, path, self.focus)
@@ -181,7 +181,7 @@ class WorkspaceIndex:
         self.focus = self.focus | new
         out = []
         for path in files_mentioning(unopened, new):
-            text = _read(path)
+            text = read_text(path)
             if text is not None:
                 out.append((path, backend.parse_focused(text, path, self.focus), line_index_of(text)))
         log.info("focus grown by %d name(s): %d unopened file(s) read again", len(new), len(out))
@@ -208,7 +208,8 @@ def files_mentioning(paths: list[str], names: frozenset[str] | set[str]) -> list
     return found
 
 
-def _read(path: str) -> str | None:
+def read_text(path: str) -> str | None:
+    """A file's text (undecodable bytes replaced), or None when it is not a readable file."""
     try:
         if not os.path.isfile(path):
             return None

@@ -286,6 +286,7 @@ async def run(args: argparse.Namespace) -> int:
         completion_times: list[float] = []
         cpu_start = cpu_ms(server_pid)
         counts: dict[str, int] = {}
+        by_prefix: dict[str, list[float]] = {}
         for i in range(args.completions):
             prefix = prefixes[i % len(prefixes)]
             version += 1
@@ -311,6 +312,7 @@ async def run(args: argparse.Namespace) -> int:
                 )
             )
             completion_times.append((time.perf_counter() - t0) * 1000)
+            by_prefix.setdefault(prefix, []).append(completion_times[-1])
             counts[prefix] = len(result.items) if result else 0
         cpu["completion (with its edit)"] = (cpu_ms(server_pid) - cpu_start) / args.completions
         stages["after completions"] = rss_mb(server_pid)
@@ -344,6 +346,8 @@ async def run(args: argparse.Namespace) -> int:
         line(f"completion ({exports_total} exports)", completion_times, TARGETS["completion"])
         print(f"{'showExports page (4 filters)':<34} " + ", ".join(f"{t:.0f}" for t in export_times) + " ms")
         print(f"{'completion items per prefix':<34} {counts}")
+        print(f"{'completion ms per prefix (1st/max)':<34} "
+              + ", ".join(f"{p!r}: {v[0]:.0f}/{max(v):.0f}" for p, v in by_prefix.items()))
         print(f"{'server CPU per request (ms)':<34} " + ", ".join(f"{k}: {v:.1f}" for k, v in cpu.items()))
         print(f"{'server RSS by stage (MB)':<34} " + ", ".join(f"{k}: {v:.0f}" for k, v in stages.items()))
         print(

@@ -520,3 +520,10 @@ def cross_file_codes() -> frozenset[str]:
     from ..check.rules import ALL_RULES  # noqa: PLC0415
 
     return frozenset(r.code for r in ALL_RULES if r.cross_file)
+
+
+def rust_source_reader_problem() -> str | None:
+    """None when the Rust source reader (tree-sitter) can run here, else why not."""
+    from ..rust_source.reader import available  # noqa: PLC0415 - imports native code: never at start-up
+
+    return available()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lsprotocol import types as lsp
 
-from . import backend
+from . import backend, native_features
 
 if TYPE_CHECKING:
     from .server import SffiLanguageServer
@@ -129,6 +129,7 @@ def setup(ls: "SffiLanguageServer") -> None:
                 await watchers
         finally:
             STARTUP.finish(ls)
+        await native_features.announce(ls)  # after the first diagnostics: it imports native code
 
     @ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: "SffiLanguageServer", params: lsp.DidChangeConfigurationParams) -> None:

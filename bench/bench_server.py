@@ -12,6 +12,7 @@ a generated library with 60,000 exports when the wheel is absent (--library
 generated). Nothing is committed: everything lives in a temp dir.
 
     .venv/bin/python bench/bench_server.py [--library auto|torch|generated] [--keep]
+    .venv/bin/python bench/bench_server.py --startup [--repeat N]   # spawn -> first diagnostics
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import asyncio
 import glob
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -424,8 +426,9 @@ class ServerWatch:
         raise TimeoutError(f"no full check of {files} files within {timeout:.0f} s")
 
 
-async def start_watched(root: Path, capabilities: str, env: dict[str, str]) -> ServerWatch:
-    config = ClientServerConfig(server_command=[sys.executable, "-m", "sffi_lsp.server"], server_env=env)
+async def start_watched(root: Path, capabilities: str, env: dict[str, str], log_file: Path | None = None) -> ServerWatch:
+    logging = ["--log-level", "INFO", "--log-file", str(log_file)] if log_file else []
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "sffi_lsp.server", *logging], server_env=env)
     t0 = time.perf_counter()
     client = await config.start()
     assert isinstance(client, LanguageClient)
@@ -634,6 +637,59 @@ async def run_huge(args: argparse.Namespace) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
+async def run_startup(args: argparse.Namespace) -> int:
+    """Issue 14 item 6, the server's share of an editor's activation-to-first-squiggle: process
+    spawn -> initialize -> didOpen -> first diagnostics (pull client), against references timed in
+    the same run: `python -c pass` (the interpreter's floor) and importing lsprotocol + pygls
+    (the LSP libraries' floor, which every pygls server pays). Median of --repeat starts."""
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="sffi-startup-"))
+    root = work / "proj"
+    (root / "src").mkdir(parents=True, exist_ok=True)
+    main_spl = root / "src" / "main.spl"
+    main_spl.write_text("extern fn rt_startup_missing(a: i64) -> i64\nfn f() -> i64:\n    rt_startup_missing(1)\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO), SIMPLE_PLUGIN_MANIFEST=str(root / "none.sdn"))
+
+    def wall(cmd: list[str]) -> float:
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+    floor: list[float] = []
+    libraries: list[float] = []
+    server: list[float] = []
+    stages: dict[str, list[float]] = {}
+    try:
+        for _ in range(args.repeat):
+            floor.append(wall([sys.executable, "-c", "pass"]))
+            libraries.append(wall([sys.executable, "-c", "import lsprotocol.types, pygls.lsp.server"]))
+            log_file = work / "server.log"
+            log_file.unlink(missing_ok=True)
+            watch = await start_watched(root, "neovim@v0.10.0", env, log_file)
+            try:
+                await first_diagnostics(watch, main_spl, pull_client=True)
+                server.append(time.perf_counter() - watch.t0)
+            finally:
+                await stop_watched(watch)
+            # the server's own stages, seconds since its process started (lifecycle.StartupClock)
+            for line in log_file.read_text(errors="replace").splitlines():
+                found = re.search(r"start-up \+([0-9.]+) s \(cpu ([0-9.]+) s\): (imports done|first check done)", line)
+                if found:
+                    stages.setdefault(found.group(3), []).append(float(found.group(1)))
+        load = os.getloadavg()[0]
+        f, lib, srv = (statistics.median(v) for v in (floor, libraries, server))
+        print(f"start-up, median of {args.repeat} (load {load:.1f} on {os.cpu_count()} CPUs, {time.strftime('%H:%M:%S')} UTC)")
+        print(f"{'python -c pass':<44} {f * 1000:7.0f} ms   (reference)")
+        print(f"{'import lsprotocol.types + pygls':<44} {lib * 1000:7.0f} ms   {lib / f:5.1f}x the reference")
+        print(f"{'sffi-lsp spawn -> first diagnostics':<44} {srv * 1000:7.0f} ms   {srv / f:5.1f}x the reference, "
+              f"{srv / lib:4.2f}x the LSP libraries' import (target: VS Code activation -> squiggle < 1 s)")
+        for stage, values in stages.items():
+            print(f"{'  server log: ' + stage:<44} {statistics.median(values) * 1000:7.0f} ms after its process started")
+        return 0
+    finally:
+        if not (args.keep or args.work):
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--library", choices=["auto", "torch", "generated"], default="auto")
@@ -648,12 +704,15 @@ def main() -> int:
     )
     parser.add_argument("--scale", action="store_true", help="open-file-first, index, RSS and warm start at two sizes")
     parser.add_argument("--huge", action="store_true", help="a 1 MB and a 10 MB file: first diagnostics, count, RSS")
+    parser.add_argument("--startup", action="store_true",
+                        help="spawn -> first diagnostics against python start-up and the LSP libraries' import")
     parser.add_argument("--client", choices=["pull", "push"], default="pull", help="--scale: diagnostics model")
     parser.add_argument("--small-files", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5, help="--scale: server starts timed to the first diagnostics")
     parser.add_argument("--big-files", type=int, default=9100)
     args = parser.parse_args()
-    return asyncio.run(run_scale(args) if args.scale else run_huge(args) if args.huge else run(args))
+    return asyncio.run(run_scale(args) if args.scale else run_huge(args) if args.huge
+                       else run_startup(args) if args.startup else run(args))
 
 
 if __name__ == "__main__":

@@ -62,12 +62,13 @@ def message(missing: list[tuple[str, str, str]]) -> str:
 
 
 async def announce(ls: "SffiLanguageServer") -> None:
-    """Probe in the analysis executor, then one warning message and one log line per feature."""
+    """Probe in a pool thread, then one warning message and one log line per feature."""
     if getattr(ls, "_native_features_announced", False):
         return
     ls._native_features_announced = True  # type: ignore[attr-defined]
     try:
-        missing = await asyncio.get_running_loop().run_in_executor(ls.executor, unavailable)
+        # Not ls.executor: a huge document's parse may hold that one worker for seconds.
+        missing = await asyncio.get_running_loop().run_in_executor(None, unavailable)
     except Exception:  # noqa: BLE001
         log.debug("probing the native packages failed", exc_info=True)
         return

@@ -12,6 +12,7 @@ declare `extern fn apps__registry__registry_server__run_registry()` and get the 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -37,12 +38,20 @@ class SimpleFunction:
 
 def module_prefix(path: str, source_root: str) -> str | None:
     """The builder's module prefix of `path` (None: the file is not under the source root)."""
-    rel = os.path.relpath(os.path.abspath(path), source_root)
+    return _module_prefix(os.path.abspath(path), source_root)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _module_prefix(path: str, source_root: str) -> str | None:
+    # Memoised: the provider and the CLI's incremental record both ask for every file of
+    # the tree (issue-14 tree: 18,200 calls, 0.6 s of a 24 s profile in relpath and splits).
+    rel = os.path.relpath(path, source_root)
     if rel.startswith(os.pardir + os.sep) or rel == os.pardir or os.path.isabs(rel):
         return None
+    pieces = rel.split(os.sep)
     parts = []
-    for k, part in enumerate(rel.split(os.sep)):
-        if k == len(rel.split(os.sep)) - 1 and part.endswith(".spl"):
+    for k, part in enumerate(pieces):
+        if k == len(pieces) - 1 and part.endswith(".spl"):
             part = part[:-4]
         part = _LAYER.sub("", part, count=1)
         if part:

@@ -252,7 +252,7 @@ def build_record(key: str, render: str, watch: dict, focus: frozenset, paths: Se
     """The record of a whole run (`models` in `paths` order)."""
     import os as _os  # noqa: PLC0415
 
-    from .check.providers.simple_functions import source_root  # noqa: PLC0415
+    from .check.providers.simple_functions import mangled_names, source_root  # noqa: PLC0415
 
     base = source_root(root)
     at = {p: i for i, p in enumerate(paths)}
@@ -273,7 +273,7 @@ def build_record(key: str, render: str, watch: dict, focus: frozenset, paths: Se
             declarers.setdefault(name, []).append(i)
         for name in referred_names(m):
             referrers.setdefault(name, []).append(i)
-        for sym in mangled_symbols(m, base):
+        for sym in dict.fromkeys(mangled_names(m, base)):  # the keys of mangled_symbols, spans unbuilt
             definers.setdefault(sym, []).append(i)
         who = sorted({at[p] for p, _ in workspace.importers_of(m.path) if p in at})
         if who:

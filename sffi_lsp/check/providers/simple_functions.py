@@ -75,6 +75,16 @@ def file_functions(f, base: str) -> list[SimpleFunction]:  # noqa: ANN001 -- Sou
             for fn in f.functions if fn.enclosing is None and not fn.name.startswith(_NEVER_MANGLED)]
 
 
+def mangled_names(f, base: str) -> list[str]:  # noqa: ANN001 -- SourceFile
+    """The mangled names of `file_functions(f, base)`, without building their spans
+    (the CLI's incremental record indexes every file of the tree by them)."""
+    prefix = module_prefix(f.path, base) if f.path else None
+    if prefix is None:
+        return []
+    return [f"{prefix}__{fn.name}" for fn in f.functions
+            if fn.enclosing is None and not fn.name.startswith(_NEVER_MANGLED)]
+
+
 def mangled_functions(files: Iterable, root: str) -> dict[str, SimpleFunction]:  # noqa: ANN001 -- SourceFile
     """mangled name -> function, for the top-level functions of `files`."""
     base = source_root(root)

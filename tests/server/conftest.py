@@ -106,11 +106,14 @@ def uri(path: Path | str) -> str:
 
 
 async def start_client(
-    root: Path, spec: str, settings: dict[str, Any] | None = None, capabilities: lsp.ClientCapabilities | None = None
+    root: Path, spec: str, settings: dict[str, Any] | None = None, capabilities: lsp.ClientCapabilities | None = None,
+    env: dict[str, str] | None = None, server_args: tuple[str, ...] = (),
 ) -> LanguageClient:
+    """A pytest-lsp client on the real server, initialised for `root` (`env`: the server's
+    environment instead of `server_env(root)`; `server_args`: more command-line flags)."""
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "sffi_lsp.server", "--log-level", "INFO"],
-        server_env=server_env(root),
+        server_command=[sys.executable, "-m", "sffi_lsp.server", "--log-level", "INFO", *server_args],
+        server_env=server_env(root) if env is None else env,
     )
     client = await config.start()
     assert isinstance(client, LanguageClient)

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .conftest import add_refresh_handlers, open_doc, server_env, uri, wait_for
+from .conftest import open_doc, server_env, start_client, uri, wait_for
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,22 +33,8 @@ async def test_server_without_native_wheels_starts_and_says_once(project: Path, 
     env = server_env(project)
     env["PYTHONPATH"] = str(foreign_wheels(tmp_path)) + os.pathsep + env["PYTHONPATH"]
     log = tmp_path / "server.log"
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "sffi_lsp.server", "--log-file", str(log), "--log-level", "INFO"],
-        server_env=env,
-    )
-    client = await config.start()
-    assert isinstance(client, LanguageClient)
-    add_refresh_handlers(client)
-    client.set_configuration({"poll_interval_ms": 100}, section="sffi")
+    client = await start_client(project, "neovim@v0.10.0", env=env, server_args=("--log-file", str(log)))
     try:
-        await client.initialize_session(
-            lsp.InitializeParams(
-                capabilities=client_capabilities("neovim@v0.10.0"),
-                root_uri=uri(project),
-                workspace_folders=[lsp.WorkspaceFolder(uri=uri(project), name="proj")],
-            )
-        )
         main = project / "src" / "main.spl"
         open_doc(client, main)
         diags = await wait_for(client, main, lambda ds: any(d.code == "SFFI001" for d in ds))

@@ -128,13 +128,19 @@ def test_signatures_from_the_crate_found_through_dwarf(crate, tmp_path):
     assert "could not be checked" not in err
 
 
-def test_stripped_library_with_sources_and_the_unchecked_count(crate, tmp_path):
+def _stripped_project(crate, tmp_path):
+    """A project declaring SPL beside a copy of the crate's release library without its DWARF."""
     project = tmp_path / "p"
     project.mkdir()
     (project / "ffi.spl").write_text(SPL)
     stripped = project / "libtorchlike.so"
     shutil.copy(crate / "target" / "release" / "libtorchlike.so", stripped)
     subprocess.run(["strip", "--strip-debug", str(stripped)], check=True)
+    return project
+
+
+def test_stripped_library_with_sources_and_the_unchecked_count(crate, tmp_path):
+    project = _stripped_project(crate, tmp_path)
     (project / "sffi.toml").write_text('[[libraries]]\npath = "libtorchlike.so"\n')
     code, out, err = run(project, "--output-format", "concise", "--extend-select", "SFFI025", "ffi.spl")
     assert "6 externs whose signature could not be checked" in err, err
@@ -152,12 +158,7 @@ async def test_hover_labels_a_signature_read_from_the_crate(crate, tmp_path):
 
     from tests.server.conftest import CLIENTS, find, start_client, uri, wait_for
 
-    project = tmp_path / "p"
-    project.mkdir()
-    (project / "ffi.spl").write_text(SPL)
-    stripped = project / "libtorchlike.so"
-    shutil.copy(crate / "target" / "release" / "libtorchlike.so", stripped)
-    subprocess.run(["strip", "--strip-debug", str(stripped)], check=True)
+    project = _stripped_project(crate, tmp_path)
     (project / "sffi.toml").write_text(f'[[libraries]]\npath = "libtorchlike.so"\nsources = ["{crate}"]\n')
     client = await start_client(project, CLIENTS[0])
     try:

@@ -444,8 +444,6 @@ def parse_incremental(parser: Any, text: str, path: str) -> SourceFile:
     return with_path(parser.update(text), path)
 
 
-
-
 # --------------------------------------------------------------------------- the model store
 # The server reads and writes the CLI's model store (`cache.ModelStore`): see workspace_index.
 

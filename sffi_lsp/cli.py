@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 from dataclasses import replace
 
 from . import output
@@ -234,7 +235,7 @@ def check_once(args: argparse.Namespace) -> int:
     if answering:
         from .warm import read_answer, render_key  # noqa: PLC0415
 
-        kept = read_answer(prepared[0].directory, prepared[2], render_key(fmt, color, args.statistics))
+        kept = read_answer(prepared.cache.directory, prepared.key, render_key(fmt, color, args.statistics))
         if kept is not None:  # an unchanged tree: what the last run printed
             return _print_answer(args, fmt, kept, started)
     splicing = answering and report_only is None and not spec_files and not args.statistics
@@ -292,7 +293,7 @@ def check_once(args: argparse.Namespace) -> int:
     text = valid_utf8(text, json=fmt in ("json", "sarif"))
     sys.stdout.write(text)
     sys.stdout.flush()
-    if answering and not prepared[1].unsettled:
+    if answering and not prepared.providers.unsettled:
         _keep_answer(prepared, fmt, color, args.statistics, text, findings, suppressed, unchecked, len(files))
         if splicing and not fixed:
             _keep_record(prepared, fmt, color, text, findings, tree, config, checked, by_decl)
@@ -333,9 +334,19 @@ def project_files(paths: Sequence[str], config: Config, files: list[str], spec_f
     return sorted(set(whole) | set(files))
 
 
+class Prepared(NamedTuple):
+    """What a run knows before it reads a file of the tree."""
+
+    cache: ModelStore | None  # None for --no-cache
+    providers: Any
+    key: str | None  # of the tree's result; None: no reuse
+    base: str | None  # the key's part that is not the files
+    stats: list[tuple[int, int]] | None  # (size, mtime_ns) of each file of the tree, taken for `key`
+
+
 def _prepare(args: argparse.Namespace, config: Config, paths: Sequence[str], tree: list[str],
-             spec_files: Sequence[str]) -> tuple[ModelStore | None, object, str | None]:
-    """(model store or None for --no-cache, providers, the key of the tree's result or None)."""
+             spec_files: Sequence[str]) -> Prepared:
+    """The model store, the providers and the key of the tree's result."""
     cache = None
     if not args.no_cache:
         cache = ModelStore(config.cache_dir or os.path.join(config.root, CACHE_DIR_NAME))
@@ -350,20 +361,20 @@ def _prepare(args: argparse.Namespace, config: Config, paths: Sequence[str], tre
         providers = Providers.from_config(config, index, answers_file=answers)
     except ConfigError as exc:
         raise UsageError(f"config error: {settings.config_message(exc)}") from None
-    result_key = base_key = None
+    result_key = base_key = stats = None
     # The libraries a wrapper spec is checked against are not among the providers' watched
     # files: a tree with specs is always checked (parsing stays cached).
     if cache is not None and not spec_files:
         roots = [os.path.abspath(p) for p in paths]
         base_key = _base_key(roots, config, providers)
-        result_key = _result_key(tree, roots, config, providers, base_key)
-    return cache, providers, result_key, base_key
+        result_key, stats = _result_key(tree, roots, config, providers, base_key)
+    return Prepared(cache, providers, result_key, base_key, stats)
 
 
-def _answers_apply(args: argparse.Namespace, config: Config, prepared: tuple) -> bool:
+def _answers_apply(args: argparse.Namespace, config: Config, prepared: Prepared) -> bool:
     """Whether this run may print (and keep) a stored answer: a plain check of a keyed tree
     (fixes, baselines and --write-baseline read or write more than stdout)."""
-    cache, _, key, _ = prepared
+    cache, key = prepared.cache, prepared.key
     return (cache is not None and key is not None and not config.baseline and not args.write_baseline
             and not (args.fix or args.diff or args.add_noqa))
 
@@ -384,29 +395,29 @@ def _print_answer(args: argparse.Namespace, fmt: str, kept, started: float) -> i
     return EXIT_FINDINGS if kept.has_errors and not args.exit_zero else EXIT_CLEAN
 
 
-def _keep_answer(prepared: tuple, fmt: str, color: bool, statistics_only: bool, text: str, findings, suppressed: int,
+def _keep_answer(prepared: Prepared, fmt: str, color: bool, statistics_only: bool, text: str, findings, suppressed: int,
                  unchecked: int | None, files: int) -> None:
     from collections import Counter  # noqa: PLC0415
 
     from .warm import StoredAnswer, render_key, write_answer  # noqa: PLC0415
 
-    cache, providers, key, _ = prepared
+    cache, providers, key = prepared.cache, prepared.providers, prepared.key
     counts = dict(Counter(f.severity.value for f in findings))
     answer = StoredAnswer(text.encode("utf-8", "surrogateescape"), counts, suppressed, unchecked, files)
     write_answer(cache.directory, key, render_key(fmt, color, statistics_only), providers.watch_state(), answer)
 
 
-def _recheck(prepared: tuple, fmt: str, color: bool, tree: list[str], config: Config, paths: Sequence[str],
+def _recheck(prepared: Prepared, fmt: str, color: bool, tree: list[str], config: Config, paths: Sequence[str],
              files: int):
     """The answer of an incremental re-check (see `incremental`), kept for the next run; or None."""
     from .incremental import recheck  # noqa: PLC0415
     from .warm import StoredAnswer, render_key, write_answer  # noqa: PLC0415
 
-    cache, providers, key, base = prepared
+    cache, providers, key, base = prepared.cache, prepared.providers, prepared.key, prepared.base
     render = render_key(fmt, color, False)
     try:
         outcome = recheck(cache.directory, base, render, fmt, color, tree, cache, providers, config,
-                          [os.path.abspath(p) for p in paths], lambda fs: _capped(fs, config))
+                          [os.path.abspath(p) for p in paths], lambda fs: _capped(fs, config), prepared.stats)
     except Exception:  # noqa: BLE001  (a bug here must cost speed, never the answer)
         if os.environ.get("SFFI_DEBUG"):
             raise
@@ -421,13 +432,13 @@ def _recheck(prepared: tuple, fmt: str, color: bool, tree: list[str], config: Co
     return answer
 
 
-def _keep_record(prepared: tuple, fmt: str, color: bool, text: str, findings, tree: list[str], config: Config,
+def _keep_record(prepared: Prepared, fmt: str, color: bool, text: str, findings, tree: list[str], config: Config,
                  checked: dict, resolutions: dict) -> None:
     """After a whole check: what each file printed and the cross-file index, for `_recheck`."""
     from . import incremental  # noqa: PLC0415
     from .warm import render_key  # noqa: PLC0415
 
-    cache, providers, key, base = prepared
+    cache, providers, base = prepared.cache, prepared.providers, prepared.base
     workspace = checked.get("workspace")
     if workspace is None:  # answered from the stored findings: the record (if any) still holds
         return
@@ -441,7 +452,8 @@ def _keep_record(prepared: tuple, fmt: str, color: bool, text: str, findings, tr
     try:
         rec = incremental.build_record(base, render_key(fmt, color, False), providers.watch_state(),
                                        checked["focus"], tree, checked["models"], workspace, chunks, findings,
-                                       checked["suppressed_by_path"], checked["unchecked_by_path"], config.root)
+                                       checked["suppressed_by_path"], checked["unchecked_by_path"], config.root,
+                                       prepared.stats)
     except (OSError, KeyError):
         incremental.forget(cache.directory)
         return
@@ -450,13 +462,13 @@ def _keep_record(prepared: tuple, fmt: str, color: bool, text: str, findings, tr
 
 
 def _analyse(args: argparse.Namespace, config: Config, paths: Sequence[str], tree: list[str], fmt: str,
-             spec_files: Sequence[str] = (), report_only: set[str] | None = None, prepared: tuple | None = None,
+             spec_files: Sequence[str] = (), report_only: set[str] | None = None, prepared: Prepared | None = None,
              checked: dict | None = None) -> tuple[list[Finding], int, list, dict, int | None]:
     """(findings, suppressed, externs, resolutions, unchecked) of `tree` (only those of `report_only`,
     when given); the last run's when nothing they depend on changed."""
     if prepared is None:
         prepared = _prepare(args, config, paths, tree, spec_files)
-    cache, providers, result_key, _ = prepared
+    cache, providers, result_key = prepared.cache, prepared.providers, prepared.key
     roots = [os.path.abspath(p) for p in paths]
     results = kept = None
     if cache is not None and result_key is not None:
@@ -550,17 +562,20 @@ def _base_key(roots: list[str], config: Config, providers) -> str:
 
 
 def _result_key(files: Sequence[str], roots: list[str], config: Config, providers, base: str | None = None
-                ) -> str | None:
-    """What the findings of a tree depend on; None when a file cannot be statted (no reuse)."""
+                ) -> tuple[str | None, list[tuple[int, int]] | None]:
+    """What the findings of a tree depend on, and the (size, mtime_ns) of each file it was
+    made from; (None, None) when a file cannot be statted (no reuse)."""
     keys = []
+    stats = []
     stat = os.stat
     for path in files:  # absolute already (discover)
         try:
             st = stat(path)
         except OSError:
-            return None
+            return None, None
         keys.append((path, st.st_size, st.st_mtime_ns))
-    return ResultCache.key(base if base is not None else _base_key(roots, config, providers), keys)
+        stats.append((st.st_size, st.st_mtime_ns))
+    return ResultCache.key(base if base is not None else _base_key(roots, config, providers), keys), stats
 
 
 def _for_output(by_decl: dict) -> dict:

@@ -248,19 +248,20 @@ def tree_wide_findings(ctx) -> bool:
 
 def build_record(key: str, render: str, watch: dict, focus: frozenset, paths: Sequence[str], models: Sequence,
                  workspace, chunks: Sequence[str], findings: Sequence, suppressed_by_path: dict,
-                 unchecked_by_path: dict, root: str) -> TreeRecord:
-    """The record of a whole run (`models` in `paths` order)."""
+                 unchecked_by_path: dict, root: str, stats: Sequence[tuple[int, int]] | None = None) -> TreeRecord:
+    """The record of a whole run (`models` in `paths` order). `stats`: the (size, mtime_ns)
+    of each path taken before the run read it (the run's key was made from them: a file
+    edited while the run went on then differs next time); statted here when None."""
     import os as _os  # noqa: PLC0415
 
     from .check.providers.simple_functions import mangled_names, source_root  # noqa: PLC0415
 
     base = source_root(root)
     at = {p: i for i, p in enumerate(paths)}
-    sizes, mtimes = [], []
-    for p in paths:
-        st = _os.stat(p)
-        sizes.append(st.st_size)
-        mtimes.append(st.st_mtime_ns)
+    if stats is None or len(stats) != len(paths):
+        stats = [(st.st_size, st.st_mtime_ns) for st in map(_os.stat, paths)]
+    sizes = [size for size, _m in stats]
+    mtimes = [mtime for _s, mtime in stats]
     per_file: list[list] = [[] for _ in paths]
     for f in findings:
         per_file[at[f.path]].append(f)
@@ -299,9 +300,11 @@ class Outcome:
 
 
 def recheck(directory: str, key: str, render: str, fmt: str, color: bool, paths: Sequence[str], store,
-            providers, config, roots: Sequence[str], cap: Callable[[list], list]) -> Outcome | None:
+            providers, config, roots: Sequence[str], cap: Callable[[list], list],
+            stats: Sequence[tuple[int, int]] | None = None) -> Outcome | None:
     """The run's output from the record and a check of the affected files only, the record
-    and the model store brought up to date; None when a whole check is needed."""
+    and the model store brought up to date; None when a whole check is needed. `stats`:
+    the (size, mtime_ns) of each of `paths` this run already took (statted here when None)."""
     from .atomic_file import stat_identity  # noqa: PLC0415
 
     if fmt not in JOINERS:
@@ -312,17 +315,13 @@ def recheck(directory: str, key: str, render: str, fmt: str, color: bool, paths:
     for path, ident in rec.watch.items():
         if stat_identity(path) != ident:
             return None
-    changed: list[int] = []
-    stat = os.stat
-    keys = []
-    for i, p in enumerate(rec.paths):
+    if stats is None or len(stats) != len(rec.paths):
         try:
-            st = stat(p)
+            stats = [(st.st_size, st.st_mtime_ns) for st in map(os.stat, rec.paths)]
         except OSError:
             return None
-        keys.append((st.st_size, st.st_mtime_ns))
-        if st.st_size != rec.sizes[i] or st.st_mtime_ns != rec.mtimes[i]:
-            changed.append(i)
+    keys = list(stats)
+    changed = [i for i, (size, mtime) in enumerate(keys) if size != rec.sizes[i] or mtime != rec.mtimes[i]]
     if len(changed) > MAX_CHANGED:
         return None
     if not changed:  # (the answer file of this key was lost): the stored text is the answer

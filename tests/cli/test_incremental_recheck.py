@@ -230,3 +230,39 @@ def test_touched_file_is_not_rejudged(tree: Path, sffi) -> None:
     assert same_as_no_cache(sffi, tree) is not None
     files[4].write_text(text)
     assert same_as_no_cache(sffi, tree) is not None
+
+
+def test_a_file_edited_while_the_run_reads_the_tree_is_seen_as_changed_next_time(
+        tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """The record keeps each file's (size, mtime) as the run found it before reading it: an
+    edit that lands after the read (here: once the check is done) is a change for the next
+    run, never the stale text of the edited file."""
+    import os
+
+    from sffi_lsp import cli
+
+    top_level = re.compile(r"^extern\s+fn\s+([A-Za-z_]\w*)", re.M)  # not one quoted in a comment
+    victim = next(f for f in spl_files(tree) if top_level.search(f.read_text()))
+    name = top_level.search(victim.read_text()).group(1)
+    original = cli._analyse
+
+    def edit_after_the_check(*args, **kwargs):
+        out = original(*args, **kwargs)
+        # a call with a wrong argument count: a new SFFI011 the stale text would lack
+        with victim.open("a") as fh:
+            fh.write(f"\nfn racing_edit_{name}():\n    {name}(1, 2, 3, 4, 5, 6, 7)\n")
+        st = victim.stat()
+        os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a coarse clock still moves
+        return out
+
+    monkeypatch.chdir(tree)
+    monkeypatch.setattr(cli, "_analyse", edit_after_the_check)
+    cli.main(["--output-format", "concise", "--exit-zero", "-q", "."])
+    capsys.readouterr()
+    monkeypatch.setattr(cli, "_analyse", original)
+    cli.main(["--output-format", "concise", "--exit-zero", "-q", "."])
+    warm = capsys.readouterr().out
+    cli.main(["--output-format", "concise", "--exit-zero", "-q", "--no-cache", "."])
+    truth = capsys.readouterr().out
+    assert warm == truth
+    assert any(victim.name in line and "SFFI011" in line for line in truth.splitlines()), truth
